@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Reflection;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventRouter;
+
+/// <summary>
+/// The runtime half of the generated dispatcher: listener creation, the slow (asynchronous or failing) publish
+/// paths, scopes, and the no-listener policy. The generated <c>EventDispatcher</c> derives from it and adds the
+/// typed fast paths.
+/// </summary>
+public abstract class EventDispatcherBase : IEventPublisher
+{
+    private readonly ConcurrentDictionary<Type, EventRoute?> _fallbackRoutes = new();
+    private readonly bool _concurrent;
+
+    /// <summary>Creates the dispatcher.</summary>
+    /// <param name="services">The DI container, or null to create listeners without DI.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    protected EventDispatcherBase(IServiceProvider? services, EventRouterOptions? options)
+    {
+        Services = services;
+        Options = options ?? new EventRouterOptions();
+        _concurrent = Options.PublishMode == PublishMode.Concurrent;
+        var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>();
+        Logger = loggerFactory?.CreateLogger("EventRouter") ?? NullLogger.Instance;
+    }
+
+    /// <summary>The DI container listeners are resolved from, or null.</summary>
+    public IServiceProvider? Services { get; }
+
+    /// <summary>The settings this dispatcher runs with.</summary>
+    public EventRouterOptions Options { get; }
+
+    /// <summary>The router's logger.</summary>
+    protected internal ILogger Logger { get; }
+
+    /// <summary>True when <see cref="PublishMode.Concurrent"/> is set; the generated fast path then steps aside.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected bool IsConcurrent => _concurrent;
+
+    /// <summary>Every concrete event type known at compile time, with its listeners, ordered by type name.</summary>
+    public abstract IReadOnlyList<EventRoute> Routes { get; }
+
+    /// <summary>
+    /// The route for an event's runtime type: the compile-time route when the type is known, else a route built once
+    /// from the listeners of its base classes and interfaces. Null when nothing listens to the type.
+    /// </summary>
+    public EventRoute? GetRoute(Type eventType)
+    {
+        ArgumentNullException.ThrowIfNull(eventType);
+        return FindExactRoute(eventType)
+            ?? _fallbackRoutes.GetOrAdd(eventType, static (type, self) => self.CreateFallbackRoute(type), this);
+    }
+
+    /// <inheritdoc />
+    public abstract ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc />
+    public abstract ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default);
+
+    /// <summary>The compile-time route of exactly this type, or null.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected abstract EventRoute? FindExactRoute(Type eventType);
+
+    /// <summary>Builds the route of a type unknown at compile time from the listeners of its base types; null if none.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected abstract EventRoute? CreateFallbackRoute(Type eventType);
+
+    /// <summary>Publishes an event whose runtime type has no compile-time route. Called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected ValueTask PublishUnknownAsync(object @event, CancellationToken cancellationToken)
+    {
+        var type = @event.GetType();
+        var route = GetRoute(type);
+        return route is null || route.Listeners.Count == 0
+            ? NoListener(EventNameOf(type), type)
+            : route.PublishAsync(@event, cancellationToken);
+    }
+
+    /// <summary>Applies the no-listener policy. Called by generated code for events without listeners.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected ValueTask NoListener(string eventName, Type eventType)
+    {
+        switch (Options.NoListenerPolicy)
+        {
+            case NoListenerPolicy.Throw:
+                return ValueTask.FromException(new NoListenerException(eventName, eventType));
+            case NoListenerPolicy.Log:
+                Log.NoListener(Logger, eventName, eventType.FullName);
+                return default;
+            default:
+                return default;
+        }
+    }
+
+    /// <summary>
+    /// Runs all listeners of a route through <see cref="EventRoute{TEvent}.InvokeAsync(TEvent, int, IServiceProvider, CancellationToken)"/>,
+    /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        if (route.RequiresScope && Services is not null)
+        {
+            return PublishInScopeAsync(route, @event, cancellationToken);
+        }
+        return _concurrent
+            ? RunConcurrentAsync(route, @event, null, cancellationToken)
+            : ContinueSequentialAsync(route, @event, null, default, -1, cancellationToken);
+    }
+
+    private async ValueTask PublishInScopeAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        // A scope per publish: scoped listeners of one publish share instances, and nothing outlives the publish.
+        await using var scope = Services!.CreateAsyncScope();
+        if (_concurrent)
+        {
+            await RunConcurrentAsync(route, @event, scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ContinueSequentialAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The sequential slow path: awaits the listener at <paramref name="pendingIndex"/> (which did not complete
+    /// synchronously, or failed), then runs the rest in order, collecting failures. Called by generated code.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected async ValueTask ContinueSequentialAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
+    {
+        List<ListenerFailure>? failures = null;
+        var listeners = route.Listeners;
+        if (pendingIndex >= 0)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                (failures ??= new()).Add(new ListenerFailure(listeners[pendingIndex], ex));
+            }
+        }
+
+        for (var i = pendingIndex + 1; i < listeners.Count; i++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            try
+            {
+                await route.InvokeAsync(@event, i, services, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+            }
+        }
+
+        // Failures are never hidden by a cancellation: they win over OperationCanceledException.
+        if (failures is not null)
+        {
+            throw new EventPublishException(route.EventName, failures);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private static async ValueTask RunConcurrentAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        var listeners = route.Listeners;
+        var pending = new ValueTask[listeners.Count];
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                pending[i] = route.InvokeAsync(@event, i, services, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                pending[i] = ValueTask.FromException(ex);
+            }
+        }
+
+        List<ListenerFailure>? failures = null;
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                await pending[i].ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+            }
+        }
+        if (failures is not null)
+        {
+            throw new EventPublishException(route.EventName, failures);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>
+    private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+
+    /// <summary>Creates a singleton listener once and stores it in its slot. Called by generated code on first use.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected T InitializeSingleton<T>(ref T? slot, Func<T>? constructor) where T : class
+    {
+        var created = CreateListener(Services, constructor);
+        // Two racing first publishes may both create one; only the first stored instance is ever used.
+        return Interlocked.CompareExchange(ref slot, created, null) ?? created;
+    }
+
+    /// <summary>
+    /// Creates a listener: from <paramref name="services"/> when given (a scope, or the root for singletons), else
+    /// from <see cref="EventRouterOptions.ListenerFactory"/>, else through its parameterless constructor.
+    /// Called by generated code for scoped and transient listeners.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected T CreateListener<T>(IServiceProvider? services, Func<T>? constructor) where T : class
+    {
+        if (services?.GetService(typeof(T)) is T resolved)
+        {
+            return resolved;
+        }
+        if (Options.ListenerFactory is { } factory)
+        {
+            return factory(typeof(T)) as T
+                ?? throw new InvalidOperationException($"EventRouterOptions.ListenerFactory returned null or a wrong type for listener {typeof(T).FullName}.");
+        }
+        return constructor is not null
+            ? constructor()
+            : throw new InvalidOperationException(
+                $"Cannot create listener {typeof(T).FullName}: it has no public parameterless constructor. Register it with services.AddEventRouter(), or set EventRouterOptions.ListenerFactory.");
+    }
+
+    /// <summary>Throws the exception for a null event. Called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected static ArgumentNullException NullEvent() => new("event", "Cannot publish a null event.");
+
+    /// <summary>The stable name of a type known only at run time: its [Event] name, else its full name.</summary>
+    internal static string EventNameOf(Type type) =>
+        type.GetCustomAttribute<EventAttribute>(inherit: false)?.Name ?? type.FullName ?? type.Name;
+}

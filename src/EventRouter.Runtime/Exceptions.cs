@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+
+namespace EventRouter;
+
+/// <summary>One listener's failure while handling an event.</summary>
+/// <param name="Listener">The listener that failed.</param>
+/// <param name="Exception">What it threw.</param>
+public sealed record ListenerFailure(ListenerInfo Listener, Exception Exception);
+
+/// <summary>Thrown after a publish in which one or more listeners failed; every other listener still ran.</summary>
+public sealed class EventPublishException : AggregateException
+{
+    /// <summary>Creates the exception.</summary>
+    public EventPublishException(string eventName, IReadOnlyList<ListenerFailure> failures)
+        : base(BuildMessage(eventName, failures), failures.Select(static f => f.Exception))
+    {
+        EventName = eventName;
+        Failures = failures;
+    }
+
+    /// <summary>The name of the event that was published.</summary>
+    public string EventName { get; }
+
+    /// <summary>Each failed listener with its exception, in the order the listeners ran.</summary>
+    public IReadOnlyList<ListenerFailure> Failures { get; }
+
+    private static string BuildMessage(string eventName, IReadOnlyList<ListenerFailure> failures)
+    {
+        var text = new StringBuilder();
+        text.Append(failures.Count).Append(failures.Count == 1 ? " listener" : " listeners")
+            .Append(" failed handling event '").Append(eventName).Append("': ");
+        for (var i = 0; i < failures.Count; i++)
+        {
+            if (i > 0) text.Append("; ");
+            var f = failures[i];
+            text.Append(f.Listener.Name).Append(" threw ").Append(f.Exception.GetType().Name)
+                .Append(": ").Append(f.Exception.Message);
+        }
+        return text.ToString();
+    }
+}
+
+/// <summary>Thrown by publish when no listener handles the event and <see cref="NoListenerPolicy.Throw"/> is set.</summary>
+public sealed class NoListenerException : InvalidOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public NoListenerException(string eventName, Type eventType)
+        : base($"No listener handles event '{eventName}' ({eventType.FullName}). Add an [EventListener] for it, or set NoListenerPolicy to Ignore or Log.")
+    {
+        EventName = eventName;
+        EventType = eventType;
+    }
+
+    /// <summary>The event's name.</summary>
+    public string EventName { get; }
+
+    /// <summary>The event's runtime type.</summary>
+    public Type EventType { get; }
+}
