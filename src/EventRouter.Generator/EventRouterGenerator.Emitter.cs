@@ -119,7 +119,7 @@ internal static class Emitter
             }
             else
             {
-                w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener(services, {constructor});");
+                w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
             }
         }
         if (table.Listeners.Count > 0)
