@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using System.Threading.Channels;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,8 +36,9 @@ public sealed partial class EventDispatchLoop
         public Exception? Exception { get; }
     }
 
-    private async Task RunLaneAsync(ChannelReader<Envelope> reader)
+    private async Task RunLaneAsync(Lane lane)
     {
+        var reader = lane.Channel.Reader;
         // No token: the lane ends when stop completes its writer and the worker has read everything. After an abort
         // the remaining events are still read, and returned as undelivered.
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -47,26 +47,76 @@ public sealed partial class EventDispatchLoop
             {
                 if (_abortToken.IsCancellationRequested)
                 {
-                    ReturnUndelivered(envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                    continue;
+                }
+                var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
+                if (resumeAt < 0)
+                {
+                    Interlocked.Increment(ref lane.Counters.Handled);
                     continue;
                 }
                 try
                 {
-                    await DeliverAsync(envelope).ConfigureAwait(false);
+                    await DeliverAsync(lane, envelope, resumeAt, invoked, inFlight, thrown).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
                     // Every expected failure is handled inside; this guards the worker (and the accounting) against a bug.
                     DispatchLoopLog.UnexpectedFailure(_logger, ex, envelope.Route.EventName);
-                    Interlocked.Increment(ref _deadLettered);
+                    Interlocked.Increment(ref lane.Counters.DeadLettered);
                 }
             }
         }
     }
 
-    /// <summary>Runs every listener once; hands the event to the retry path only if one failed.</summary>
+    /// <summary>
+    /// The success path, without an async state machine: runs the listeners of an event that needs no scope, id check
+    /// or timeout, for as long as they complete synchronously and successfully. Returns -1 when all did; otherwise
+    /// the index where <see cref="DeliverAsync"/> takes over, with that listener's pending task or exception when it
+    /// was already <paramref name="invoked"/> (it must not be invoked twice).
+    /// </summary>
+    private int RunInline(in Envelope envelope, out bool invoked, out ValueTask inFlight, out Exception? thrown)
+    {
+        invoked = false;
+        inFlight = default;
+        thrown = null;
+        var route = envelope.Route;
+        if (envelope.EventId is not null || _hasDeliveryTimeout || (route.RequiresScope && _services is not null))
+        {
+            return 0;
+        }
+        var count = route.Listeners.Count;
+        for (var i = 0; i < count; i++)
+        {
+            ValueTask pending;
+            try
+            {
+                pending = route.InvokeAsync(envelope.Event, i, null, _abortToken);
+            }
+            catch (Exception ex)
+            {
+                invoked = true;
+                thrown = ex;
+                return i;
+            }
+            if (!pending.IsCompletedSuccessfully)
+            {
+                invoked = true;
+                inFlight = pending;
+                return i;
+            }
+            pending.GetAwaiter().GetResult(); // consumes an IValueTaskSource-backed result
+        }
+        return -1;
+    }
+
+    /// <summary>
+    /// Runs the listeners from <paramref name="start"/> on (the first one possibly already invoked by
+    /// <see cref="RunInline"/>); hands the event to the retry path only if one failed.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask DeliverAsync(Envelope envelope)
+    private async ValueTask DeliverAsync(Lane lane, Envelope envelope, int start, bool invoked, ValueTask inFlight, Exception? thrown)
     {
         var route = envelope.Route;
         var count = route.Listeners.Count;
@@ -83,9 +133,13 @@ public sealed partial class EventDispatchLoop
         }
         try
         {
-            for (var i = 0; i < count; i++)
+            for (var i = start; i < count; i++)
             {
-                var result = await AttemptAsync(envelope, i, services).ConfigureAwait(false);
+                var result = !invoked || i != start
+                    ? await AttemptAsync(lane, envelope, i, services).ConfigureAwait(false)
+                    : thrown is not null
+                        ? Classify(thrown)
+                        : await AwaitAttemptAsync(inFlight).ConfigureAwait(false);
                 if (result.Outcome is Outcome.Failed or Outcome.Aborted)
                 {
                     (pending ??= new PendingDelivery(envelope)).Record(i, result);
@@ -102,14 +156,14 @@ public sealed partial class EventDispatchLoop
 
         if (pending is null)
         {
-            Interlocked.Increment(ref _handled);
+            Interlocked.Increment(ref lane.Counters.Handled);
             return;
         }
-        await RetryAsync(pending).ConfigureAwait(false);
+        await RetryAsync(lane, pending).ConfigureAwait(false);
     }
 
     /// <summary>One attempt of one listener. The common case (no id, no timeout, synchronous completion) allocates nothing.</summary>
-    private ValueTask<AttemptResult> AttemptAsync(Envelope envelope, int index, IServiceProvider? services)
+    private ValueTask<AttemptResult> AttemptAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services)
     {
         if (_abortToken.IsCancellationRequested)
         {
@@ -117,7 +171,7 @@ public sealed partial class EventDispatchLoop
         }
         if (envelope.EventId is not null || _hasDeliveryTimeout)
         {
-            return AttemptSlowAsync(envelope, index, services);
+            return AttemptSlowAsync(lane, envelope, index, services);
         }
 
         ValueTask pending;
@@ -153,7 +207,7 @@ public sealed partial class EventDispatchLoop
 
     /// <summary>An attempt with idempotency and/or a delivery timeout.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptResult> AttemptSlowAsync(Envelope envelope, int index, IServiceProvider? services)
+    private async ValueTask<AttemptResult> AttemptSlowAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services)
     {
         var listener = envelope.Route.Listeners[index];
         var eventId = envelope.EventId;
@@ -163,7 +217,7 @@ public sealed partial class EventDispatchLoop
             {
                 if (await _idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken).ConfigureAwait(false))
                 {
-                    Interlocked.Increment(ref _deduplicated);
+                    Interlocked.Increment(ref lane.Counters.Deduplicated);
                     return AttemptResult.Skipped;
                 }
             }
@@ -258,7 +312,7 @@ public sealed partial class EventDispatchLoop
             : _retryPolicy;
 
     /// <summary>The failure path: retries each failed listener alone on its own backoff schedule until it succeeds, gives up, or the loop stops.</summary>
-    private async ValueTask RetryAsync(PendingDelivery delivery)
+    private async ValueTask RetryAsync(Lane lane, PendingDelivery delivery)
     {
         var envelope = delivery.Envelope;
         var route = envelope.Route;
@@ -313,8 +367,8 @@ public sealed partial class EventDispatchLoop
                     {
                         continue;
                     }
-                    Interlocked.Increment(ref _retries);
-                    var result = await AttemptAsync(envelope, index, services).ConfigureAwait(false);
+                    Interlocked.Increment(ref lane.Counters.Retries);
+                    var result = await AttemptAsync(lane, envelope, index, services).ConfigureAwait(false);
                     switch (result.Outcome)
                     {
                         case Outcome.Succeeded:
@@ -359,15 +413,15 @@ public sealed partial class EventDispatchLoop
         }
         if (undelivered is not null)
         {
-            ReturnUndelivered(envelope.Event, route, envelope.EventId, undelivered);
+            ReturnUndelivered(lane, envelope.Event, route, envelope.EventId, undelivered);
         }
         else if (deadLettered)
         {
-            Interlocked.Increment(ref _deadLettered);
+            Interlocked.Increment(ref lane.Counters.DeadLettered);
         }
         else
         {
-            Interlocked.Increment(ref _handled);
+            Interlocked.Increment(ref lane.Counters.Handled);
         }
     }
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -25,7 +26,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private readonly IServiceProvider? _services;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
-    private readonly Channel<Envelope>[] _lanes;
+    private readonly Lane[] _lanes;
     private readonly int _laneCapacity;
     private readonly QueueFullMode _fullMode;
     private readonly bool _dropMode;
@@ -45,15 +46,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private Task[]? _workers;
     private Task<IReadOnlyList<UndeliveredEvent>>? _stopTask;
     private volatile bool _stopping;
-    private int _roundRobin;
-
-    private long _accepted;
-    private long _handled;
-    private long _deadLettered;
-    private long _dropped;
-    private long _returned;
-    private long _retries;
-    private long _deduplicated;
+    private ProducerCounters _producer; // written by producers; padded away from everything the workers write
 
     /// <summary>Creates a loop over a dispatcher. Call <see cref="Start"/> (or let the host do it) to begin delivering.</summary>
     /// <param name="dispatcher">The generated dispatcher; its <see cref="EventDispatcherBase.Services"/> provide DI scopes.</param>
@@ -96,10 +89,10 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             SingleWriter = false,
         };
         Action<Envelope> itemDropped = OnItemDropped; // one delegate for the loop's lifetime, not one per event
-        _lanes = new Channel<Envelope>[laneCount];
+        _lanes = new Lane[laneCount];
         for (var i = 0; i < laneCount; i++)
         {
-            _lanes[i] = Channel.CreateBounded(channelOptions, itemDropped);
+            _lanes[i] = new Lane(Channel.CreateBounded(channelOptions, itemDropped));
         }
     }
 
@@ -114,7 +107,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             var count = 0;
             foreach (var lane in _lanes)
             {
-                count += lane.Reader.Count;
+                count += lane.Channel.Reader.Count;
             }
             return count;
         }
@@ -127,13 +120,17 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         {
             // Outcomes first, then Accepted: Accepted is incremented before an event can have an outcome, so the
             // snapshot never shows more outcomes than accepted events.
-            var handled = Interlocked.Read(ref _handled);
-            var deadLettered = Interlocked.Read(ref _deadLettered);
-            var dropped = Interlocked.Read(ref _dropped);
-            var returned = Interlocked.Read(ref _returned);
-            var retries = Interlocked.Read(ref _retries);
-            var deduplicated = Interlocked.Read(ref _deduplicated);
-            return new DispatchLoopCounts(Interlocked.Read(ref _accepted), handled, deadLettered, dropped, returned, retries, deduplicated);
+            long handled = 0, deadLettered = 0, returned = 0, retries = 0, deduplicated = 0;
+            foreach (var lane in _lanes)
+            {
+                handled += Interlocked.Read(ref lane.Counters.Handled);
+                deadLettered += Interlocked.Read(ref lane.Counters.DeadLettered);
+                returned += Interlocked.Read(ref lane.Counters.Returned);
+                retries += Interlocked.Read(ref lane.Counters.Retries);
+                deduplicated += Interlocked.Read(ref lane.Counters.Deduplicated);
+            }
+            var dropped = Interlocked.Read(ref _producer.Dropped);
+            return new DispatchLoopCounts(Interlocked.Read(ref _producer.Accepted), handled, deadLettered, dropped, returned, retries, deduplicated);
         }
     }
 
@@ -162,19 +159,19 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return default;
         }
 
-        Interlocked.Increment(ref _accepted);
+        Interlocked.Increment(ref _producer.Accepted);
         if (TryWrite(in envelope, lane, out var target))
         {
             return default;
         }
         if (_stopping)
         {
-            Interlocked.Decrement(ref _accepted);
+            Interlocked.Decrement(ref _producer.Accepted);
             throw new DispatchLoopStoppedException();
         }
         if (_fullMode == QueueFullMode.Reject)
         {
-            Interlocked.Decrement(ref _accepted);
+            Interlocked.Decrement(ref _producer.Accepted);
             throw new DispatchLoopFullException(envelope.Route.EventName, Capacity);
         }
         return WaitAndWriteAsync(envelope, target, cancellationToken);
@@ -204,12 +201,12 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return true;
         }
 
-        Interlocked.Increment(ref _accepted);
+        Interlocked.Increment(ref _producer.Accepted);
         if (TryWrite(in envelope, lane, out _))
         {
             return true;
         }
-        Interlocked.Decrement(ref _accepted);
+        Interlocked.Decrement(ref _producer.Accepted);
         if (_stopping)
         {
             throw new DispatchLoopStoppedException();
@@ -234,8 +231,8 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             var workers = new Task[_lanes.Length];
             for (var i = 0; i < workers.Length; i++)
             {
-                var reader = _lanes[i].Reader;
-                workers[i] = Task.Run(() => RunLaneAsync(reader));
+                var lane = _lanes[i];
+                workers[i] = Task.Run(() => RunLaneAsync(lane));
             }
             _workers = workers;
         }
@@ -311,11 +308,11 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         if (lane >= 0)
         {
             target = lane;
-            return _lanes[lane].Writer.TryWrite(envelope);
+            return _lanes[lane].Channel.Writer.TryWrite(envelope);
         }
 
         var count = _lanes.Length;
-        var start = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)count);
+        var start = count == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _producer.RoundRobin) % (uint)count);
         target = start;
         if (_dropMode)
         {
@@ -323,18 +320,18 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             for (var k = 0; k < count; k++)
             {
                 var i = (start + k) % count;
-                if (_lanes[i].Reader.Count < _laneCapacity)
+                if (_lanes[i].Channel.Reader.Count < _laneCapacity)
                 {
                     target = i;
                     break;
                 }
             }
-            return _lanes[target].Writer.TryWrite(envelope);
+            return _lanes[target].Channel.Writer.TryWrite(envelope);
         }
         for (var k = 0; k < count; k++)
         {
             var i = (start + k) % count;
-            if (_lanes[i].Writer.TryWrite(envelope))
+            if (_lanes[i].Channel.Writer.TryWrite(envelope))
             {
                 target = i;
                 return true;
@@ -347,23 +344,23 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         try
         {
-            await _lanes[lane].Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
+            await _lanes[lane].Channel.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
-            Interlocked.Decrement(ref _accepted);
+            Interlocked.Decrement(ref _producer.Accepted);
             throw new DispatchLoopStoppedException();
         }
         catch
         {
-            Interlocked.Decrement(ref _accepted);
+            Interlocked.Decrement(ref _producer.Accepted);
             throw;
         }
     }
 
     private void OnItemDropped(Envelope envelope)
     {
-        Interlocked.Increment(ref _dropped);
+        Interlocked.Increment(ref _producer.Dropped);
         DispatchLoopLog.Dropped(_logger, envelope.Route.EventName, _fullMode);
         if (_onDropped is { } callback)
         {
@@ -389,7 +386,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 _stopping = true;
                 foreach (var lane in _lanes)
                 {
-                    lane.Writer.TryComplete();
+                    lane.Channel.Writer.TryComplete();
                 }
                 _stopTask = DrainAsync(_workers, timeout, cancellationToken);
             }
@@ -405,9 +402,9 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             await _abort.CancelAsync().ConfigureAwait(false);
             foreach (var lane in _lanes)
             {
-                while (lane.Reader.TryRead(out var envelope))
+                while (lane.Channel.Reader.TryRead(out var envelope))
                 {
-                    ReturnUndelivered(envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
                 }
             }
         }
@@ -448,11 +445,43 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         return undelivered;
     }
 
-    private void ReturnUndelivered(object @event, EventRoute route, string? eventId, IReadOnlyList<ListenerInfo> pending)
+    private void ReturnUndelivered(Lane lane, object @event, EventRoute route, string? eventId, IReadOnlyList<ListenerInfo> pending)
     {
         DispatchLoopLog.Undelivered(_logger, route.EventName, eventId, pending.Count);
         _undelivered.Enqueue(new UndeliveredEvent(@event, route.EventName, eventId, pending));
-        Interlocked.Increment(ref _returned);
+        Interlocked.Increment(ref lane.Counters.Returned);
+    }
+
+    /// <summary>One worker lane: its queue and the counters only its worker writes.</summary>
+    private sealed class Lane
+    {
+        public readonly Channel<Envelope> Channel;
+        public LaneCounters Counters;
+
+        public Lane(Channel<Envelope> channel) => Channel = channel;
+    }
+
+    /// <summary>
+    /// Outcome counters of one lane. Padded to their own cache lines: a worker bumps them for every event, and
+    /// sharing a line with producer-written fields (or another lane's counters) would make every increment a cache miss.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct LaneCounters
+    {
+        [FieldOffset(64)] public long Handled;
+        [FieldOffset(72)] public long DeadLettered;
+        [FieldOffset(80)] public long Returned;
+        [FieldOffset(88)] public long Retries;
+        [FieldOffset(96)] public long Deduplicated;
+    }
+
+    /// <summary>Counters producers write, padded away from the fields around them.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct ProducerCounters
+    {
+        [FieldOffset(64)] public long Accepted;
+        [FieldOffset(72)] public long Dropped;
+        [FieldOffset(80)] public int RoundRobin;
     }
 
     /// <summary>A queued event with its route and id, resolved once at enqueue time.</summary>
