@@ -15,23 +15,39 @@ public sealed class DispatchLoopRetryTests
         MaxAttempts = 4, InitialDelay = TimeSpan.FromSeconds(1), MaxDelay = TimeSpan.FromMinutes(1), BackoffMultiplier = 2, Jitter = 0,
     };
 
+    public enum FailureKind
+    {
+        ThrowsSynchronously,
+        ReturnsFaultedTask,
+        ThrowsAfterGoingAsync,
+    }
+
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task Deliver_ListenerFailsOnce_OnlyFailedListenerIsRetried(bool throwAsynchronously)
+    [InlineData(FailureKind.ThrowsSynchronously)]
+    [InlineData(FailureKind.ReturnsFaultedTask)]
+    [InlineData(FailureKind.ThrowsAfterGoingAsync)]
+    public async Task Deliver_ListenerFailsOnce_OnlyFailedListenerIsRetried(FailureKind kind)
     {
         var time = new FakeTimeProvider();
         int a = 0, b = 0, c = 0;
         var dispatcher = new TestDispatcher().Route(
             TestListener<Ping>.Of<ListenerA>(_ => Interlocked.Increment(ref a)),
-            TestListener<Ping>.Of<ListenerB>(async (_, ct) =>
+            TestListener<Ping>.Of<ListenerB>((_, ct) =>
             {
-                if (Interlocked.Increment(ref b) == 1)
+                if (Interlocked.Increment(ref b) != 1)
                 {
-                    if (throwAsynchronously)
-                    {
-                        await Task.Yield();
-                    }
+                    return default;
+                }
+                return kind switch
+                {
+                    FailureKind.ThrowsSynchronously => throw new InvalidOperationException("transient"),
+                    FailureKind.ReturnsFaultedTask => ValueTask.FromException(new InvalidOperationException("transient")),
+                    _ => FailAfterYield(),
+                };
+
+                static async ValueTask FailAfterYield()
+                {
+                    await Task.Yield();
                     throw new InvalidOperationException("transient");
                 }
             }),
