@@ -261,7 +261,11 @@ public sealed partial class EventDispatchLoop
         finally
         {
             abortLink.Dispose();
-            timeout?.Dispose();
+            // A cancelled source stays undisposed: an abandoned (hung) listener may still register on its token.
+            if (timeout is { IsCancellationRequested: false })
+            {
+                timeout.Dispose();
+            }
         }
 
         if (eventId is not null)

@@ -20,7 +20,7 @@ namespace EventRouter.DispatchLoop;
 /// time, retries included: that is what keeps events of one key in order. Listeners of an event run one after another;
 /// each is tracked on its own, and only the failed ones are retried.
 /// </remarks>
-public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
+public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable, IDisposable
 {
     private readonly EventDispatcherBase _dispatcher;
     private readonly IServiceProvider? _services;
@@ -265,11 +265,14 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     Task IHostedService.StopAsync(CancellationToken cancellationToken) => StopCore(_drainTimeout, cancellationToken);
 
     /// <summary>Stops the loop, draining for up to <see cref="DispatchLoopOptions.DrainTimeout"/>.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await StopCore(_drainTimeout, CancellationToken.None).ConfigureAwait(false);
-        _abort.Dispose();
-    }
+    public async ValueTask DisposeAsync() => await StopCore(_drainTimeout, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>
+    /// Stops the loop at once without blocking: nothing more is accepted, deliveries in progress are cancelled, and
+    /// undelivered events are reported (log and <see cref="DispatchLoopOptions.OnUndelivered"/>). Prefer
+    /// <see cref="DisposeAsync"/> or <see cref="StopAsync(TimeSpan)"/>, which drain first.
+    /// </summary>
+    public void Dispose() => _ = StopCore(TimeSpan.Zero, CancellationToken.None);
 
     /// <summary>The lane a partition key maps to. Exposed for tests.</summary>
     internal int LaneOf(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_lanes.Length);

@@ -193,6 +193,25 @@ public sealed class DispatchLoopShutdownTests
     }
 
     [Fact]
+    public async Task Dispose_SynchronousDisposeByContainer_StopsAtOnceAndReportsUndelivered()
+    {
+        var reported = new ConcurrentQueue<UndeliveredEvent>();
+        var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(_ => { }));
+        var services = new ServiceCollection()
+            .AddSingleton<EventDispatcherBase>(dispatcher)
+            .AddEventDispatchLoop(o => o.OnUndelivered = list => { foreach (var u in list) { reported.Enqueue(u); } })
+            .BuildServiceProvider();
+        var loop = services.GetRequiredService<EventDispatchLoop>();
+        await loop.EnqueueAsync(new Ping(1));
+
+        services.Dispose(); // synchronous: must not throw for an IAsyncDisposable-only singleton
+
+        await Eventually.WaitUntilAsync(() => reported.Count == 1, "undelivered reported");
+        Assert.Throws<DispatchLoopStoppedException>(() => loop.TryEnqueue(new Ping(2)));
+        LoopAssert.Balanced(loop.Counts);
+    }
+
+    [Fact]
     public async Task Deliver_ScopedListeners_ShareOneScopePerDeliveryDisposedAfterwards()
     {
         var services = new ServiceCollection().AddScoped<ScopeProbe>().BuildServiceProvider();
