@@ -67,13 +67,13 @@ internal sealed class DelegateRoute<TEvent> : EventRoute<TEvent>
         _partitionKey = partitionKey;
     }
 
-    public override ValueTask InvokeAsync(TEvent @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
+    public override ValueTask InvokeTypedAsync(TEvent @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
         (uint)listenerIndex < (uint)_listeners.Length
             ? _listeners[listenerIndex].Handle(@event, services, cancellationToken)
             : throw InvalidListenerIndex(listenerIndex);
 
     public override ValueTask InvokeAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
-        InvokeAsync((TEvent)@event, listenerIndex, services, cancellationToken);
+        InvokeTypedAsync((TEvent)@event, listenerIndex, services, cancellationToken);
 
     public override async ValueTask PublishAsync(object @event, CancellationToken cancellationToken)
     {
