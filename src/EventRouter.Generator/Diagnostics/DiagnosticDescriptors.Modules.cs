@@ -40,11 +40,4 @@ internal static partial class DiagnosticDescriptors
         "Module server '{0}' implements no IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand>; its client has nothing to send",
         ModulesCategory,
         DiagnosticSeverity.Warning);
-
-    public static readonly DiagnosticDescriptor InaccessibleMessageType = Create(
-        "ER0105",
-        "Module message type is not accessible to the generated client",
-        "Module server '{0}' handles '{1}', which is private or protected; the generated client cannot name it, so the handler is left out. Make the type internal or public.",
-        ModulesCategory,
-        DiagnosticSeverity.Error);
 }

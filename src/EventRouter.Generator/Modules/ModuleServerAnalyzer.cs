@@ -9,7 +9,7 @@ namespace EventRouter.Generator.Modules;
 
 /// <summary>
 /// Reports the mistakes in <c>[ModuleServer]</c> classes that make the generator skip them or part of them
-/// (ER0100–ER0105). Diagnostics come from here, not from the generator's cached models, so <c>#pragma</c> and
+/// (ER0100–ER0104). Diagnostics come from here, not from the generator's cached models, so <c>#pragma</c> and
 /// editorconfig suppression work.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -21,8 +21,7 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.DuplicateRequestHandler,
         DiagnosticDescriptors.InvalidModuleServerShape,
         DiagnosticDescriptors.HandlerMethodNotRouted,
-        DiagnosticDescriptors.ModuleHandlesNothing,
-        DiagnosticDescriptors.InaccessibleMessageType);
+        DiagnosticDescriptors.ModuleHandlesNothing);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -65,11 +64,6 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         if (handlers is null)
         {
             return;
-        }
-        foreach (var invisible in handlers.Invisible)
-        {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InaccessibleMessageType, location, name,
-                invisible.ToDisplayString(SymbolDisplayFormat.CSharpErrorMessageFormat)));
         }
         foreach (var group in handlers.Requests.GroupBy(static r => r.Key, System.StringComparer.Ordinal).Where(static g => g.Count() > 1).OrderBy(static g => g.Key, System.StringComparer.Ordinal))
         {

@@ -104,7 +104,10 @@ public sealed partial class ModuleServerGenerator
             public List<string> Commands { get; } = new();
             public bool AllTypesPublic { get; set; } = true;
 
-            /// <summary>Message types a client in the module's namespace cannot name (private or protected nested types).</summary>
+            /// <summary>
+            /// Message types a client in the module's namespace cannot name (private or protected nested types). The compiler
+            /// already reports them (CS0060); the generator leaves their handlers out so it adds no errors of its own.
+            /// </summary>
             public List<ITypeSymbol> Invisible { get; } = new();
         }
 
