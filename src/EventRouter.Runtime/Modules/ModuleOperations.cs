@@ -166,19 +166,22 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
     private async ValueTask AwaitInlineAsync(ValueTask<TResponse> pending)
     {
         var server = _server!;
+        TResponse result;
         try
         {
-            TrySetResult(await pending.ConfigureAwait(false));
+            result = await pending.ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            TrySetException(ex);
-        }
-        finally
-        {
+            // Free the module before waking the caller, so a caller that sends again at once finds it idle.
             server.ReleaseGate();
+            TrySetException(ex);
             ReleaseHolder();
+            return;
         }
+        server.ReleaseGate();
+        TrySetResult(result);
+        ReleaseHolder();
     }
 
     /// <summary>Returns an operation that completed inline without anyone awaiting it.</summary>

@@ -203,6 +203,13 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
                         await acquire.ConfigureAwait(false);
                     }
                     Interlocked.Decrement(ref _queued);
+                    if (Volatile.Read(ref _immediate) != 0)
+                    {
+                        // An immediate stop arrived while this message waited for an inline request to finish.
+                        ReleaseGate();
+                        op.Abandon(this);
+                        continue;
+                    }
                     if (!op.TryStart())
                     {
                         ReleaseGate();
