@@ -59,6 +59,7 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
     private ITimer? _timer;
     private TimeProvider? _timerProvider;
     private long _deadline;
+    private long _timerDueAt;
     private int _holders;
     private int _callerReleased;
 
@@ -91,10 +92,21 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
                 _timer?.Dispose();
                 _timer = CreateTimer(timeProvider);
                 _timerProvider = timeProvider;
+                Volatile.Write(ref _timerDueAt, 0);
             }
-            var ticks = (long)(timeout.TotalSeconds * timeProvider.TimestampFrequency);
-            Volatile.Write(ref _deadline, timeProvider.GetTimestamp() + Math.Max(ticks, 1));
-            _timer!.Change(timeout, Timeout.InfiniteTimeSpan);
+            var ticks = Math.Max((long)(timeout.TotalSeconds * timeProvider.TimestampFrequency), 1);
+            var deadline = timeProvider.GetTimestamp() + ticks;
+            // Full fence, paired with the one in OnTimer: either we see the timer idle and arm it, or the firing
+            // timer sees our deadline and re-arms itself. Never neither.
+            Interlocked.Exchange(ref _deadline, deadline);
+            var due = Interlocked.Read(ref _timerDueAt);
+            if (due == 0 || due > deadline)
+            {
+                // Re-arming a timer takes the timer queue's lock, so it is done only when the timer would fire too
+                // late or not at all. A pooled operation serving requests back to back re-arms about once per timeout.
+                Interlocked.Exchange(ref _timerDueAt, deadline);
+                _timer!.Change(timeout, Timeout.InfiniteTimeSpan);
+            }
         }
         if (cancellationToken.CanBeCanceled)
         {
@@ -290,11 +302,22 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
 
     private void OnTimer()
     {
-        // A timer tick may belong to an earlier use of this pooled operation; only a passed deadline counts.
-        var deadline = Volatile.Read(ref _deadline);
+        Interlocked.Exchange(ref _timerDueAt, 0);
+        var deadline = Interlocked.Read(ref _deadline);
         var provider = _timerProvider;
-        var server = _server;
-        if (deadline != 0 && provider is not null && server is not null && provider.GetTimestamp() >= deadline)
+        if (deadline == 0 || provider is null)
+        {
+            return;
+        }
+        var now = provider.GetTimestamp();
+        if (now < deadline)
+        {
+            // The tick was armed for an earlier request on this pooled operation: wait for the current deadline.
+            Interlocked.Exchange(ref _timerDueAt, deadline);
+            _timer?.Change(TimeSpan.FromSeconds((deadline - now) / (double)provider.TimestampFrequency), Timeout.InfiniteTimeSpan);
+            return;
+        }
+        if (_server is { } server)
         {
             TrySetException(new ModuleRequestTimeoutException(server.Name, typeof(TRequest), server.Options.RequestTimeout));
         }
@@ -315,12 +338,9 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
 
     private void ReleaseCaller()
     {
-        // Stop the timer and unregister before the operation can be reused. Dispose waits for a running callback.
-        Volatile.Write(ref _deadline, 0);
-        if (_timer is not null && _timerProvider is not null)
-        {
-            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
+        // The timer stays armed (re-arming costs a lock); with no deadline its next tick does nothing.
+        // Unregister before the operation can be reused: Dispose waits for a running callback.
+        Interlocked.Exchange(ref _deadline, 0);
         _registration.Dispose();
         _registration = default;
         ReleaseHolder();

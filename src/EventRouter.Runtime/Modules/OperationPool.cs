@@ -10,7 +10,7 @@ namespace EventRouter.Modules;
 /// </summary>
 internal static class OperationPool<T> where T : class
 {
-    private const int MaxShared = 256;
+    private const int MaxShared = 4096;
 
     [ThreadStatic]
     private static T? t_cached;
