@@ -244,6 +244,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
             if (dropped > 0)
             {
                 ModuleLog.CommandsDropped(_logger, Name, dropped);
+                ModuleMetrics.CommandsDropped(Name, dropped);
             }
             ModuleLog.Stopped(_logger, Name, _immediate != 0 ? ModuleShutdownMode.Immediate : ModuleShutdownMode.Graceful);
             _completion.TrySetResult();
@@ -314,14 +315,65 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     {
         try
         {
-            await _channel.Writer.WriteAsync(op, cancellationToken).ConfigureAwait(false);
+            await WriteWhenRoomAsync(op, typeof(TRequest), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
             Interlocked.Decrement(ref _queued);
-            op.FailUnqueued(ex is OperationCanceledException ? new OperationCanceledException(cancellationToken) : new ModuleStoppedException(Name));
+            op.FailUnqueued(ex);
         }
         return await new ValueTask<TResponse>(op, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The full-queue path of <see cref="ModuleFullMode.Wait"/>: waits for room, but no longer than the request timeout,
+    /// so no sender waits forever on a module that is stuck. Allocates; only runs under backpressure.
+    /// </summary>
+    private async ValueTask WriteWhenRoomAsync(ModuleOperation op, Type messageType, CancellationToken cancellationToken)
+    {
+        CancellationTokenSource? timeoutSource = null;
+        ITimer? timer = null;
+        var token = cancellationToken;
+        if (_timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timer = _timeProvider.CreateTimer(static s =>
+            {
+                try
+                {
+                    ((CancellationTokenSource)s!).Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The write finished first.
+                }
+            }, timeoutSource, _timeout, Timeout.InfiniteTimeSpan);
+            token = timeoutSource.Token;
+        }
+        try
+        {
+            await _channel.Writer.WriteAsync(op, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new ModuleRequestTimeoutException(Name, messageType, _timeout);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ModuleStoppedException(Name);
+        }
+        finally
+        {
+            if (timer is not null)
+            {
+                await timer.DisposeAsync().ConfigureAwait(false);
+            }
+            timeoutSource?.Dispose();
+        }
     }
 
     internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
@@ -349,17 +401,13 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     {
         try
         {
-            await _channel.Writer.WriteAsync(op, cancellationToken).ConfigureAwait(false);
+            await WriteWhenRoomAsync(op, typeof(TCommand), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch
         {
             Interlocked.Decrement(ref _queued);
             op.Return();
-            if (ex is OperationCanceledException)
-            {
-                throw;
-            }
-            throw new ModuleStoppedException(Name);
+            throw;
         }
     }
 
@@ -371,6 +419,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     internal void ReportCommandFailure(Type commandType, Exception exception)
     {
         Interlocked.Increment(ref _failedCommands);
+        ModuleMetrics.CommandFailed(Name);
         ModuleLog.CommandFailed(_logger, exception, Name, commandType.FullName ?? commandType.Name);
         if (Options.OnCommandFailed is { } callback)
         {

@@ -1,22 +1,20 @@
 using System;
 using System.Collections.Concurrent;
-using System.Threading;
 
 namespace EventRouter.Modules;
 
 /// <summary>
-/// A small pool of operation objects of one closed type: a one-item cache per thread (the usual case: the caller
-/// that rented an operation returns it) and a bounded shared queue. Neither allocates in steady state.
+/// A pool of operation objects of one closed type: a one-item cache per thread (the usual case for requests: the
+/// caller that rented an operation returns it) and a shared queue (commands: rented by senders, returned by the
+/// module's loop). Neither allocates in steady state. The pool never holds more operations than were in flight at
+/// the busiest moment, which the queue capacity and the number of concurrent callers bound, so it needs no counter.
 /// </summary>
 internal static class OperationPool<T> where T : class
 {
-    private const int MaxShared = 4096;
-
     [ThreadStatic]
     private static T? t_cached;
 
     private static readonly ConcurrentQueue<T> s_shared = new();
-    private static int s_sharedCount;
 
     public static T? TryRent()
     {
@@ -26,12 +24,7 @@ internal static class OperationPool<T> where T : class
             t_cached = null;
             return item;
         }
-        if (s_shared.TryDequeue(out item))
-        {
-            Interlocked.Decrement(ref s_sharedCount);
-            return item;
-        }
-        return null;
+        return s_shared.TryDequeue(out item) ? item : null;
     }
 
     public static void Return(T item)
@@ -41,13 +34,6 @@ internal static class OperationPool<T> where T : class
             t_cached = item;
             return;
         }
-        if (Interlocked.Increment(ref s_sharedCount) <= MaxShared)
-        {
-            s_shared.Enqueue(item);
-        }
-        else
-        {
-            Interlocked.Decrement(ref s_sharedCount);
-        }
+        s_shared.Enqueue(item);
     }
 }

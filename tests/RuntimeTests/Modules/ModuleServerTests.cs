@@ -167,6 +167,36 @@ public sealed class ModuleServerTests : IAsyncLifetime
         Assert.Equal(new[] { "block:b", "note:1" }, log);
     }
 
+    [Fact]
+    public async Task SendAsync_QueueFullLongerThanTimeout_FailsInsteadOfWaitingForever()
+    {
+        var time = new FakeTimeProvider();
+        var (module, _, client) = Start(inline: false, o =>
+        {
+            o.Capacity = 1;
+            o.FullMode = ModuleFullMode.Wait;
+            o.TimeProvider = time;
+            o.RequestTimeout = TimeSpan.FromSeconds(5);
+        });
+        _ = client.RequestAsync(new Block("stuck"));
+        await module.Entered.Task.WaitAsync(HangGuard);
+        await client.SendAsync(new Note("1"));
+
+        var command = client.SendAsync(new Note("2")).AsTask();
+        var request = client.RequestAsync(new Echo(3)).AsTask();
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(command.IsCompleted);
+        Assert.False(request.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(2));
+
+        var commandTimeout = await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => command.WaitAsync(HangGuard));
+        Assert.Equal(typeof(Note), commandTimeout.RequestType);
+        await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => request.WaitAsync(HangGuard));
+        module.Release.SetResult();
+        var log = await Guard(client.RequestAsync(new GetLog()));
+        Assert.Equal(new[] { "block:stuck", "note:1" }, log);
+    }
+
     // 3. Errors.
 
     [Theory]
@@ -216,6 +246,38 @@ public sealed class ModuleServerTests : IAsyncLifetime
         Assert.Equal(2, errors.Count);
         Assert.All(errors, e => Assert.Equal(LogLevel.Error, e.Level));
         Assert.Contains("failing", errors[0].Message);
+    }
+
+    [Fact]
+    public async Task SendAsync_CommandThrows_RecordedOnEventRouterMeter()
+    {
+        var (_, _, client) = Start(inline: true, o => o.Name = "metered-" + Guid.NewGuid().ToString("N"));
+        var name = ((ModuleClient<TestModule>)client).Server.Name;
+        long recorded = 0;
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "EventRouter" && instrument.Name == "eventrouter.module.command.failures")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "eventrouter.module" && (string?)tag.Value == name)
+                {
+                    Interlocked.Add(ref recorded, value);
+                }
+            }
+        });
+        listener.Start();
+
+        await client.SendAsync(new FailCommand("sync"));
+        await Guard(client.RequestAsync(new GetLog()));
+
+        Assert.Equal(1, Interlocked.Read(ref recorded));
     }
 
     // 4. Timeouts and cancellation.
