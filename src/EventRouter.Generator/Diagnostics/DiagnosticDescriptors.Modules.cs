@@ -23,7 +23,7 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidModuleServerShape = Create(
         "ER0102",
         "Module server class has an unsupported shape",
-        "Module server class '{0}' is {1}; a module server must be a non-generic, non-abstract, non-static top-level class that is public or internal",
+        "Module server class '{0}' is {1}; a module server must be a non-generic, non-abstract, non-static top-level class (not a record) that is public or internal",
         ModulesCategory,
         DiagnosticSeverity.Error);
 

@@ -68,6 +68,10 @@ public sealed partial class ModuleServerGenerator
             {
                 return "abstract";
             }
+            if (type.IsRecord)
+            {
+                return "a record";
+            }
             if (type.IsGenericType)
             {
                 return "generic";

@@ -79,6 +79,7 @@ public sealed class ModuleServerAnalyzerTests
     [InlineData("[ModuleServer] public sealed partial class G<T> : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "G")]
     [InlineData("[ModuleServer] public abstract partial class A : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "A")]
     [InlineData("public static partial class Outer { [ModuleServer] public sealed partial class N : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; } }", "N")]
+    [InlineData("[ModuleServer] public sealed partial record R : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "R")]
     public void ER0102_UnsupportedClassShape_Reported(string source, string name)
     {
         AssertSingle(source, "ER0102", name, DiagnosticSeverity.Error);
