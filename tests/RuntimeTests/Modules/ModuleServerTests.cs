@@ -489,6 +489,56 @@ public sealed class ModuleServerTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(ModuleShutdownMode.Graceful, true)]
+    [InlineData(ModuleShutdownMode.Immediate, true)]
+    [InlineData(ModuleShutdownMode.Graceful, false)]
+    [InlineData(ModuleShutdownMode.Immediate, false)]
+    public async Task ShutdownAsync_WhileCallersAreSending_EveryCallCompletesOrFailsTyped(ModuleShutdownMode mode, bool inline)
+    {
+        var (module, server, client) = Start(inline, o => o.Capacity = 64);
+        var callers = Enumerable.Range(0, 4).Select(c => Task.Run(async () =>
+        {
+            var answered = 0;
+            for (var i = 0; ; i++)
+            {
+                var id = (c * 1_000_000) + i;
+                try
+                {
+                    if (i % 4 == 3)
+                    {
+                        await client.SendAsync(new Note(id.ToString()));
+                    }
+                    else
+                    {
+                        var reply = await client.RequestAsync(new Echo(id));
+                        Assert.Equal(id, reply.Id);
+                        answered++;
+                    }
+                }
+                catch (ModuleStoppedException)
+                {
+                    return answered;
+                }
+            }
+        })).ToArray();
+        // Let the callers get some messages through before stopping.
+        await Task.Run(async () =>
+        {
+            while (module.Snapshot().Length < 200)
+            {
+                await Task.Yield();
+            }
+        }).WaitAsync(HangGuard);
+
+        await server.ShutdownAsync(mode).WaitAsync(HangGuard);
+        var answeredPerCaller = await Task.WhenAll(callers).WaitAsync(HangGuard);
+
+        Assert.All(answeredPerCaller, a => Assert.True(a > 0));
+        Assert.Equal(1, module.MaxConcurrency);
+        Assert.True(server.Completion.IsCompletedSuccessfully);
+    }
+
     [Fact]
     public async Task StopAsync_HostTokenCancelled_EscalatesToImmediate()
     {
