@@ -4,7 +4,7 @@ namespace EventRouter.Generator.Diagnostics;
 
 internal static partial class DiagnosticDescriptors
 {
-    private const string ModulesCategory = "EventRouter.Modules";
+    private const string ModulesCategory = "EventRouter.Usage";
 
     public static readonly DiagnosticDescriptor ModuleServerNotPartial = Create(
         "ER0100",
