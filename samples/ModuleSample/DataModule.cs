@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
-using Microsoft.Extensions.Logging;
+using System.IO;
 
 namespace ModuleSample;
 
@@ -23,7 +23,7 @@ public sealed record LogEvent(string Text);
 
 /// <summary>
 /// The module: its state is a plain dictionary, because the server runs one message at a time.
-/// Its logger comes from dependency injection.
+/// Where it logs comes from dependency injection.
 /// </summary>
 [ModuleServer]
 public sealed partial class DataModule :
@@ -32,10 +32,10 @@ public sealed partial class DataModule :
     ICommandHandler<LogEvent>
 {
     private readonly Dictionary<string, List<uint>> _store = new();
-    private readonly ILogger<DataModule> _logger;
+    private readonly TextWriter _log;
 
     /// <summary>Creates the module.</summary>
-    public DataModule(ILogger<DataModule> logger) => _logger = logger;
+    public DataModule(TextWriter log) => _log = log;
 
     /// <summary>Handles GetData.</summary>
     public ValueTask<Data> HandleAsync(GetData request, CancellationToken cancellationToken) =>
@@ -55,7 +55,7 @@ public sealed partial class DataModule :
     /// <summary>Handles LogEvent.</summary>
     public ValueTask HandleAsync(LogEvent command, CancellationToken cancellationToken)
     {
-        _logger.LogInformation("Event logged: {Text}", command.Text);
+        _log.WriteLine($"Event logged: {command.Text}");
         return default;
     }
 }
