@@ -41,8 +41,8 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     private int _gate;
     private int _loopWaitingForGate;
 
-    // Messages accepted into the queue and not yet started. An inline caller may only run while it is 0, so it never
-    // overtakes a message accepted before it.
+    // Messages accepted into the queue and not yet finished by the loop. An inline caller may only run while it is 0,
+    // so it never overtakes a message accepted before it.
     private int _queued;
 
     private long _failedCommands;
@@ -182,52 +182,43 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var op))
+                // The gate is taken once per batch, not per message: while the loop has work, inline callers queue
+                // behind it anyway (they only run inline when nothing is queued).
+                var acquire = AcquireGateAsync();
+                if (!acquire.IsCompletedSuccessfully)
                 {
-                    if (Volatile.Read(ref _immediate) != 0)
+                    await acquire.ConfigureAwait(false);
+                }
+                var taken = 0;
+                try
+                {
+                    while (reader.TryRead(out var op))
                     {
-                        Interlocked.Decrement(ref _queued);
-                        op.Abandon(this);
-                        continue;
-                    }
-                    if (op.IsCompleted)
-                    {
-                        // The caller cancelled or timed out before the module got to it: skip without running it.
-                        Interlocked.Decrement(ref _queued);
-                        op.Skip();
-                        continue;
-                    }
-                    var acquire = AcquireGateAsync();
-                    if (!acquire.IsCompletedSuccessfully)
-                    {
-                        await acquire.ConfigureAwait(false);
-                    }
-                    Interlocked.Decrement(ref _queued);
-                    if (Volatile.Read(ref _immediate) != 0)
-                    {
-                        // An immediate stop arrived while this message waited for an inline request to finish.
-                        ReleaseGate();
-                        op.Abandon(this);
-                        continue;
-                    }
-                    if (!op.TryStart())
-                    {
-                        ReleaseGate();
-                        op.Skip();
-                        continue;
-                    }
-                    try
-                    {
+                        taken++;
+                        if (Volatile.Read(ref _immediate) != 0)
+                        {
+                            op.Abandon(this);
+                            continue;
+                        }
+                        if (!op.TryStart())
+                        {
+                            // The caller cancelled or timed out before the module got to it: skip without running it.
+                            op.Skip();
+                            continue;
+                        }
                         var run = op.Chain is null ? op.ExecuteAsync(_stopSource.Token) : ExecuteNestedAsync(op);
                         if (!run.IsCompletedSuccessfully)
                         {
                             await run.ConfigureAwait(false);
                         }
                     }
-                    finally
-                    {
-                        ReleaseGate();
-                    }
+                }
+                finally
+                {
+                    // _queued counts messages accepted and not yet finished by the loop; lowering it late only makes
+                    // inline callers more conservative, and it is exact again before the gate opens.
+                    Interlocked.Add(ref _queued, -taken);
+                    ReleaseGate();
                 }
             }
         }
