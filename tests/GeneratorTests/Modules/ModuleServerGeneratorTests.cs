@@ -80,6 +80,28 @@ public sealed class ModuleServerGeneratorTests
     }
 
     [Fact]
+    public void Generate_DocumentationDiagnosticsOn_GeneratedCommentsAreValid()
+    {
+        // As in a project with GenerateDocumentationFile and TreatWarningsAsErrors: every public generated member is
+        // documented and every cref resolves (arrays, generics and nullable types included).
+        var parseOptions = GeneratorHarness.ParseOptions.WithDocumentationMode(DocumentationMode.Diagnose);
+        var input = Compile(ModuleSources.Inventory, ModuleSources.GlobalInternal.Replace("internal", "public"));
+        input = input.RemoveAllSyntaxTrees().AddSyntaxTrees(input.SyntaxTrees.Select(t => CSharpSyntaxTree.ParseText(t.GetText(), parseOptions, t.FilePath)));
+        var driver = CSharpGeneratorDriver.Create(new[] { new ModuleServerGenerator().AsSourceGenerator() }, parseOptions: parseOptions);
+
+        driver.RunGeneratorsAndUpdateCompilation(input, out var output, out _);
+
+        var generatedTrees = output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, generatedTrees.Count);
+        var documentationProblems = output.GetDiagnostics()
+            .Where(d => d.Location.SourceTree is { } tree && generatedTrees.Contains(tree) && d.Severity >= DiagnosticSeverity.Warning)
+            .ToList();
+        Assert.Empty(documentationProblems);
+        // The check is live: the hand-written (undocumented) test sources do get CS1591.
+        Assert.Contains(output.GetDiagnostics(), d => d.Id == "CS1591" && !generatedTrees.Contains(d.Location.SourceTree!));
+    }
+
+    [Fact]
     public void Generate_RequestTypeTheModuleDoesNotHandle_DoesNotCompile()
     {
         const string caller = """
