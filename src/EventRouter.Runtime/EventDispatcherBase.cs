@@ -102,7 +102,7 @@ public abstract class EventDispatcherBase : IEventPublisher
     }
 
     /// <summary>
-    /// Runs all listeners of a route through <see cref="EventRoute{TEvent}.InvokeAsync(TEvent, int, IServiceProvider, CancellationToken)"/>,
+    /// Runs all listeners of a route through <see cref="EventRoute{TEvent}.InvokeTypedAsync(TEvent, int, IServiceProvider, CancellationToken)"/>,
     /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -161,7 +161,7 @@ public abstract class EventDispatcherBase : IEventPublisher
             }
             try
             {
-                await route.InvokeAsync(@event, i, services, cancellationToken).ConfigureAwait(false);
+                await route.InvokeTypedAsync(@event, i, services, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
             {
@@ -186,7 +186,7 @@ public abstract class EventDispatcherBase : IEventPublisher
         {
             try
             {
-                pending[i] = route.InvokeAsync(@event, i, services, cancellationToken);
+                pending[i] = route.InvokeTypedAsync(@event, i, services, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -254,6 +254,7 @@ public abstract class EventDispatcherBase : IEventPublisher
     protected static ArgumentNullException NullEvent() => new("event", "Cannot publish a null event.");
 
     /// <summary>The stable name of a type known only at run time: its [Event] name, else its full name.</summary>
-    internal static string EventNameOf(Type type) =>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal static string EventNameOf(Type type) =>
         type.GetCustomAttribute<EventAttribute>(inherit: false)?.Name ?? type.FullName ?? type.Name;
 }

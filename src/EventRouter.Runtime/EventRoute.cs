@@ -95,5 +95,5 @@ public abstract class EventRoute<TEvent> : EventRoute
     }
 
     /// <summary>Invokes one listener with a typed event.</summary>
-    public abstract ValueTask InvokeAsync(TEvent @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken);
+    public abstract ValueTask InvokeTypedAsync(TEvent @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken);
 }

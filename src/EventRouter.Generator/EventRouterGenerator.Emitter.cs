@@ -1,0 +1,440 @@
+using System.Collections.Generic;
+using System.Linq;
+using EventRouter.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace EventRouter.Generator;
+
+/// <summary>Turns the table model into source text. No symbols here: everything it needs is in the model.</summary>
+internal static class Emitter
+{
+    /// <summary>Above this many events, type lookups use a frozen dictionary instead of a chain of comparisons.</summary>
+    internal const int ChainLimit = 16;
+
+    private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+    private const string Token = "global::System.Threading.CancellationToken";
+    private const string Services = "global::System.IServiceProvider";
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    private const string Route = "global::EventRouter.EventRoute";
+
+    private static readonly string Version = typeof(Emitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
+
+    public static string GeneratedCodeAttribute =>
+        $"[global::System.CodeDom.Compiler.GeneratedCode(\"{KnownNames.GeneratorName}\", \"{Version}\")]";
+
+    public static void Emit(SourceProductionContext context, TableModel table)
+    {
+        context.AddSource("EventRouter.EventDispatcher.g.cs", SourceText.From(EmitDispatcher(table), System.Text.Encoding.UTF8));
+        if (table.EmitDependencyInjection)
+        {
+            context.AddSource("EventRouter.DependencyInjection.g.cs", SourceText.From(EmitDependencyInjection(table), System.Text.Encoding.UTF8));
+        }
+        if (table.ExportedListeners.Count > 0 || table.ExportedEvents.Count > 0)
+        {
+            context.AddSource("EventRouter.AssemblyInfo.g.cs", SourceText.From(EmitAssemblyInfo(table), System.Text.Encoding.UTF8));
+        }
+    }
+
+    public static string EmitDispatcher(TableModel table)
+    {
+        var w = Header();
+        w.Open("namespace EventRouter.Generated");
+        w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
+        w.Line(GeneratedCodeAttribute);
+        w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase");
+
+        for (var i = 0; i < table.Listeners.Count; i++)
+        {
+            var l = table.Listeners[i];
+            if (l.Lifetime == 0)
+            {
+                w.Line($"private {l.FullName}? _listener{i};");
+            }
+        }
+        w.Line($"private readonly {Route}[] _routes;");
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            w.Line($"private readonly Route{r} _route{r};");
+        }
+        var useDictionary = table.Routes.Count > ChainLimit;
+        if (useDictionary)
+        {
+            w.Line($"private readonly global::System.Collections.Frozen.FrozenDictionary<global::System.Type, {Route}> _routesByType;");
+        }
+        w.Line();
+
+        w.Line("/// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>");
+        w.Line("public EventDispatcher() : this(null, null) { }");
+        w.Line();
+        w.Line("/// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>");
+        w.Line("public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }");
+        w.Line();
+        w.Line("/// <summary>Creates a dispatcher that resolves listeners from <paramref name=\"services\"/> when given.</summary>");
+        w.Open($"public EventDispatcher({Services}? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)");
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            w.Line($"_route{r} = new Route{r}(this);");
+        }
+        w.Line($"_routes = new {Route}[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(r => $"_route{r}"))} }};");
+        if (useDictionary)
+        {
+            w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
+        }
+        w.Close();
+        w.Line();
+
+        w.Line("/// <inheritdoc />");
+        w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Route}> Routes => _routes;");
+        w.Line();
+
+        EmitListenerAccessors(w, table);
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            EmitTypedPublish(w, table, r);
+        }
+        EmitGenericPublish(w, table, useDictionary);
+        EmitObjectPublish(w, table, useDictionary);
+        EmitFindExactRoute(w, table, useDictionary);
+        EmitFallback(w, table);
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            EmitRouteClass(w, table, r);
+        }
+
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    private static void EmitListenerAccessors(SourceWriter w, TableModel table)
+    {
+        for (var i = 0; i < table.Listeners.Count; i++)
+        {
+            var l = table.Listeners[i];
+            var constructor = l.HasParameterlessConstructor ? $"static () => new {l.FullName}()" : "null";
+            if (l.Lifetime == 0)
+            {
+                w.Line($"private {l.FullName} Listener{i} => _listener{i} ?? InitializeSingleton(ref _listener{i}, {constructor});");
+            }
+            else
+            {
+                w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener(services, {constructor});");
+            }
+        }
+        if (table.Listeners.Count > 0)
+        {
+            w.Line();
+        }
+    }
+
+    private static void EmitTypedPublish(SourceWriter w, TableModel table, int r)
+    {
+        var route = table.Routes[r];
+        var e = route.Event;
+        w.Line($"/// <summary>Publishes <see cref=\"{Cref(e.FullName)}\"/> to its {route.Entries.Count} listener(s), in order.</summary>");
+        w.Open($"public {ValueTask} PublishAsync({e.FullName} @event, {Token} cancellationToken = default)");
+        if (!e.IsValueType)
+        {
+            w.Line("if (@event is null) throw NullEvent();");
+        }
+        if (!e.IsSealed)
+        {
+            // A derived instance has a route of its own (or takes the fallback route).
+            w.Line($"if (@event.GetType() != typeof({e.FullName})) return PublishAsync((object)@event, cancellationToken);");
+        }
+        if (route.Entries.Count == 0)
+        {
+            w.Line($"return NoListener(_route{r}.EventName, typeof({e.FullName}));");
+            w.Close();
+            w.Line();
+            return;
+        }
+        if (route.RequiresScope)
+        {
+            w.Line($"return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+            w.Close();
+            w.Line();
+            return;
+        }
+        w.Line($"if (IsConcurrent) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+        w.Line($"{ValueTask} pending;");
+        for (var k = 0; k < route.Entries.Count; k++)
+        {
+            if (k > 0)
+            {
+                w.Line($"if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route{r}, @event, null, default, {k - 1}, cancellationToken);");
+            }
+            var call = Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+            w.Line($"try {{ pending = {call}; }}");
+            w.Line($"catch (global::System.Exception ex) {{ pending = {ValueTask}.FromException(ex); }}");
+            w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
+        }
+        w.Line("return default;");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitGenericPublish(SourceWriter w, TableModel table, bool useDictionary)
+    {
+        w.Line("/// <inheritdoc />");
+        w.Open($"public override {ValueTask} PublishAsync<TEvent>(TEvent @event, {Token} cancellationToken = default)");
+        // typeof(TEvent) comparisons fold away for value types; for reference types they are a few compares.
+        // Large tables keep the chain for structs only and let reference types take the dictionary.
+        foreach (var route in table.Routes.Where(x => !useDictionary || x.Event.IsValueType))
+        {
+            var e = route.Event.FullName;
+            w.Line($"if (typeof(TEvent) == typeof({e})) return PublishAsync({Unsafe}.As<TEvent, {e}>(ref @event), cancellationToken);");
+        }
+        w.Line("if (@event is null) throw NullEvent();");
+        w.Line("return PublishAsync((object)@event, cancellationToken);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitObjectPublish(SourceWriter w, TableModel table, bool useDictionary)
+    {
+        w.Line("/// <inheritdoc />");
+        w.Open($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken = default)");
+        w.Line("if (@event is null) throw NullEvent();");
+        if (useDictionary)
+        {
+            w.Line("return _routesByType.TryGetValue(@event.GetType(), out var route) ? route.PublishAsync(@event, cancellationToken) : PublishUnknownAsync(@event, cancellationToken);");
+        }
+        else
+        {
+            if (table.Routes.Count > 0)
+            {
+                w.Line("var type = @event.GetType();");
+            }
+            foreach (var route in table.Routes)
+            {
+                var e = route.Event.FullName;
+                w.Line($"if (type == typeof({e})) return PublishAsync({Unbox(route.Event, "@event")}, cancellationToken);");
+            }
+            w.Line("return PublishUnknownAsync(@event, cancellationToken);");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitFindExactRoute(SourceWriter w, TableModel table, bool useDictionary)
+    {
+        w.Line("/// <inheritdoc />");
+        w.Open($"protected override {Route}? FindExactRoute(global::System.Type eventType)");
+        if (useDictionary)
+        {
+            w.Line("return _routesByType.TryGetValue(eventType, out var route) ? route : null;");
+        }
+        else
+        {
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                w.Line($"if (eventType == typeof({table.Routes[r].Event.FullName})) return _route{r};");
+            }
+            w.Line("return null;");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitFallback(SourceWriter w, TableModel table)
+    {
+        var open = table.OpenEntries;
+        w.Line("/// <inheritdoc />");
+        w.Open($"protected override {Route}? CreateFallbackRoute(global::System.Type eventType)");
+        if (open.Count == 0)
+        {
+            w.Line("return null;");
+            w.Close();
+            w.Line();
+            return;
+        }
+        w.Line("var entries = new global::System.Collections.Generic.List<int>();");
+        for (var k = 0; k < open.Count; k++)
+        {
+            w.Line($"if (typeof({open[k].Handled.Event.FullName}).IsAssignableFrom(eventType)) entries.Add({k});");
+        }
+        w.Line("return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());");
+        w.Close();
+        w.Line();
+
+        w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
+        w.Open($"private sealed class FallbackRoute : global::EventRouter.EventRoute<object>");
+        w.Line($"private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var entry in open)
+        {
+            w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
+        }
+        w.Unindent();
+        w.Line("};");
+        w.Line("private readonly EventDispatcher _dispatcher;");
+        w.Line("private readonly int[] _entries;");
+        w.Line();
+        w.Line("public FallbackRoute(EventDispatcher dispatcher, global::System.Type eventType, int[] entries)");
+        w.Line("    : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))");
+        w.Line("{");
+        w.Indent();
+        w.Line("_dispatcher = dispatcher;");
+        w.Line("_entries = entries;");
+        w.Close();
+        w.Line();
+        w.Line($"public override {ValueTask} InvokeTypedAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);");
+        w.Line();
+        w.Open($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
+        w.Open("switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)");
+        for (var k = 0; k < open.Count; k++)
+        {
+            var h = open[k].Handled;
+            var argument = h.Event.FullName == "object" ? "@event" : $"{Unsafe}.As<{h.Event.FullName}>(@event)";
+            w.Line($"case {k}: return {Invoke(table.Listeners[open[k].ListenerIndex], open[k].ListenerIndex, h, argument, "services", "_dispatcher.")};");
+        }
+        w.Line("default: throw InvalidListenerIndex(listenerIndex);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);");
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitRouteClass(SourceWriter w, TableModel table, int r)
+    {
+        var route = table.Routes[r];
+        var e = route.Event;
+        w.Line($"/// <summary>The route of <see cref=\"{Cref(e.FullName)}\"/>.</summary>");
+        w.Open($"private sealed class Route{r} : global::EventRouter.EventRoute<{e.FullName}>");
+        w.Line("private readonly EventDispatcher _dispatcher;");
+        w.Line();
+        w.Line($"public Route{r}(EventDispatcher dispatcher) : base({Literal(e.EventName)}, new global::EventRouter.ListenerInfo[]");
+        w.Line("{");
+        w.Indent();
+        foreach (var entry in route.Entries)
+        {
+            w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
+        }
+        w.Unindent();
+        w.Line("})");
+        w.Line("{");
+        w.Indent();
+        w.Line("_dispatcher = dispatcher;");
+        w.Close();
+        w.Line();
+
+        w.Open($"public override {ValueTask} InvokeTypedAsync({e.FullName} @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
+        w.Open("switch (listenerIndex)");
+        for (var k = 0; k < route.Entries.Count; k++)
+        {
+            w.Line($"case {k}: return {Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.")};");
+        }
+        w.Line("default: throw InvalidListenerIndex(listenerIndex);");
+        w.Close();
+        w.Close();
+        w.Line();
+        w.Line($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeTypedAsync({Unbox(e, "@event")}, listenerIndex, services, cancellationToken);");
+        w.Line();
+        w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishAsync({Unbox(e, "@event")}, cancellationToken);");
+        if (e.IdMember is { } id)
+        {
+            w.Line();
+            w.Line($"public override string? GetEventId(object @event) => {KeyExpression(e, id)};");
+        }
+        if (e.PartitionKeyMember is { } key)
+        {
+            w.Line();
+            w.Line($"public override string? GetPartitionKey(object @event) => {KeyExpression(e, key)};");
+        }
+        w.Close();
+        w.Line();
+    }
+
+    public static string EmitDependencyInjection(TableModel table)
+    {
+        var w = Header();
+        w.Open("namespace Microsoft.Extensions.DependencyInjection");
+        w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
+        w.Line(GeneratedCodeAttribute);
+        w.Open("internal static class EventRouterServiceCollectionExtensions");
+        w.Line("/// <summary>");
+        w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
+        w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/> and <see cref=\"global::EventRouter.IEventPublisher\"/>.");
+        w.Line("/// </summary>");
+        w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
+        w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
+        w.Line("var options = new global::EventRouter.EventRouterOptions();");
+        w.Line("configure?.Invoke(options);");
+        const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
+        const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
+        foreach (var l in table.Listeners)
+        {
+            var lifetime = l.Lifetime switch { 1 => "Scoped", 2 => "Transient", _ => "Singleton" };
+            w.Line($"{TryAdd}(services, {Descriptor}.{lifetime}<{l.FullName}, {l.FullName}>());");
+        }
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+        w.Line("return services;");
+        w.Close();
+        w.Close();
+        w.Close();
+        return w.ToString();
+    }
+
+    public static string EmitAssemblyInfo(TableModel table)
+    {
+        var w = Header();
+        var listeners = string.Join(", ", table.ExportedListeners.Select(t => $"typeof({t})"));
+        var events = string.Join(", ", table.ExportedEvents.Select(t => $"typeof({t})"));
+        w.Line("// Lets the generator of a project that references this assembly dispatch to its listeners without reflection.");
+        w.Line($"[assembly: global::EventRouter.EventRouterAssembly(new global::System.Type[] {{ {listeners} }}, new global::System.Type[] {{ {events} }})]");
+        return w.ToString();
+    }
+
+    private static SourceWriter Header() =>
+        new SourceWriter().Line("// <auto-generated/>").Line("#nullable enable").Line();
+
+    /// <summary>The call of one route entry from code where the event is typed as the route's event.</summary>
+    private static string Call(TableModel table, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
+    {
+        var h = entry.Handled;
+        var argument = h.Event.FullName == eventType ? eventExpression : $"({h.Event.FullName}){eventExpression}";
+        return Invoke(table.Listeners[entry.ListenerIndex], entry.ListenerIndex, h, argument, services, prefix);
+    }
+
+    private static string Invoke(ListenerModel listener, int index, HandledEventModel handled, string argument, string services, string prefix)
+    {
+        var instance = listener.Lifetime == 0 ? $"{prefix}Listener{index}" : $"{prefix}CreateListener{index}({services})";
+        return handled.DirectCall
+            ? $"{instance}.HandleAsync({argument}, cancellationToken)"
+            : $"((global::EventRouter.IEventListener<{handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";
+    }
+
+    private static string ListenerInfo(ListenerModel l)
+    {
+        var lifetime = l.Lifetime switch { 1 => "Scoped", 2 => "Transient", _ => "Singleton" };
+        return $"new global::EventRouter.ListenerInfo({Literal(l.DisplayName)}, typeof({l.FullName}), global::EventRouter.ListenerLifetime.{lifetime})";
+    }
+
+    private static string Unbox(EventTypeModel e, string expression) =>
+        e.IsValueType ? $"{Unsafe}.Unbox<{e.FullName}>({expression})" : $"{Unsafe}.As<{e.FullName}>({expression})";
+
+    private static string KeyExpression(EventTypeModel e, KeyMemberModel member)
+    {
+        var access = $"{Unbox(e, "@event")}.{member.Name}";
+        return member.Kind switch
+        {
+            MemberKind.String => access,
+            MemberKind.ValueType => $"{access}.ToString()",
+            _ => $"{access}?.ToString()",
+        };
+    }
+
+    private static string Cref(string fullName) =>
+        fullName.Replace("global::", string.Empty).Replace('<', '{').Replace('>', '}');
+
+    private static string Literal(string value) =>
+        Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);
+}

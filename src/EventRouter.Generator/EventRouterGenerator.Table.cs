@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using EventRouter.Generator.Models;
+
+namespace EventRouter.Generator;
+
+/// <summary>Resolves listeners and event types into routes: a pure function of models, so its output caches.</summary>
+internal static class TableBuilder
+{
+    private const string ObjectType = "object"; // FullyQualifiedFormat uses keywords for special types
+
+    public static TableModel Build(
+        ImmutableArray<ListenerModel?> localListeners,
+        ImmutableArray<EventTypeModel?> namedEvents,
+        ImmutableArray<EventTypeModel?> candidates,
+        ReferencedModel referenced,
+        bool hasDependencyInjection)
+    {
+        var listeners = localListeners.Where(l => l is not null).Select(l => l!)
+            .Concat(referenced.Listeners)
+            .GroupBy(l => l.FullName, StringComparer.Ordinal)
+            .Select(g => g.First())
+            .OrderBy(l => l.FullName, StringComparer.Ordinal)
+            .ToList();
+
+        var listened = new HashSet<string>(
+            listeners.SelectMany(l => l.Handles).Select(h => h.Event.FullName), StringComparer.Ordinal);
+
+        // Every concrete type that can be published and reach a listener, or that was named with [Event].
+        var events = new Dictionary<string, EventTypeModel>(StringComparer.Ordinal);
+        void Add(EventTypeModel? e)
+        {
+            if (e is { IsConcrete: true } && !events.ContainsKey(e.FullName))
+            {
+                events.Add(e.FullName, e);
+            }
+        }
+        foreach (var h in listeners.SelectMany(l => l.Handles))
+        {
+            Add(h.Event);
+        }
+        foreach (var e in namedEvents)
+        {
+            Add(e);
+        }
+        foreach (var e in referenced.Events)
+        {
+            Add(e);
+        }
+        foreach (var e in candidates)
+        {
+            if (e is not null && e.BaseTypes.Any(listened.Contains))
+            {
+                Add(e);
+            }
+        }
+
+        var routes = new List<RouteModel>();
+        foreach (var e in events.Values.OrderBy(e => e.FullName, StringComparer.Ordinal))
+        {
+            var entries = new List<RouteEntryModel>();
+            for (var i = 0; i < listeners.Count; i++)
+            {
+                foreach (var h in listeners[i].Handles)
+                {
+                    var target = h.Event.FullName;
+                    if (target == e.FullName || target == ObjectType || e.BaseTypes.Contains(target))
+                    {
+                        entries.Add(new RouteEntryModel(i, h));
+                    }
+                }
+            }
+            routes.Add(new RouteModel(e, entries.ToEquatableArray())
+            {
+                RequiresScope = entries.Any(x => listeners[x.ListenerIndex].Lifetime != 0),
+            });
+        }
+
+        // Listeners of types that can have subtypes unknown at compile time, for the run-time fallback route.
+        var open = new List<RouteEntryModel>();
+        for (var i = 0; i < listeners.Count; i++)
+        {
+            foreach (var h in listeners[i].Handles)
+            {
+                if (!h.Event.IsSealed)
+                {
+                    open.Add(new RouteEntryModel(i, h));
+                }
+            }
+        }
+
+        var exportedEvents = namedEvents.Concat(candidates)
+            .Where(e => e is { IsPublic: true, IsConcrete: true } && events.ContainsKey(e.FullName))
+            .Select(e => e!.FullName)
+            .Distinct(StringComparer.Ordinal)
+            .OrderBy(n => n, StringComparer.Ordinal);
+
+        return new TableModel(
+            listeners.ToEquatableArray(),
+            routes.ToEquatableArray(),
+            open.ToEquatableArray(),
+            listeners.Where(l => l.IsFromSource && l.IsPublic).Select(l => l.FullName).ToEquatableArray(),
+            exportedEvents.ToEquatableArray(),
+            hasDependencyInjection);
+    }
+}
