@@ -123,7 +123,10 @@ public sealed class TcpConnection
     /// Encodes <paramref name="payload"/> as one frame and queues it; the bytes are copied, so the caller may reuse
     /// its buffer at once. Completes synchronously. Safe from any thread.
     /// </summary>
-    /// <exception cref="ConnectionClosedException">The connection is closed, or this send overflowed the send buffer (which closes it).</exception>
+    /// <exception cref="ConnectionClosedException">
+    /// The connection is closed or aborted, or this send overflowed the send buffer (which closes it). During a graceful
+    /// close the handler call in flight can still send.
+    /// </exception>
     /// <exception cref="ArgumentException">The payload is larger than the codec allows.</exception>
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload) => SendAsync(new ReadOnlySequence<byte>(payload));
 
@@ -133,7 +136,9 @@ public sealed class TcpConnection
         var overflow = false;
         lock (_sendLock)
         {
-            if (_outputCompleted || IsClosing)
+            // A graceful close still lets the in-flight handler reply: sends are refused only once the output is
+            // completed (close in progress) or the socket was dropped.
+            if (_outputCompleted || Volatile.Read(ref _aborted) != 0)
             {
                 return ValueTask.FromException(new ConnectionClosedException(CloseReason ?? Reactor.CloseReason.LocalClose));
             }

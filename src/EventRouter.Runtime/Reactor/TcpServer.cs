@@ -23,6 +23,7 @@ public sealed class TcpServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, TcpConnection> _connections = new();
     private readonly Action<TcpConnection> _onConnectionClosed;
     private Socket? _listener;
+    private IPEndPoint? _localEndPoint;
     private Task? _acceptTask;
     private Task? _stopTask;
     private int _connectionCount;
@@ -50,7 +51,7 @@ public sealed class TcpServer : IAsyncDisposable
     /// <summary>The address the server listens on (with the actual port when port 0 was asked for).</summary>
     /// <exception cref="InvalidOperationException">The server has not been started.</exception>
     public IPEndPoint LocalEndPoint =>
-        (IPEndPoint)(_listener?.LocalEndPoint ?? throw new InvalidOperationException("The server has not been started."));
+        _localEndPoint ?? throw new InvalidOperationException("The server has not been started.");
 
     /// <summary>The number of open connections.</summary>
     public int ConnectionCount => Volatile.Read(ref _connectionCount);
@@ -81,6 +82,7 @@ public sealed class TcpServer : IAsyncDisposable
             throw;
         }
         _listener = listener;
+        _localEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         _acceptTask = AcceptLoopAsync(listener);
     }
 

@@ -190,6 +190,19 @@ internal static class Net
         }
     }
 
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await condition().WaitAsync(Timeout))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Condition not met within " + Timeout);
+            }
+            await Task.Delay(10);
+        }
+    }
+
     public static List<byte[]> RandomPayloads(Random random, int count, int maxSize)
     {
         var list = new List<byte[]>(count);
