@@ -49,6 +49,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private bool _watchReported;
     private long _blockedCount;
 
+    private int _watching;
     private int _probePending;
     private long _probePostedAt;
     private long _lagTicks;
@@ -544,6 +545,23 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     }
 
     private void Watch()
+    {
+        // Timer callbacks can overlap when the pool is slow; the watch state is single-threaded by design.
+        if (Interlocked.Exchange(ref _watching, 1) != 0)
+        {
+            return;
+        }
+        try
+        {
+            WatchCore();
+        }
+        finally
+        {
+            Volatile.Write(ref _watching, 0);
+        }
+    }
+
+    private void WatchCore()
     {
         var now = Stopwatch.GetTimestamp();
         if (Volatile.Read(ref _busy) == 0)
