@@ -581,6 +581,45 @@ public sealed class TcpServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task SendAsync_FromManyThreadsAtOnce_FramesArriveWholeAndInPerThreadOrder()
+    {
+        var server = StartServer(new TcpServerOptions { Codec = FrameCodec.LengthPrefixed(), Handler = new EchoHandler() });
+        var received = new List<string>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        const int Threads = 4;
+        const int PerThread = 500;
+        var clientHandler = new DelegateHandler((c, f) =>
+        {
+            received.Add(Encoding.ASCII.GetString(f.ToArray()));
+            if (received.Count == Threads * PerThread)
+            {
+                all.SetResult();
+            }
+            return default;
+        });
+        var connection = await TcpConnector.ConnectAsync(_group.Next(), server.LocalEndPoint,
+            new TcpConnectionOptions { Codec = FrameCodec.LengthPrefixed(), Handler = clientHandler, MaxSendBufferSize = 64 * 1024 * 1024 });
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(async () =>
+        {
+            for (var i = 0; i < PerThread; i++)
+            {
+                await connection.SendAsync(Encoding.ASCII.GetBytes($"{t}:{i}:" + new string('x', i % 300)));
+            }
+        })));
+        await all.Task.WaitAsync(Net.Timeout);
+
+        var parsed = received.Select(r => r.Split(':')).ToArray();
+        Assert.All(parsed, p => Assert.Equal(int.Parse(p[1]) % 300, p[2].Length));
+        for (var t = 0; t < Threads; t++)
+        {
+            var order = parsed.Where(p => p[0] == t.ToString()).Select(p => int.Parse(p[1])).ToArray();
+            Assert.Equal(Enumerable.Range(0, PerThread), order);
+        }
+        connection.Close();
+    }
+
+    [Fact]
     public async Task SendAsync_AfterClose_ThrowsConnectionClosed()
     {
         var server = StartServer(new TcpServerOptions { Handler = new EchoHandler() });
