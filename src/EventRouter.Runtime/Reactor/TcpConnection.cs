@@ -38,8 +38,9 @@ public sealed class TcpConnection
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<TcpConnection>? _onClosed;
 
-    private int _reason;
-    private Exception? _closeException;
+    // Reason and exception are published together in one reference swap, so whoever sees the connection closing
+    // also sees the exception that closed it.
+    private CloseInfo? _close;
     private int _aborted;
     private bool _outputCompleted;
     private long _pendingSendBytes;
@@ -93,15 +94,14 @@ public sealed class TcpConnection
     public EndPoint? LocalEndPoint { get; }
 
     /// <summary>True until the connection starts closing.</summary>
-    public bool IsConnected => Volatile.Read(ref _reason) == 0;
+    public bool IsConnected => Volatile.Read(ref _close) is null;
 
     /// <summary>Why the connection closed, or null while it is open.</summary>
     public CloseReason? CloseReason
     {
         get
         {
-            var reason = Volatile.Read(ref _reason);
-            return reason == 0 ? null : (CloseReason)reason;
+            return Volatile.Read(ref _close)?.Reason;
         }
     }
 
@@ -117,7 +117,7 @@ public sealed class TcpConnection
     /// <summary>Completes after the connection has closed and its closed handler has run.</summary>
     public Task Completion => _completion.Task;
 
-    private bool IsClosing => Volatile.Read(ref _reason) != 0;
+    private bool IsClosing => Volatile.Read(ref _close) is not null;
 
     /// <summary>
     /// Encodes <paramref name="payload"/> as one frame and queues it; the bytes are copied, so the caller may reuse
@@ -183,11 +183,10 @@ public sealed class TcpConnection
     /// <summary>Sets the close reason (first caller wins) and wakes the process loop; an abortive reason drops the socket at once.</summary>
     internal bool RequestClose(CloseReason reason, Exception? exception)
     {
-        if (Interlocked.CompareExchange(ref _reason, (int)reason, 0) != 0)
+        if (Volatile.Read(ref _close) is not null || Interlocked.CompareExchange(ref _close, new CloseInfo(reason, exception), null) is not null)
         {
             return false;
         }
-        _closeException = exception;
         if (reason is Reactor.CloseReason.ConnectionReset or Reactor.CloseReason.SendBufferOverflow)
         {
             Abort(reset: reason == Reactor.CloseReason.SendBufferOverflow);
@@ -401,7 +400,7 @@ public sealed class TcpConnection
 
     private async Task CloseCoreAsync()
     {
-        var reason = (CloseReason)Volatile.Read(ref _reason);
+        var (reason, closeException) = Volatile.Read(ref _close)!;
         _idleTimer?.Cancel();
         await _input.Reader.CompleteAsync();
         lock (_sendLock)
@@ -430,10 +429,10 @@ public sealed class TcpConnection
         }
 
         ReactorMetrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
-        ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, _closeException);
+        ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, closeException);
         try
         {
-            var closed = _handler.OnClosedAsync(this, reason, _closeException);
+            var closed = _handler.OnClosedAsync(this, reason, closeException);
             if (closed.IsCompletedSuccessfully)
             {
                 closed.GetAwaiter().GetResult();
@@ -452,6 +451,8 @@ public sealed class TcpConnection
     }
 
     private static readonly string[] ReasonNames = BuildReasonNames();
+
+    private sealed record CloseInfo(CloseReason Reason, Exception? Exception);
 
     private static string[] BuildReasonNames()
     {
