@@ -89,22 +89,25 @@ public sealed class ConnectionClosedException : IOException
     public CloseReason Reason { get; }
 }
 
-/// <summary>Turns the lifecycle into events for the publisher and, when both are set, calls the handler first.</summary>
+/// <summary>
+/// Turns the lifecycle into events for the publisher and, when both are set, calls the handler first. Listeners get
+/// <see cref="TcpConnection.Closing"/> as their token, so a graceful stop can cut a long listener short.
+/// </summary>
 internal sealed class PublishingConnectionHandler(IConnectionHandler? inner, IEventPublisher publisher) : IConnectionHandler
 {
     public ValueTask OnOpenedAsync(TcpConnection connection)
     {
         if (inner is null)
         {
-            return publisher.PublishAsync(new ConnectionOpened(connection));
+            return publisher.PublishAsync(new ConnectionOpened(connection), connection.Closing);
         }
         var first = inner.OnOpenedAsync(connection);
-        return first.IsCompletedSuccessfully ? publisher.PublishAsync(new ConnectionOpened(connection)) : Then(first, connection);
+        return first.IsCompletedSuccessfully ? publisher.PublishAsync(new ConnectionOpened(connection), connection.Closing) : Then(first, connection);
 
         async ValueTask Then(ValueTask pending, TcpConnection c)
         {
             await pending;
-            await publisher.PublishAsync(new ConnectionOpened(c));
+            await publisher.PublishAsync(new ConnectionOpened(c), c.Closing);
         }
     }
 
@@ -112,15 +115,15 @@ internal sealed class PublishingConnectionHandler(IConnectionHandler? inner, IEv
     {
         if (inner is null)
         {
-            return publisher.PublishAsync(new FrameReceived(connection, frame));
+            return publisher.PublishAsync(new FrameReceived(connection, frame), connection.Closing);
         }
         var first = inner.OnFrameAsync(connection, frame);
-        return first.IsCompletedSuccessfully ? publisher.PublishAsync(new FrameReceived(connection, frame)) : Then(first, connection, frame);
+        return first.IsCompletedSuccessfully ? publisher.PublishAsync(new FrameReceived(connection, frame), connection.Closing) : Then(first, connection, frame);
 
         async ValueTask Then(ValueTask pending, TcpConnection c, ReadOnlySequence<byte> f)
         {
             await pending;
-            await publisher.PublishAsync(new FrameReceived(c, f));
+            await publisher.PublishAsync(new FrameReceived(c, f), c.Closing);
         }
     }
 

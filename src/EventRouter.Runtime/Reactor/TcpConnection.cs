@@ -41,6 +41,7 @@ public sealed class TcpConnection
     // Reason and exception are published together in one reference swap, so whoever sees the connection closing
     // also sees the exception that closed it.
     private CloseInfo? _close;
+    private CancellationTokenSource? _closing;
     private int _aborted;
     private bool _outputCompleted;
     private long _pendingSendBytes;
@@ -113,6 +114,34 @@ public sealed class TcpConnection
 
     /// <summary>Application state for this connection; touch it only on <see cref="Loop"/> to need no lock.</summary>
     public object? UserState { get; set; }
+
+    /// <summary>
+    /// Cancelled when the connection starts closing, so a long handler call can stop early during a graceful stop.
+    /// Created on first use (nothing is allocated for connections that never ask). Callbacks registered on it run on
+    /// the thread that closes the connection.
+    /// </summary>
+    public CancellationToken Closing
+    {
+        get
+        {
+            var cts = Volatile.Read(ref _closing);
+            if (cts is null)
+            {
+                var created = new CancellationTokenSource();
+                cts = Interlocked.CompareExchange(ref _closing, created, null) ?? created;
+                if (!ReferenceEquals(cts, created))
+                {
+                    created.Dispose();
+                }
+                else if (IsClosing)
+                {
+                    // Closed before anyone asked: RequestClose may have missed this source.
+                    cts.Cancel();
+                }
+            }
+            return cts.Token;
+        }
+    }
 
     /// <summary>Completes after the connection has closed and its closed handler has run.</summary>
     public Task Completion => _completion.Task;
@@ -192,7 +221,20 @@ public sealed class TcpConnection
             Abort(reset: reason == Reactor.CloseReason.SendBufferOverflow);
         }
         _input.Reader.CancelPendingRead();
+        CancelClosingToken();
         return true;
+    }
+
+    private void CancelClosingToken()
+    {
+        try
+        {
+            Volatile.Read(ref _closing)?.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A user callback threw; closing must go on regardless.
+        }
     }
 
     /// <summary>Drops the socket now; pending sends are discarded. Used on faults and when a stop times out.</summary>

@@ -430,6 +430,50 @@ public sealed class TcpServerTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task StopAsync_HandlerWaitsOnClosingToken_CutShortAndClosedGracefully()
+    {
+        var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new DelegateHandler(async (c, f) =>
+        {
+            entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, c.Closing);
+            }
+            catch (OperationCanceledException)
+            {
+                await c.SendAsync(Encoding.ASCII.GetBytes("bye\n"));
+            }
+        });
+        var server = StartServer(new TcpServerOptions { Codec = FrameCodec.LineDelimited(), Handler = handler });
+        var client = await ConnectAsync(server);
+
+        await Net.SendAllAsync(client, Encoding.ASCII.GetBytes("work\n"));
+        await entered.Task.WaitAsync(Net.Timeout);
+        await server.StopAsync().WaitAsync(Net.Timeout);
+
+        var closed = await handler.FirstClose.Task.WaitAsync(Net.Timeout);
+        Assert.Equal(CloseReason.ServerStopping, closed.Reason);
+        Assert.True(closed.Connection.Closing.IsCancellationRequested);
+        Assert.Equal("bye\n", Encoding.ASCII.GetString(await Net.ReceiveExactlyAsync(client, 4)));
+    }
+
+    [Fact]
+    public async Task Closing_FirstReadAfterClose_AlreadyCancelled()
+    {
+        var handler = new EchoHandler();
+        var server = StartServer(new TcpServerOptions { Handler = handler });
+        var client = await ConnectAsync(server);
+        await Net.WaitUntilAsync(() => handler.Opened.Count == 1);
+        var connection = handler.Opened.ToArray()[0];
+
+        client.Shutdown(SocketShutdown.Send);
+        await handler.FirstClose.Task.WaitAsync(Net.Timeout);
+
+        Assert.True(connection.Closing.IsCancellationRequested);
+    }
+
+    [Fact]
     public async Task StopAsync_HandlerNeverFinishes_AbortsAfterShutdownTimeout()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
