@@ -45,7 +45,9 @@ internal static class GeneratorHarness
             assemblyName,
             sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Source{i}.cs")),
             References.AddRange(extraReferences ?? Enumerable.Empty<MetadataReference>()),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable)
+                // The SDK silences these unification notices too (the runtime targets net8.0, the tests run on net10.0).
+                .WithSpecificDiagnosticOptions(new Dictionary<string, ReportDiagnostic> { ["CS1701"] = ReportDiagnostic.Suppress, ["CS1702"] = ReportDiagnostic.Suppress }));
 
     public static CSharpCompilation Compile(params string[] sources) => Compile("TestAssembly", null, sources);
 
