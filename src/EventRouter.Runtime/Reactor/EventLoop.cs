@@ -323,7 +323,18 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     {
         while (_queue.TryDequeue(out var item))
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static i => Invoke(i), item, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static s =>
+            {
+                try
+                {
+                    Invoke(s.item);
+                }
+                catch (Exception ex)
+                {
+                    // Same contract as on the loop: a throwing item is logged, never allowed to crash the process.
+                    ReactorLog.WorkItemFailed(s.loop._logger, s.loop.Name, ex);
+                }
+            }, (loop: this, item), preferLocal: false);
         }
     }
 

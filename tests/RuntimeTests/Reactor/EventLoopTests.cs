@@ -85,6 +85,26 @@ public sealed class EventLoopTests
     }
 
     [Fact]
+    public async Task SynchronizationContext_SendFromOtherThread_RunsOnLoopBeforeReturning()
+    {
+        await using var loop = new EventLoop();
+        var context = await loop.InvokeAsync(() => SynchronizationContext.Current);
+        Assert.NotNull(context);
+        var ranOnLoop = false;
+
+        await Task.Run(() => context!.Send(_ => ranOnLoop = loop.IsInLoop, null));
+        Assert.True(ranOnLoop);
+
+        var inlineOnLoop = await loop.InvokeAsync(() =>
+        {
+            var inline = false;
+            SynchronizationContext.Current!.Send(_ => inline = true, null); // on the loop: runs inline, no deadlock
+            return inline;
+        });
+        Assert.True(inlineOnLoop);
+    }
+
+    [Fact]
     public async Task Post_WorkItemThrows_LoopLogsAndKeepsRunning()
     {
         var logs = new ListLoggerFactory();
