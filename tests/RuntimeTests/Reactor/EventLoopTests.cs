@@ -165,7 +165,8 @@ public sealed class EventLoopTests
 
         Assert.Same(loop, args.Loop);
         Assert.True(args.BlockedFor >= TimeSpan.FromMilliseconds(50));
-        Assert.Equal(1, loop.BlockedCount);
+        // At least our block; a heavily loaded machine may also deschedule the loop mid-item and report that.
+        Assert.True(loop.BlockedCount >= 1);
         Assert.Contains(logs.Entries, e => e.Id.Id == 5001 && e.Level == LogLevel.Warning);
     }
 
