@@ -32,10 +32,10 @@ internal static partial class ReactorLog
     public static partial void StopTimedOut(ILogger logger, double timeoutMs, int count);
 }
 
-/// <summary>Reactor instruments on the shared <c>EventRouter</c> meter.</summary>
+/// <summary>Reactor instruments, on the runtime's one <c>EventRouter</c> meter so every listener sees them.</summary>
 internal static class ReactorMetrics
 {
-    private static readonly Meter Meter = new("EventRouter");
+    private static Meter Meter => Telemetry.Meter;
 
     public static readonly Counter<long> LoopBlocked =
         Meter.CreateCounter<long>("eventrouter.reactor.loop.blocked", description: "Times an event loop was detected blocked.");
