@@ -1,7 +1,7 @@
 using System;
 using System.IO;
 using System.Linq;
-using System.Runtime.CompilerServices;
+using System.Reflection;
 using System.Text.RegularExpressions;
 
 namespace EventRouter.Generator.Tests.Infrastructure;
@@ -13,13 +13,9 @@ namespace EventRouter.Generator.Tests.Infrastructure;
 /// </summary>
 internal static partial class Snapshot
 {
-    public static void Match(string actual, string name, [CallerFilePath] string callerFile = "")
+    public static void Match(string actual, string name)
     {
-        var directory = Path.Combine(Path.GetDirectoryName(callerFile)!, "Snapshots");
-        if (!Directory.Exists(directory))
-        {
-            directory = Path.Combine(FindTestProjectDirectory(callerFile), "Snapshots");
-        }
+        var directory = Path.Combine(ProjectDirectory, "Snapshots");
         Directory.CreateDirectory(directory);
         var verifiedPath = Path.Combine(directory, name + ".verified.cs");
         var receivedPath = Path.Combine(directory, name + ".received.cs");
@@ -52,15 +48,10 @@ internal static partial class Snapshot
     [GeneratedRegex("\"EventRouter\\.Generator\", \"[^\"]+\"")]
     private static partial Regex VersionPattern();
 
-    private static string FindTestProjectDirectory(string callerFile)
-    {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(callerFile)!);
-        while (dir is not null && !dir.GetFiles("*.csproj").Any())
-        {
-            dir = dir.Parent;
-        }
-        return dir?.FullName ?? Path.GetDirectoryName(callerFile)!;
-    }
+    /// <summary>The test project's folder, recorded at build time (see GeneratorTests.csproj).</summary>
+    private static string ProjectDirectory =>
+        typeof(Snapshot).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Single(a => a.Key == "ProjectDirectory").Value!;
 
     private static string Diff(string expected, string actual)
     {

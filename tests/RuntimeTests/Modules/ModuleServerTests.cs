@@ -10,6 +10,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Modules;
 
+[Collection(TelemetrySensitive.Name)]
 public sealed class ModuleServerTests : IAsyncLifetime
 {
     // A safety net so a bug shows up as a failed test instead of a hung run; never a timing assertion.
