@@ -1,0 +1,2 @@
+namespace EventRouter.Benchmarks;
+public static class QuickMode { public static int Run() => 0; }
