@@ -145,7 +145,7 @@ internal static class Emitter
         }
         if (route.Entries.Count == 0)
         {
-            w.Line($"return NoListener(_route{r}.EventName, typeof({e.FullName}));");
+            w.Line($"return _route{r}.HasSubscribers ? PublishThroughRouteAsync(_route{r}, @event, cancellationToken) : NoListener(_route{r}.EventName, typeof({e.FullName}));");
             w.Close();
             w.Line();
             return;
@@ -170,7 +170,8 @@ internal static class Emitter
             w.Line($"catch (global::System.Exception ex) {{ pending = {ValueTask}.FromException(ex); }}");
             w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
         }
-        w.Line("return default;");
+        // Run-time subscriptions cost one field read here when there are none.
+        w.Line($"return _route{r}.HasSubscribers ? ContinueSequentialAsync(_route{r}, @event, null, default, {route.Entries.Count - 1}, cancellationToken) : default;");
         w.Close();
         w.Line();
     }
@@ -359,7 +360,7 @@ internal static class Emitter
         w.Open("internal static class EventRouterServiceCollectionExtensions");
         w.Line("/// <summary>");
         w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-        w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/> and <see cref=\"global::EventRouter.IEventPublisher\"/>.");
+        w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/> and <see cref=\"global::EventRouter.IEventSubscriber\"/>.");
         w.Line("/// </summary>");
         w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
         w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
@@ -376,6 +377,7 @@ internal static class Emitter
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
         w.Line("return services;");
         w.Close();
         w.Close();

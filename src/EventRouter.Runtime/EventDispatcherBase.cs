@@ -16,10 +16,15 @@ namespace EventRouter;
 /// paths, scopes, and the no-listener policy. The generated <c>EventDispatcher</c> derives from it and adds the
 /// typed fast paths.
 /// </summary>
-public abstract class EventDispatcherBase : IEventPublisher
+public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 {
-    private readonly ConcurrentDictionary<Type, EventRoute?> _fallbackRoutes = new();
+    private readonly ConcurrentDictionary<Type, EventRoute> _fallbackRoutes = new();
     private readonly bool _concurrent;
+
+    // Writers (subscribe/unsubscribe) take the lock; publishers only read route arrays, so they never wait.
+    private readonly object _subscriptionGate = new();
+    private Subscription[] _subscriptions = Array.Empty<Subscription>();
+    private int _subscriptionVersion;
 
     /// <summary>Creates the dispatcher.</summary>
     /// <param name="services">The DI container, or null to create listeners without DI.</param>
@@ -56,8 +61,77 @@ public abstract class EventDispatcherBase : IEventPublisher
     public EventRoute? GetRoute(Type eventType)
     {
         ArgumentNullException.ThrowIfNull(eventType);
-        return FindExactRoute(eventType)
-            ?? _fallbackRoutes.GetOrAdd(eventType, static (type, self) => self.CreateFallbackRoute(type), this);
+        var route = FindExactRoute(eventType) ?? GetFallbackRoute(eventType);
+        return route is SubscriptionOnlyRoute && !route.HasSubscribers ? null : route;
+    }
+
+    /// <summary>The cached run-time route of a type without a compile-time route, with current subscriptions.</summary>
+    private EventRoute GetFallbackRoute(Type eventType)
+    {
+        var route = _fallbackRoutes.GetOrAdd(
+            eventType, static (type, self) => self.CreateFallbackRoute(type) ?? new SubscriptionOnlyRoute(self, type), this);
+        if (route.SubscriptionVersion != Volatile.Read(ref _subscriptionVersion))
+        {
+            // A route built while a subscription changed catches up here, on the slow (unknown type) path only.
+            lock (_subscriptionGate)
+            {
+                SyncSubscribers(route);
+            }
+        }
+        return route;
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe<TEvent>(IEventListener<TEvent> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return AddSubscription(new ListenerSubscription<TEvent>(this, listener));
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, ValueTask> handler, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return AddSubscription(new DelegateSubscription<TEvent>(this, handler, name));
+    }
+
+    private Subscription AddSubscription(Subscription subscription)
+    {
+        lock (_subscriptionGate)
+        {
+            _subscriptions = [.. _subscriptions, subscription];
+            SyncAllRoutes();
+        }
+        return subscription;
+    }
+
+    internal void Unsubscribe(Subscription subscription)
+    {
+        lock (_subscriptionGate)
+        {
+            _subscriptions = Array.FindAll(_subscriptions, s => !ReferenceEquals(s, subscription));
+            SyncAllRoutes();
+        }
+    }
+
+    private void SyncAllRoutes()
+    {
+        _subscriptionVersion++;
+        foreach (var route in Routes)
+        {
+            SyncSubscribers(route);
+        }
+        foreach (var route in _fallbackRoutes.Values)
+        {
+            SyncSubscribers(route);
+        }
+    }
+
+    // Copy-on-write: a publish that already read the old array finishes with it undisturbed.
+    private void SyncSubscribers(EventRoute route)
+    {
+        route.SetSubscribers(Array.FindAll(_subscriptions, s => s.EventType.IsAssignableFrom(route.EventType)));
+        route.SubscriptionVersion = _subscriptionVersion;
     }
 
     /// <inheritdoc />
@@ -78,12 +152,15 @@ public abstract class EventDispatcherBase : IEventPublisher
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected ValueTask PublishUnknownAsync(object @event, CancellationToken cancellationToken)
     {
-        var type = @event.GetType();
-        var route = GetRoute(type);
-        return route is null || route.Listeners.Count == 0
-            ? NoListener(EventNameOf(type), type)
+        var route = GetFallbackRoute(@event.GetType());
+        return route.Listeners.Count == 0 && !route.HasSubscribers
+            ? NoListener(route.EventName, route.EventType)
             : route.PublishAsync(@event, cancellationToken);
     }
+
+    /// <summary>Publishes through a run-time route (a type unknown at compile time).</summary>
+    internal ValueTask PublishViaRouteAsync(EventRoute<object> route, object @event, CancellationToken cancellationToken) =>
+        PublishThroughRouteAsync(route, @event, cancellationToken);
 
     /// <summary>Applies the no-listener policy. Called by generated code for events without listeners.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -169,6 +246,27 @@ public abstract class EventDispatcherBase : IEventPublisher
             }
         }
 
+        // Run-time subscriptions run after the compile-time listeners, with the same isolation.
+        if (route.Subscribers is { } subscribers)
+        {
+            object boxed = @event!;
+            foreach (var subscriber in subscribers)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                try
+                {
+                    await subscriber.InvokeAsync(boxed, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                {
+                    (failures ??= new()).Add(new ListenerFailure(subscriber.Info, ex));
+                }
+            }
+        }
+
         // Failures are never hidden by a cancellation: they win over OperationCanceledException.
         if (failures is not null)
         {
@@ -181,12 +279,16 @@ public abstract class EventDispatcherBase : IEventPublisher
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
     {
         var listeners = route.Listeners;
-        var pending = new ValueTask[listeners.Count];
+        var subscribers = route.Subscribers ?? Array.Empty<Subscription>();
+        var pending = new ValueTask[listeners.Count + subscribers.Length];
+        object? boxed = subscribers.Length > 0 ? @event : null;
         for (var i = 0; i < pending.Length; i++)
         {
             try
             {
-                pending[i] = route.InvokeTypedAsync(@event, i, services, cancellationToken);
+                pending[i] = i < listeners.Count
+                    ? route.InvokeTypedAsync(@event, i, services, cancellationToken)
+                    : subscribers[i - listeners.Count].InvokeAsync(boxed!, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -203,7 +305,8 @@ public abstract class EventDispatcherBase : IEventPublisher
             }
             catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+                var who = i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info;
+                (failures ??= new()).Add(new ListenerFailure(who, ex));
             }
         }
         if (failures is not null)

@@ -50,7 +50,7 @@ namespace EventRouter.Generated
             try { pending = Listener2.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
-            return default;
+            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
         }
 
         /// <inheritdoc />

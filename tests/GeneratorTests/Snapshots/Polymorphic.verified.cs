@@ -55,7 +55,7 @@ namespace EventRouter.Generated
             try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
-            return default;
+            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
@@ -70,7 +70,7 @@ namespace EventRouter.Generated
             try { pending = Listener1.HandleAsync((object)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 1, cancellationToken);
-            return default;
+            return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 1, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
@@ -90,7 +90,7 @@ namespace EventRouter.Generated
             try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 2, cancellationToken);
-            return default;
+            return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 2, cancellationToken) : default;
         }
 
         /// <inheritdoc />

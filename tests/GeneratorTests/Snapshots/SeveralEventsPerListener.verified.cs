@@ -42,7 +42,7 @@ namespace EventRouter.Generated
             try { pending = Listener0.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-            return default;
+            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
@@ -54,7 +54,7 @@ namespace EventRouter.Generated
             try { pending = Listener0.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
-            return default;
+            return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
@@ -65,7 +65,7 @@ namespace EventRouter.Generated
             try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
-            return default;
+            return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 0, cancellationToken) : default;
         }
 
         /// <inheritdoc />
