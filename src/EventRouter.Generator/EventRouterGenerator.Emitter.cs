@@ -52,10 +52,18 @@ internal static class Emitter
                 w.Line($"private {l.FullName}? _listener{i};");
             }
         }
+        for (var f = 0; f < table.Filters.Count; f++)
+        {
+            w.Line($"private {table.Filters[f].FullName}? _filter{f};");
+        }
         w.Line($"private readonly {Route}[] _routes;");
         for (var r = 0; r < table.Routes.Count; r++)
         {
             w.Line($"private readonly Route{r} _route{r};");
+        }
+        foreach (var (r, k, entry) in FilteredEntries(table))
+        {
+            w.Line($"private readonly global::EventRouter.FilterChain<{table.Routes[r].Event.FullName}> _chain{r}_{k};");
         }
         var useDictionary = table.Routes.Count > ChainLimit;
         if (useDictionary)
@@ -80,6 +88,15 @@ internal static class Emitter
         if (useDictionary)
         {
             w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
+        }
+        foreach (var (r, k, entry) in FilteredEntries(table))
+        {
+            var e = table.Routes[r].Event.FullName;
+            var filters = string.Join(", ", entry.Filters.Select(f => $"Filter{f}"));
+            var call = Call(table, entry, e, "@event", "services", prefix: "");
+            w.Line($"_chain{r}_{k} = new global::EventRouter.FilterChain<{e}>(_route{r}.Listeners[{k}], _route{r}.EventName,");
+            w.Line($"    () => new global::EventRouter.IEventFilter[] {{ {filters} }},");
+            w.Line($"    (@event, services, cancellationToken) => {call});");
         }
         w.Close();
         w.Line();
@@ -122,9 +139,30 @@ internal static class Emitter
                 w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
             }
         }
+        for (var f = 0; f < table.Filters.Count; f++)
+        {
+            var filter = table.Filters[f];
+            var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
+            w.Line($"private {filter.FullName} Filter{f} => _filter{f} ?? InitializeSingleton(ref _filter{f}, {constructor});");
+        }
         if (table.Listeners.Count > 0)
         {
             w.Line();
+        }
+    }
+
+    /// <summary>Route entries with at least one filter: (route index, entry index, entry).</summary>
+    private static IEnumerable<(int Route, int Entry, RouteEntryModel Model)> FilteredEntries(TableModel table)
+    {
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            for (var k = 0; k < table.Routes[r].Entries.Count; k++)
+            {
+                if (table.Routes[r].Entries[k].Filters.Count > 0)
+                {
+                    yield return (r, k, table.Routes[r].Entries[k]);
+                }
+            }
         }
     }
 
@@ -165,7 +203,9 @@ internal static class Emitter
             {
                 w.Line($"if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route{r}, @event, null, default, {k - 1}, cancellationToken);");
             }
-            var call = Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+            var call = route.Entries[k].Filters.Count > 0
+                ? $"_chain{r}_{k}.InvokeAsync(@event, null, cancellationToken)"
+                : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
             w.Line($"try {{ pending = {call}; }}");
             w.Line($"catch (global::System.Exception ex) {{ pending = {ValueTask}.FromException(ex); }}");
             w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
@@ -328,7 +368,10 @@ internal static class Emitter
         w.Open("switch (listenerIndex)");
         for (var k = 0; k < route.Entries.Count; k++)
         {
-            w.Line($"case {k}: return {Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.")};");
+            var call = route.Entries[k].Filters.Count > 0
+                ? $"_dispatcher._chain{r}_{k}.InvokeAsync(@event, services, cancellationToken)"
+                : Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
+            w.Line($"case {k}: return {call};");
         }
         w.Line("default: throw InvalidListenerIndex(listenerIndex);");
         w.Close();
@@ -372,6 +415,10 @@ internal static class Emitter
         {
             var lifetime = l.Lifetime switch { 1 => "Scoped", 2 => "Transient", _ => "Singleton" };
             w.Line($"{TryAdd}(services, {Descriptor}.{lifetime}<{l.FullName}, {l.FullName}>());");
+        }
+        foreach (var f in table.Filters)
+        {
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
         }
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
