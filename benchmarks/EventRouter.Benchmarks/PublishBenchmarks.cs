@@ -20,6 +20,9 @@ public class PublishOneListener
     [Benchmark(Description = "EventRouter PublishAsync<T>")]
     public void Generic() => Scenarios.Wait(_s.Router.PublishAsync<Ping1>(_s.Ping1));
 
+    [Benchmark(Description = "prototype inlinable fast path (not shipped)")]
+    public void Prototype() => Scenarios.Wait(_s.Prototype.PublishAsync(_s.Ping1));
+
     [Benchmark(Description = "EventRouter PublishAsync<T> via IEventPublisher")]
     public void GenericInterface() => Scenarios.Wait(_s.Publisher.PublishAsync<Ping1>(_s.Ping1));
 
@@ -50,6 +53,9 @@ public class PublishTenListeners
 
     [Benchmark(Description = "EventRouter PublishAsync<T>")]
     public void Generic() => Scenarios.Wait(_s.Router.PublishAsync<Ping10>(_s.Ping10));
+
+    [Benchmark(Description = "prototype inlinable fast path (not shipped)")]
+    public void Prototype() => Scenarios.Wait(_s.Prototype.PublishAsync(_s.Ping10));
 
     [Benchmark(Description = "EventRouter object")]
     public void Object() => Scenarios.Wait(_s.Router.PublishAsync((object)_s.Ping10));

@@ -13,8 +13,8 @@ namespace EventRouter.Benchmarks;
 /// </summary>
 public static class QuickMode
 {
-    private const int Rounds = 7;
-    private const int Slices = 12;
+    private const int Rounds = 9;
+    private const int Slices = 16;
     private static readonly TimeSpan SliceTime = TimeSpan.FromMilliseconds(2);
 
     /// <summary>One side of a comparison: runs <c>n</c> operations.</summary>
@@ -32,6 +32,10 @@ public static class QuickMode
         Compare("publish-1-object/direct", n => { var r = s.Router; object e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 3.0);
         // Printed as seed-design-time/our-time: higher is better.
         Compare("seed-design-10/publish-10-typed", Typed10(s), n => { var d = s.Seed10; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.DispatchAsync(e)); }, higherIsBetter: true, target: 2.5);
+
+        // Not an issue id: the prototype of docs/benchmarks.md's proposal, to stderr only.
+        Compare("prototype-publish-1/direct", n => { var r = s.Prototype; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("prototype-publish-10/direct", n => { var r = s.Prototype; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
 
         Alloc("publish-1-typed", Typed1(s), perThread: true);
         Alloc("publish-10-typed", Typed10(s), perThread: true);
@@ -54,7 +58,7 @@ public static class QuickMode
     /// preempted only ever looks slower, so the minimum is the least disturbed estimate of both sides alike.
     /// The printed value is ours/baseline when lower is better, baseline/ours when higher is.
     /// </summary>
-    public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target)
+    public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target, bool toStdout = true)
     {
         Warm(ours);
         Warm(baseline);
@@ -81,8 +85,8 @@ public static class QuickMode
         ratios.Sort();
         var median = ratios[ratios.Count / 2];
         Console.Error.WriteLine($"# {id}: n={n} per slice, per-round ratios {string.Join(" ", ratios.ConvertAll(r => r.ToString("F2", CultureInfo.InvariantCulture)))}");
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"ratio {id} {median:F2} (target {(higherIsBetter ? ">=" : "<=")} {target:0.0#})"));
+        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(toStdout ? "" : "# ")}ratio {id} {median:F2} (target {(higherIsBetter ? ">=" : "<=")} {target:0.0#})"));
     }
 
     /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>

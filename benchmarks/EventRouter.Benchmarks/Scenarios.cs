@@ -31,6 +31,7 @@ public sealed class Scenarios
 
     public readonly IServiceProvider Services;
     public readonly DirectPublisher Direct = new();
+    public readonly PrototypeDispatcher Prototype = new();
     public readonly NaiveLoopPublisher<Ping1> Naive1 = new(new P1Listener());
     public readonly NaiveLoopPublisher<Ping10> Naive10 = new(
         new P10Listener0(), new P10Listener1(), new P10Listener2(), new P10Listener3(), new P10Listener4(),
