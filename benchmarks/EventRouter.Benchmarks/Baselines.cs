@@ -88,6 +88,44 @@ public sealed class DirectPublisher
         _ => _l9.HandleAsync(e, ct),
     };
 
+    /// <summary>
+    /// Not the baseline: direct calls plus what publish promises on top, a try/catch per listener so that one that
+    /// throws synchronously does not stop the others. Separates the cost of that guarantee from the router's own.
+    /// </summary>
+    public ValueTask PublishGuardedAsync(Ping1 e, CancellationToken ct = default)
+    {
+        ValueTask t;
+        try { t = _p1.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        return t.IsCompletedSuccessfully ? default : t;
+    }
+
+    /// <inheritdoc cref="PublishGuardedAsync(Ping1, CancellationToken)"/>
+    public ValueTask PublishGuardedAsync(Ping10 e, CancellationToken ct = default)
+    {
+        ValueTask t;
+        try { t = _l0.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 0, e, ct);
+        try { t = _l1.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 1, e, ct);
+        try { t = _l2.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 2, e, ct);
+        try { t = _l3.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 3, e, ct);
+        try { t = _l4.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 4, e, ct);
+        try { t = _l5.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 5, e, ct);
+        try { t = _l6.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 6, e, ct);
+        try { t = _l7.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 7, e, ct);
+        try { t = _l8.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 8, e, ct);
+        try { t = _l9.HandleAsync(e, ct); } catch (Exception ex) { t = ValueTask.FromException(ex); }
+        if (!t.IsCompletedSuccessfully) return Slow(t, 9, e, ct);
+        return default;
+    }
+
     /// <summary>The polymorphic event's 10 listeners, called directly (upcasts are free).</summary>
     public ValueTask PublishAsync(ParcelShipped e, CancellationToken ct = default)
     {

@@ -37,6 +37,14 @@ public static class QuickMode
         Compare("prototype-publish-1/direct", n => { var r = s.Prototype; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
         Compare("prototype-publish-10/direct", n => { var r = s.Prototype; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
 
+        // Not issue ids: how much of the gap is the per-listener try/catch that publish promises (stderr only).
+        Ops guarded1 = n => { var d = s.Direct; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
+        Ops guarded10 = n => { var d = s.Direct; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
+        Compare("direct-guarded-1/direct", guarded1, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("direct-guarded-10/direct", guarded10, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
+        Compare("publish-1-typed/direct-guarded", Typed1(s), guarded1, higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("publish-10-typed/direct-guarded", Typed10(s), guarded10, higherIsBetter: false, target: 1.3, toStdout: false);
+
         Alloc("publish-1-typed", Typed1(s), perThread: true);
         Alloc("publish-10-typed", Typed10(s), perThread: true);
 
