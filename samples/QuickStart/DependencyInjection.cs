@@ -33,7 +33,7 @@ public sealed class UnitOfWork : IDisposable
 
 /// <summary>A scoped listener with a constructor dependency, resolved from the publish's scope.</summary>
 [EventListener(Lifetime = ListenerLifetime.Scoped)]
-public sealed partial class WelcomeEmailSender : IEventListener<UserRegistered>
+public sealed class WelcomeEmailSender : IEventListener<UserRegistered>
 {
     private readonly UnitOfWork _unitOfWork;
 
@@ -50,7 +50,7 @@ public sealed partial class WelcomeEmailSender : IEventListener<UserRegistered>
 
 /// <summary>A second scoped listener of the same event shares the publish's scope, so the same unit of work.</summary>
 [EventListener(Lifetime = ListenerLifetime.Scoped)]
-public sealed partial class WelcomeGiftSender : IEventListener<UserRegistered>
+public sealed class WelcomeGiftSender : IEventListener<UserRegistered>
 {
     private readonly UnitOfWork _unitOfWork;
 
