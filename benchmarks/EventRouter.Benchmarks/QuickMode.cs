@@ -48,6 +48,17 @@ public static class QuickMode
         Alloc("publish-1-typed", Typed1(s), perThread: true);
         Alloc("publish-10-typed", Typed10(s), perThread: true);
 
+        // Throughput: printed as raw-time/our-time per item, higher is better.
+        var c = new ChannelScenarios();
+        Compare("dispatch-loop/raw-channel", c.DispatchLoop, c.RawChannelEvents, higherIsBetter: true, target: 0.8);
+        // Latency/cost: our-time/raw-time per request, lower is better.
+        Compare("module-request/raw-channel-pooled", c.ModuleRequestsContended, c.RawRequestsContended, higherIsBetter: false, target: 1.3);
+        // DESIGN.md gives no command target; the dispatch loop's channel-throughput target (>= 0.8) stands in.
+        Compare("module-command/raw-channel", c.ModuleCommands, c.RawChannelCommands, higherIsBetter: true, target: 0.8);
+        Compare("module-request-idle/raw-channel-pooled", c.ModuleRequestsIdle, c.RawRequestsIdle, higherIsBetter: false, target: 0.25);
+        Alloc("dispatch-loop-event", c.DispatchLoop, perThread: false);
+        Alloc("module-request", c.ModuleRequestsContended, perThread: false);
+
         Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds x {Slices} slices per comparison, median of per-round ratios of fastest slices)");
         return 0;
     }
