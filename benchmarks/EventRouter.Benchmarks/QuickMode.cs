@@ -65,6 +65,8 @@ public static class QuickMode
         // One batch = 100k timers armed then cancelled; our-time/baseline-time, lower is better.
         Compare("timers-100k/threading-timer", r.LoopTimers, r.ThreadingTimers, higherIsBetter: false, target: 0.5, slices: 3, fixedN: 1);
         Alloc("echo-message", r.EchoOurs, perThread: false, n: 20_000);
+        // Not an issue id: the same client against the raw echo server, to separate client from server allocations.
+        Alloc("echo-message-raw-server", r.EchoRaw, perThread: false, n: 20_000, toStdout: false);
 
         Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds x {Slices} slices per comparison, median of per-round ratios of fastest slices)");
         return 0;
@@ -116,15 +118,15 @@ public static class QuickMode
     }
 
     /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>
-    public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000)
+    public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000, bool toStdout = true)
     {
         Warm(ops);
         var before = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
         ops(n);
         var after = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
         var perOp = (after - before) / (double)n;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"alloc {id} {(after == before ? "0" : perOp.ToString("0.##", CultureInfo.InvariantCulture))}"));
+        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(toStdout ? "" : "# ")}alloc {id} {(after == before ? "0" : perOp.ToString("0.##", CultureInfo.InvariantCulture))}"));
     }
 
     /// <summary>Enough calls for tiered compilation to promote the loop to tier 1, with time for the background JIT.</summary>
