@@ -11,8 +11,10 @@ using EventRouter.Reactor;
 //
 //   dotnet run --project samples/EchoServer -- --port 7000                  server (Ctrl+C stops it gracefully)
 //   dotnet run --project samples/EchoServer -- --client --port 7000 hi yo   client: sends each word, prints the echo
+//   dotnet run --project samples/EchoServer -- --demo                       both in one process on a free port, then stop
 var port = 7000;
 var client = false;
+var demo = false;
 var host = IPAddress.Loopback;
 var words = new System.Collections.Generic.List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -28,14 +30,23 @@ for (var i = 0; i < args.Length; i++)
         case "--client":
             client = true;
             break;
+        case "--demo":
+            demo = true;
+            break;
         case "--help":
             Console.WriteLine("EchoServer [--port N] [--host IP]            run the server");
             Console.WriteLine("EchoServer --client [--port N] [words...]    send lines, print the echoes");
+            Console.WriteLine("EchoServer --demo [words...]                  server and client in one process, then a graceful stop");
             return 0;
         default:
             words.Add(args[i]);
             break;
     }
+}
+
+if (demo)
+{
+    return await EchoSample.RunDemoAsync(words.Count > 0 ? words.ToArray() : new[] { "hello", "reactor" });
 }
 
 return client
@@ -67,6 +78,24 @@ internal static class EchoSample
         Console.WriteLine("Stopping: no new connections, open ones close after their current line.");
         await server.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The main job's run: a server on a free loopback port, one client round trip, then a graceful stop.</summary>
+    public static async Task<int> RunDemoAsync(string[] lines)
+    {
+        await using var loops = new EventLoopGroup(2);
+        var server = new TcpServer(loops, new TcpServerOptions
+        {
+            EndPoint = new IPEndPoint(IPAddress.Loopback, 0),
+            Codec = FrameCodec.LineDelimited(maxFrameSize: 8 * 1024),
+            Handler = new EchoHandler(),
+        });
+        server.Start();
+        Console.WriteLine($"Echo server on {server.LocalEndPoint} with {loops.Count} event loop(s).");
+        var code = await RunClientAsync(server.LocalEndPoint, lines).ConfigureAwait(false);
+        await server.StopAsync().ConfigureAwait(false);
+        Console.WriteLine("Server stopped.");
+        return code;
     }
 
     public static async Task<int> RunClientAsync(IPEndPoint endPoint, string[] lines)

@@ -180,6 +180,25 @@ public sealed class EventRouterTestHarness : IDisposable
         }
     }
 
+    /// <summary>
+    /// Completes as soon as <paramref name="condition"/> holds for the records so far (checked on every new record);
+    /// fails after <paramref name="timeout"/> with the records seen. Use it to step through work driven by a fake clock.
+    /// </summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyList<EventRouterRecord>, bool> condition, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!condition(Records))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new TimeoutException($"The expected EventRouter records did not appear within {timeout}.\n{Summary()}");
+            }
+            await Task.Delay(2, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A readable account of everything recorded, for failure messages.</summary>
     public string Summary()
     {
