@@ -1,0 +1,180 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Threading;
+
+namespace EventRouter.Benchmarks;
+
+/// <summary>
+/// <c>--quick</c>: each comparison runs as interleaved A/B rounds in this one process and prints the median of the
+/// per-round ratios, so that slow drift of a shared machine hits both sides of a round alike. Stdout carries only
+/// the <c>ratio</c>/<c>alloc</c> lines; progress goes to stderr.
+/// </summary>
+public static class QuickMode
+{
+    private const int Rounds = 9;
+    private const int Slices = 16;
+
+    /// <summary>One side of a comparison: runs <c>n</c> operations.</summary>
+    public delegate void Ops(int n);
+
+    public static int Run()
+    {
+        var total = Stopwatch.StartNew();
+        var s = new Scenarios();
+
+        // Latency/cost comparisons: ours/baseline, lower is better.
+        Compare("publish-1-typed/direct", Typed1(s), Direct1(s), higherIsBetter: false, target: 1.5);
+        Compare("publish-10-typed/direct", Typed10(s), Direct10(s), higherIsBetter: false, target: 1.3);
+        Compare("publish-1-generic/direct", n => { var r = s.Router; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync<Ping1>(e)); }, Direct1(s), higherIsBetter: false, target: 2.0);
+        Compare("publish-1-object/direct", n => { var r = s.Router; object e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 3.0);
+        // Printed as seed-design-time/our-time: higher is better.
+        Compare("seed-design-10/publish-10-typed", Typed10(s), n => { var d = s.Seed10; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.DispatchAsync(e)); }, higherIsBetter: true, target: 2.5);
+
+        // Not an issue id: the prototype of docs/benchmarks.md's proposal, to stderr only.
+        Compare("prototype-publish-1/direct", n => { var r = s.Prototype; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("prototype-publish-10/direct", n => { var r = s.Prototype; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
+
+        // Not issue ids: how much of the gap is the per-listener try/catch that publish promises (stderr only).
+        Ops guarded1 = n => { var d = s.Direct; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
+        Ops guarded10 = n => { var d = s.Direct; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
+        Compare("direct-guarded-1/direct", guarded1, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("direct-guarded-10/direct", guarded10, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
+        Compare("publish-1-typed/direct-guarded", Typed1(s), guarded1, higherIsBetter: false, target: 1.5, toStdout: false);
+        Compare("publish-10-typed/direct-guarded", Typed10(s), guarded10, higherIsBetter: false, target: 1.3, toStdout: false);
+
+        Alloc("publish-1-typed", Typed1(s), perThread: true);
+        Alloc("publish-10-typed", Typed10(s), perThread: true);
+
+        // Throughput: printed as raw-time/our-time per item, higher is better.
+        // Thread hops make these noisier per item: longer slices (10 ms), fewer of them.
+        var c = new ChannelScenarios();
+        Compare("dispatch-loop/raw-channel", c.DispatchLoop, c.RawChannelEvents, higherIsBetter: true, target: 0.8, sliceMs: 10, slices: 8);
+        // Latency/cost: our-time/raw-time per request, lower is better.
+        Compare("module-request/raw-channel-pooled", c.ModuleRequestsContended, c.RawRequestsContended, higherIsBetter: false, target: 1.3, sliceMs: 10, slices: 8);
+        // DESIGN.md gives no command target; the dispatch loop's channel-throughput target (>= 0.8) stands in.
+        Compare("module-command/raw-channel", c.ModuleCommands, c.RawChannelCommands, higherIsBetter: true, target: 0.8, sliceMs: 10, slices: 8);
+        Compare("module-request-idle/raw-channel-pooled", c.ModuleRequestsIdle, c.RawRequestsIdle, higherIsBetter: false, target: 0.25, sliceMs: 10, slices: 8);
+        Alloc("dispatch-loop-event", c.DispatchLoop, perThread: false);
+        Alloc("module-request", c.ModuleRequestsContended, perThread: false);
+
+        var r = new ReactorScenarios();
+        // Throughput: printed as raw-time/our-time per message (the msg/s ratio), higher is better.
+        Compare("echo-100/raw-socket", r.EchoOurs, r.EchoRaw, higherIsBetter: true, target: 0.9, sliceMs: 20, slices: 4);
+        // One batch = 100k timers armed then cancelled; our-time/baseline-time, lower is better.
+        Compare("timers-100k/threading-timer", r.LoopTimers, r.ThreadingTimers, higherIsBetter: false, target: 0.5, slices: 3, fixedN: 1);
+        Alloc("echo-message", r.EchoOurs, perThread: false, n: 20_000);
+        // Not an issue id: the same client against the raw echo server, to separate client from server allocations.
+        Alloc("echo-message-raw-server", r.EchoRaw, perThread: false, n: 20_000, toStdout: false);
+
+        Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds x {Slices} slices per comparison, median of per-round ratios of fastest slices)");
+        return 0;
+    }
+
+    private static Ops Direct1(Scenarios s) => n => { var d = s.Direct; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishAsync(e)); };
+
+    private static Ops Direct10(Scenarios s) => n => { var d = s.Direct; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishAsync(e)); };
+
+    private static Ops Typed1(Scenarios s) => n => { var r = s.Router; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); };
+
+    private static Ops Typed10(Scenarios s) => n => { var r = s.Router; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); };
+
+    /// <summary>
+    /// Runs interleaved rounds and prints the median of the per-round ratios. Within a round the two sides alternate
+    /// in short slices and each side keeps its fastest slice: on a shared, overloaded machine a slice that was
+    /// preempted only ever looks slower, so the minimum is the least disturbed estimate of both sides alike.
+    /// The printed value is ours/baseline when lower is better, baseline/ours when higher is.
+    /// </summary>
+    public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target, bool toStdout = true, double sliceMs = 2, int slices = Slices, int fixedN = 0)
+    {
+        Warm(ours, fixedN);
+        Warm(baseline, fixedN);
+        var n = fixedN > 0 ? fixedN : Calibrate(baseline, sliceMs / 1000);
+        var ratios = new List<double>(Rounds);
+        for (var round = 0; round < Rounds; round++)
+        {
+            double oursTime = double.MaxValue, baseTime = double.MaxValue;
+            for (var slice = 0; slice < slices; slice++)
+            {
+                if ((round + slice) % 2 == 0)
+                {
+                    oursTime = Math.Min(oursTime, Time(ours, n));
+                    baseTime = Math.Min(baseTime, Time(baseline, n));
+                }
+                else
+                {
+                    baseTime = Math.Min(baseTime, Time(baseline, n));
+                    oursTime = Math.Min(oursTime, Time(ours, n));
+                }
+            }
+            ratios.Add(higherIsBetter ? baseTime / oursTime : oursTime / baseTime);
+        }
+        ratios.Sort();
+        var median = ratios[ratios.Count / 2];
+        Console.Error.WriteLine($"# {id}: n={n} per slice, per-round ratios {string.Join(" ", ratios.ConvertAll(r => r.ToString("F2", CultureInfo.InvariantCulture)))}");
+        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(toStdout ? "" : "# ")}ratio {id} {median:F2} (target {(higherIsBetter ? ">=" : "<=")} {target:0.0#})"));
+    }
+
+    /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>
+    public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000, bool toStdout = true)
+    {
+        Warm(ops);
+        var before = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
+        ops(n);
+        var after = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
+        var perOp = (after - before) / (double)n;
+        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{(toStdout ? "" : "# ")}alloc {id} {(after == before ? "0" : perOp.ToString("0.##", CultureInfo.InvariantCulture))}"));
+    }
+
+    /// <summary>Enough calls for tiered compilation to promote the loop to tier 1, with time for the background JIT.</summary>
+    private static void Warm(Ops ops, int fixedN = 0)
+    {
+        if (fixedN > 0)
+        {
+            // Operations that are whole batches (100k timers): a few calls reach tier 1 through OSR/back-edges.
+            for (var i = 0; i < 4; i++)
+            {
+                ops(fixedN);
+            }
+            return;
+        }
+        for (var pass = 0; pass < 2; pass++)
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                ops(200);
+            }
+            Thread.Sleep(120);
+        }
+        ops(10_000);
+    }
+
+    private static int Calibrate(Ops ops, double sliceSeconds)
+    {
+        // The fastest of a few trials, for the same reason as in Compare.
+        var n = 16;
+        while (true)
+        {
+            var t = double.MaxValue;
+            for (var i = 0; i < 5; i++)
+            {
+                t = Math.Min(t, Time(ops, n));
+            }
+            if (t >= sliceSeconds / 4 || n >= 1 << 28)
+            {
+                return (int)Math.Max(1, Math.Min(int.MaxValue, n * (sliceSeconds / Math.Max(t, 1e-9))));
+            }
+            n *= 2;
+        }
+    }
+
+    private static double Time(Ops ops, int n)
+    {
+        var start = Stopwatch.GetTimestamp();
+        ops(n);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+}
