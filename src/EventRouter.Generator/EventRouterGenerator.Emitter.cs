@@ -196,20 +196,27 @@ internal static class Emitter
             return;
         }
         w.Line($"if (RequiresRoutePath) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
-        w.Line($"{ValueTask} pending;");
+        // One try for the whole sequence: a try per listener keeps every local on the stack and costs about as much
+        // as the calls themselves. `index` says which listener threw; the slow path records it and runs the rest.
+        w.Line("var index = 0;");
+        w.Open("try");
         for (var k = 0; k < route.Entries.Count; k++)
         {
             if (k > 0)
             {
+                w.Line($"index = {k};");
                 w.Line($"if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route{r}, @event, null, default, {k - 1}, cancellationToken);");
             }
             var call = route.Entries[k].Filters.Count > 0
                 ? $"_chain{r}_{k}.InvokeAsync(@event, null, cancellationToken)"
                 : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
-            w.Line($"try {{ pending = {call}; }}");
-            w.Line($"catch (global::System.Exception ex) {{ pending = {ValueTask}.FromException(ex); }}");
+            w.Line($"{(k == 0 ? $"{ValueTask} " : "")}pending = {call};");
             w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
         }
+        w.Close();
+        w.Open("catch (global::System.Exception ex)");
+        w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, {ValueTask}.FromException(ex), index, cancellationToken);");
+        w.Close();
         // Run-time subscriptions cost one field read here when there are none.
         w.Line($"return _route{r}.HasSubscribers ? ContinueSequentialAsync(_route{r}, @event, null, default, {route.Entries.Count - 1}, cancellationToken) : default;");
         w.Close();
@@ -244,14 +251,11 @@ internal static class Emitter
         }
         else
         {
-            if (table.Routes.Count > 0)
-            {
-                w.Line("var type = @event.GetType();");
-            }
+            // `@event.GetType() == typeof(X)` in each test (not a local) lets the JIT compare method tables, no call.
             foreach (var route in table.Routes)
             {
                 var e = route.Event.FullName;
-                w.Line($"if (type == typeof({e})) return PublishAsync({Unbox(route.Event, "@event")}, cancellationToken);");
+                w.Line($"if (@event.GetType() == typeof({e})) return PublishAsync({Unbox(route.Event, "@event")}, cancellationToken);");
             }
             w.Line("return PublishUnknownAsync(@event, cancellationToken);");
         }

@@ -65,22 +65,42 @@ internal static class TableBuilder
             }
         }
 
+        // Index the (listener, handled type) pairs by handled type once, so each event looks up only its own type,
+        // its base types and object instead of scanning every listener (2,000 listeners x 1,000 events otherwise).
+        var byHandledType = new Dictionary<string, List<(int Listener, int Position, HandledEventModel Handled)>>(StringComparer.Ordinal);
+        for (var i = 0; i < listeners.Count; i++)
+        {
+            var handles = listeners[i].Handles;
+            for (var p = 0; p < handles.Count; p++)
+            {
+                if (!byHandledType.TryGetValue(handles[p].Event.FullName, out var list))
+                {
+                    byHandledType.Add(handles[p].Event.FullName, list = new());
+                }
+                list.Add((i, p, handles[p]));
+            }
+        }
+
         var routes = new List<RouteModel>();
         foreach (var e in events.Values.OrderBy(e => e.FullName, StringComparer.Ordinal))
         {
-            var entries = new List<RouteEntryModel>();
-            for (var i = 0; i < listeners.Count; i++)
+            var matches = new List<(int Listener, int Position, HandledEventModel Handled)>();
+            foreach (var target in e.BaseTypes.Append(e.FullName).Append(ObjectType).Distinct(StringComparer.Ordinal))
             {
-                foreach (var h in listeners[i].Handles)
+                if (byHandledType.TryGetValue(target, out var list))
                 {
-                    var target = h.Event.FullName;
-                    if (target == e.FullName || target == ObjectType || e.BaseTypes.Contains(target))
-                    {
-                        var applicable = Enumerable.Range(0, filters.Count)
-                            .Where(f => filters[f].AppliesTo is not { } only || only == e.FullName || e.BaseTypes.Contains(only));
-                        entries.Add(new RouteEntryModel(i, h) { Filters = applicable.ToEquatableArray() });
-                    }
+                    matches.AddRange(list);
                 }
+            }
+            // Listener order, then each listener's handled types in their own order: the stable publish order.
+            matches.Sort(static (a, b) => a.Listener != b.Listener ? a.Listener.CompareTo(b.Listener) : a.Position.CompareTo(b.Position));
+
+            var entries = new List<RouteEntryModel>(matches.Count);
+            foreach (var (i, _, h) in matches)
+            {
+                var applicable = Enumerable.Range(0, filters.Count)
+                    .Where(f => filters[f].AppliesTo is not { } only || only == e.FullName || e.BaseTypes.Contains(only));
+                entries.Add(new RouteEntryModel(i, h) { Filters = applicable.ToEquatableArray() });
             }
             routes.Add(new RouteModel(e, entries.ToEquatableArray())
             {

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,11 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// metrics listener is attached. Read once per publish.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected bool RequiresRoutePath => _concurrent || Telemetry.IsEnabled;
+    protected bool RequiresRoutePath
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _concurrent || Telemetry.IsEnabled;
+    }
 
     /// <summary>Every concrete event type known at compile time, with its listeners, ordered by type name.</summary>
     public abstract IReadOnlyList<EventRoute> Routes { get; }

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace EventRouter;
 
@@ -64,8 +65,11 @@ internal static class Telemetry
     /// True when anything listens. The publish fast path reads this once and takes the instrumented path only then,
     /// so nothing is allocated or timed when nobody listens.
     /// </summary>
-    public static bool IsEnabled =>
-        Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+    public static bool IsEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+    }
 
     /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
     /// <param name="operation">The messaging operation: publish, enqueue, process, request, command.</param>

@@ -50,8 +50,7 @@ namespace EventRouter.Generated
         public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            var type = @event.GetType();
-            if (type == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 

@@ -50,10 +50,16 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _chain0_0.InvokeAsync(@event, null, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = _chain0_0.InvokeAsync(@event, null, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken) : default;
         }
 
@@ -62,10 +68,16 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _chain1_0.InvokeAsync(@event, null, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = _chain1_0.InvokeAsync(@event, null, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route1, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken) : default;
         }
 
@@ -82,9 +94,8 @@ namespace EventRouter.Generated
         public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            var type = @event.GetType();
-            if (type == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
-            if (type == typeof(global::App.Pinged)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Pinged)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 

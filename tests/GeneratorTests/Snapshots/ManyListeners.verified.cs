@@ -38,18 +38,24 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
-            try { pending = Listener1.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken);
-            try { pending = Listener2.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+                index = 1;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
+                pending = Listener1.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
+                index = 2;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken);
+                pending = Listener2.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
         }
 
@@ -65,8 +71,7 @@ namespace EventRouter.Generated
         public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            var type = @event.GetType();
-            if (type == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 

@@ -43,18 +43,24 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishAsync((object)@event, cancellationToken);
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken);
-            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+                index = 1;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
+                pending = Listener1.HandleAsync((object)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
+                index = 2;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken);
+                pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
         }
 
@@ -62,14 +68,20 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Heartbeat @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken);
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 1, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+                index = 1;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken);
+                pending = Listener1.HandleAsync((object)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 1, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route1, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 1, cancellationToken) : default;
         }
 
@@ -78,18 +90,24 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route2, @event, null, default, 0, cancellationToken);
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 1, cancellationToken);
-            if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route2, @event, null, default, 1, cancellationToken);
-            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 2, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
+                index = 1;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route2, @event, null, default, 0, cancellationToken);
+                pending = Listener1.HandleAsync((object)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 1, cancellationToken);
+                index = 2;
+                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route2, @event, null, default, 1, cancellationToken);
+                pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 2, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route2, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 2, cancellationToken) : default;
         }
 
@@ -107,10 +125,9 @@ namespace EventRouter.Generated
         public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            var type = @event.GetType();
-            if (type == typeof(global::App.Delivered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
-            if (type == typeof(global::App.Heartbeat)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
-            if (type == typeof(global::App.Shipped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Delivered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Heartbeat)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Shipped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 

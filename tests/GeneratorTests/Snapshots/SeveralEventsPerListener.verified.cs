@@ -38,10 +38,16 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken) : default;
         }
 
@@ -50,10 +56,16 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route1, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken) : default;
         }
 
@@ -61,10 +73,16 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Tick @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
-            if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
+            var index = 0;
+            try
+            {
+                global::System.Threading.Tasks.ValueTask pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
+            }
+            catch (global::System.Exception ex)
+            {
+                return ContinueSequentialAsync(_route2, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+            }
             return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 0, cancellationToken) : default;
         }
 
@@ -82,10 +100,9 @@ namespace EventRouter.Generated
         public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            var type = @event.GetType();
-            if (type == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
-            if (type == typeof(global::App.Stopped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
-            if (type == typeof(global::App.Tick)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Stopped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Tick)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
