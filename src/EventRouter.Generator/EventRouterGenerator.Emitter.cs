@@ -53,10 +53,18 @@ internal static class Emitter
                 w.Line($"private {l.FullName}? _listener{i};");
             }
         }
+        for (var f = 0; f < table.Filters.Count; f++)
+        {
+            w.Line($"private {table.Filters[f].FullName}? _filter{f};");
+        }
         w.Line($"private readonly {Route}[] _routes;");
         for (var r = 0; r < table.Routes.Count; r++)
         {
             w.Line($"private readonly Route{r} _route{r};");
+        }
+        foreach (var (r, k, entry) in FilteredEntries(table))
+        {
+            w.Line($"private readonly global::EventRouter.FilterChain<{table.Routes[r].Event.FullName}> _chain{r}_{k};");
         }
         var useDictionary = table.Routes.Count > ChainLimit;
         if (useDictionary)
@@ -81,6 +89,15 @@ internal static class Emitter
         if (useDictionary)
         {
             w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
+        }
+        foreach (var (r, k, entry) in FilteredEntries(table))
+        {
+            var e = table.Routes[r].Event.FullName;
+            var filters = string.Join(", ", entry.Filters.Select(f => $"Filter{f}"));
+            var call = Call(table, entry, e, "@event", "services", prefix: "");
+            w.Line($"_chain{r}_{k} = new global::EventRouter.FilterChain<{e}>(_route{r}.Listeners[{k}], _route{r}.EventName,");
+            w.Line($"    () => new global::EventRouter.IEventFilter[] {{ {filters} }},");
+            w.Line($"    (@event, services, cancellationToken) => {call});");
         }
         w.Close();
         w.Line();
@@ -123,9 +140,30 @@ internal static class Emitter
                 w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
             }
         }
+        for (var f = 0; f < table.Filters.Count; f++)
+        {
+            var filter = table.Filters[f];
+            var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
+            w.Line($"private {filter.FullName} Filter{f} => _filter{f} ?? InitializeSingleton(ref _filter{f}, {constructor});");
+        }
         if (table.Listeners.Count > 0)
         {
             w.Line();
+        }
+    }
+
+    /// <summary>Route entries with at least one filter: (route index, entry index, entry).</summary>
+    private static IEnumerable<(int Route, int Entry, RouteEntryModel Model)> FilteredEntries(TableModel table)
+    {
+        for (var r = 0; r < table.Routes.Count; r++)
+        {
+            for (var k = 0; k < table.Routes[r].Entries.Count; k++)
+            {
+                if (table.Routes[r].Entries[k].Filters.Count > 0)
+                {
+                    yield return (r, k, table.Routes[r].Entries[k]);
+                }
+            }
         }
     }
 
@@ -146,7 +184,7 @@ internal static class Emitter
         }
         if (route.Entries.Count == 0)
         {
-            w.Line($"return NoListener(_route{r}.EventName, typeof({e.FullName}));");
+            w.Line($"return _route{r}.HasSubscribers ? PublishThroughRouteAsync(_route{r}, @event, cancellationToken) : NoListener(_route{r}.EventName, typeof({e.FullName}));");
             w.Close();
             w.Line();
             return;
@@ -158,7 +196,7 @@ internal static class Emitter
             w.Line();
             return;
         }
-        w.Line($"if (IsConcurrent) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+        w.Line($"if (RequiresRoutePath) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
         w.Line($"{ValueTask} pending;");
         for (var k = 0; k < route.Entries.Count; k++)
         {
@@ -166,12 +204,15 @@ internal static class Emitter
             {
                 w.Line($"if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route{r}, @event, null, default, {k - 1}, cancellationToken);");
             }
-            var call = Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+            var call = route.Entries[k].Filters.Count > 0
+                ? $"_chain{r}_{k}.InvokeAsync(@event, null, cancellationToken)"
+                : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
             w.Line($"try {{ pending = {call}; }}");
             w.Line($"catch (global::System.Exception ex) {{ pending = {ValueTask}.FromException(ex); }}");
             w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
         }
-        w.Line("return default;");
+        // Run-time subscriptions cost one field read here when there are none.
+        w.Line($"return _route{r}.HasSubscribers ? ContinueSequentialAsync(_route{r}, @event, null, default, {route.Entries.Count - 1}, cancellationToken) : default;");
         w.Close();
         w.Line();
     }
@@ -328,7 +369,10 @@ internal static class Emitter
         w.Open("switch (listenerIndex)");
         for (var k = 0; k < route.Entries.Count; k++)
         {
-            w.Line($"case {k}: return {Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.")};");
+            var call = route.Entries[k].Filters.Count > 0
+                ? $"_dispatcher._chain{r}_{k}.InvokeAsync(@event, services, cancellationToken)"
+                : Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
+            w.Line($"case {k}: return {call};");
         }
         w.Line("default: throw InvalidListenerIndex(listenerIndex);");
         w.Close();
@@ -360,7 +404,7 @@ internal static class Emitter
         w.Open("internal static class EventRouterServiceCollectionExtensions");
         w.Line("/// <summary>");
         w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-        w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/> and <see cref=\"global::EventRouter.IEventPublisher\"/>.");
+        w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/> and <see cref=\"global::EventRouter.IEventSubscriber\"/>.");
         w.Line("/// </summary>");
         w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
         w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
@@ -373,10 +417,15 @@ internal static class Emitter
             var lifetime = l.Lifetime switch { 1 => "Scoped", 2 => "Transient", _ => "Singleton" };
             w.Line($"{TryAdd}(services, {Descriptor}.{lifetime}<{l.FullName}, {l.FullName}>());");
         }
+        foreach (var f in table.Filters)
+        {
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
+        }
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
         w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+        w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
         w.Line("return services;");
         w.Close();
         w.Close();

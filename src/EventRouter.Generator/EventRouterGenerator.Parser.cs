@@ -17,6 +17,16 @@ internal enum ListenerProblem
     NoUsableConstructor,
 }
 
+/// <summary>What is wrong with an [EventFilter] class.</summary>
+internal enum FilterProblem
+{
+    None,
+    NotAFilter,
+    NotConcrete,
+    Inaccessible,
+    NoUsableConstructor,
+}
+
 /// <summary>The only code that touches symbols: turns them into equatable models.</summary>
 internal static class Parser
 {
@@ -74,6 +84,48 @@ internal static class Parser
             IsPublic(type),
             fromSource,
             handles.OrderBy(h => h.Event.FullName, System.StringComparer.Ordinal).ToEquatableArray());
+    }
+
+    public static FilterModel? ParseFilter(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (context.TargetSymbol is not INamedTypeSymbol type || ValidateFilter(type) != FilterProblem.None)
+        {
+            return null;
+        }
+        var order = 0;
+        string? appliesTo = null;
+        foreach (var named in context.Attributes.First().NamedArguments)
+        {
+            if (named.Key == "Order" && named.Value.Value is int value)
+            {
+                order = value;
+            }
+            else if (named.Key == "AppliesTo" && named.Value.Value is ITypeSymbol target && target.SpecialType != SpecialType.System_Object)
+            {
+                appliesTo = FullName(target);
+            }
+        }
+        return new FilterModel(FullName(type), type.ToDisplayString(DisplayFormat), order, appliesTo, HasParameterlessConstructor(type, fromSource: true));
+    }
+
+    public static FilterProblem ValidateFilter(INamedTypeSymbol type)
+    {
+        if (!type.AllInterfaces.Any(i => i.ToDisplayString() == KnownNames.EventFilterInterface))
+        {
+            return FilterProblem.NotAFilter;
+        }
+        if (type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
+        {
+            return FilterProblem.NotConcrete;
+        }
+        if (!IsNameable(type, requirePublic: false))
+        {
+            return FilterProblem.Inaccessible;
+        }
+        return type.InstanceConstructors.Any(c => c.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)
+            ? FilterProblem.None
+            : FilterProblem.NoUsableConstructor;
     }
 
     public static ListenerProblem Validate(INamedTypeSymbol type, bool fromSource)

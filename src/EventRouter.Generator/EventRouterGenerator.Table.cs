@@ -16,8 +16,16 @@ internal static class TableBuilder
         ImmutableArray<EventTypeModel?> namedEvents,
         ImmutableArray<EventTypeModel?> candidates,
         ReferencedModel referenced,
-        bool hasDependencyInjection)
+        bool hasDependencyInjection,
+        ImmutableArray<FilterModel?> localFilters = default)
     {
+        // Outermost first: by Order, then by name so equal orders (reported as ER0007) still give a stable chain.
+        var filters = (localFilters.IsDefault ? ImmutableArray<FilterModel?>.Empty : localFilters)
+            .Where(f => f is not null).Select(f => f!)
+            .GroupBy(f => f.FullName, StringComparer.Ordinal).Select(g => g.First())
+            .OrderBy(f => f.Order).ThenBy(f => f.FullName, StringComparer.Ordinal)
+            .ToList();
+
         var listeners = localListeners.Where(l => l is not null).Select(l => l!)
             .Concat(referenced.Listeners)
             .GroupBy(l => l.FullName, StringComparer.Ordinal)
@@ -68,7 +76,9 @@ internal static class TableBuilder
                     var target = h.Event.FullName;
                     if (target == e.FullName || target == ObjectType || e.BaseTypes.Contains(target))
                     {
-                        entries.Add(new RouteEntryModel(i, h));
+                        var applicable = Enumerable.Range(0, filters.Count)
+                            .Where(f => filters[f].AppliesTo is not { } only || only == e.FullName || e.BaseTypes.Contains(only));
+                        entries.Add(new RouteEntryModel(i, h) { Filters = applicable.ToEquatableArray() });
                     }
                 }
             }
@@ -99,6 +109,7 @@ internal static class TableBuilder
 
         return new TableModel(
             listeners.ToEquatableArray(),
+            filters.ToEquatableArray(),
             routes.ToEquatableArray(),
             open.ToEquatableArray(),
             listeners.Where(l => l.IsFromSource && l.IsPublic).Select(l => l.FullName).ToEquatableArray(),

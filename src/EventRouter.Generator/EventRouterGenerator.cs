@@ -11,6 +11,7 @@ internal static class TrackingNames
     public const string NamedEvents = nameof(NamedEvents);
     public const string Candidates = nameof(Candidates);
     public const string References = nameof(References);
+    public const string Filters = nameof(Filters);
     public const string Table = nameof(Table);
 }
 
@@ -51,12 +52,21 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
             .Select(static (c, ct) => (Referenced: Parser.ParseReferences(c, ct), HasDi: Parser.HasDependencyInjection(c)))
             .WithTrackingName(TrackingNames.References);
 
+        var filters = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.EventFilterAttribute,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (ctx, ct) => Parser.ParseFilter(ctx, ct))
+            .WithTrackingName(TrackingNames.Filters)
+            .Collect();
+
         var table = listeners
             .Combine(namedEvents)
             .Combine(candidates)
             .Combine(references)
+            .Combine(filters)
             .Select(static (all, _) => TableBuilder.Build(
-                all.Left.Left.Left, all.Left.Left.Right, all.Left.Right, all.Right.Referenced, all.Right.HasDi))
+                all.Left.Left.Left.Left, all.Left.Left.Left.Right, all.Left.Left.Right, all.Left.Right.Referenced, all.Left.Right.HasDi, all.Right))
             .WithTrackingName(TrackingNames.Table);
 
         context.RegisterSourceOutput(table, static (spc, model) => Emitter.Emit(spc, model));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,10 +17,15 @@ namespace EventRouter;
 /// paths, scopes, and the no-listener policy. The generated <c>EventDispatcher</c> derives from it and adds the
 /// typed fast paths.
 /// </summary>
-public abstract class EventDispatcherBase : IEventPublisher
+public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 {
-    private readonly ConcurrentDictionary<Type, EventRoute?> _fallbackRoutes = new();
+    private readonly ConcurrentDictionary<Type, EventRoute> _fallbackRoutes = new();
     private readonly bool _concurrent;
+
+    // Writers (subscribe/unsubscribe) take the lock; publishers only read route arrays, so they never wait.
+    private readonly object _subscriptionGate = new();
+    private Subscription[] _subscriptions = Array.Empty<Subscription>();
+    private int _subscriptionVersion;
 
     /// <summary>Creates the dispatcher.</summary>
     /// <param name="services">The DI container, or null to create listeners without DI.</param>
@@ -42,9 +48,12 @@ public abstract class EventDispatcherBase : IEventPublisher
     /// <summary>The router's logger.</summary>
     protected internal ILogger Logger { get; }
 
-    /// <summary>True when <see cref="PublishMode.Concurrent"/> is set; the generated fast path then steps aside.</summary>
+    /// <summary>
+    /// True when the generated inline fast path must step aside for the route path: concurrent mode, or a trace or
+    /// metrics listener is attached. Read once per publish.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected bool IsConcurrent => _concurrent;
+    protected bool RequiresRoutePath => _concurrent || Telemetry.IsEnabled;
 
     /// <summary>Every concrete event type known at compile time, with its listeners, ordered by type name.</summary>
     public abstract IReadOnlyList<EventRoute> Routes { get; }
@@ -56,8 +65,77 @@ public abstract class EventDispatcherBase : IEventPublisher
     public EventRoute? GetRoute(Type eventType)
     {
         ArgumentNullException.ThrowIfNull(eventType);
-        return FindExactRoute(eventType)
-            ?? _fallbackRoutes.GetOrAdd(eventType, static (type, self) => self.CreateFallbackRoute(type), this);
+        var route = FindExactRoute(eventType) ?? GetFallbackRoute(eventType);
+        return route is SubscriptionOnlyRoute && !route.HasSubscribers ? null : route;
+    }
+
+    /// <summary>The cached run-time route of a type without a compile-time route, with current subscriptions.</summary>
+    private EventRoute GetFallbackRoute(Type eventType)
+    {
+        var route = _fallbackRoutes.GetOrAdd(
+            eventType, static (type, self) => self.CreateFallbackRoute(type) ?? new SubscriptionOnlyRoute(self, type), this);
+        if (route.SubscriptionVersion != Volatile.Read(ref _subscriptionVersion))
+        {
+            // A route built while a subscription changed catches up here, on the slow (unknown type) path only.
+            lock (_subscriptionGate)
+            {
+                SyncSubscribers(route);
+            }
+        }
+        return route;
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe<TEvent>(IEventListener<TEvent> listener)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        return AddSubscription(new ListenerSubscription<TEvent>(this, listener));
+    }
+
+    /// <inheritdoc />
+    public IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, ValueTask> handler, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return AddSubscription(new DelegateSubscription<TEvent>(this, handler, name));
+    }
+
+    private Subscription AddSubscription(Subscription subscription)
+    {
+        lock (_subscriptionGate)
+        {
+            _subscriptions = [.. _subscriptions, subscription];
+            SyncAllRoutes();
+        }
+        return subscription;
+    }
+
+    internal void Unsubscribe(Subscription subscription)
+    {
+        lock (_subscriptionGate)
+        {
+            _subscriptions = Array.FindAll(_subscriptions, s => !ReferenceEquals(s, subscription));
+            SyncAllRoutes();
+        }
+    }
+
+    private void SyncAllRoutes()
+    {
+        _subscriptionVersion++;
+        foreach (var route in Routes)
+        {
+            SyncSubscribers(route);
+        }
+        foreach (var route in _fallbackRoutes.Values)
+        {
+            SyncSubscribers(route);
+        }
+    }
+
+    // Copy-on-write: a publish that already read the old array finishes with it undisturbed.
+    private void SyncSubscribers(EventRoute route)
+    {
+        route.SetSubscribers(Array.FindAll(_subscriptions, s => s.EventType.IsAssignableFrom(route.EventType)));
+        route.SubscriptionVersion = _subscriptionVersion;
     }
 
     /// <inheritdoc />
@@ -78,12 +156,15 @@ public abstract class EventDispatcherBase : IEventPublisher
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected ValueTask PublishUnknownAsync(object @event, CancellationToken cancellationToken)
     {
-        var type = @event.GetType();
-        var route = GetRoute(type);
-        return route is null || route.Listeners.Count == 0
-            ? NoListener(EventNameOf(type), type)
+        var route = GetFallbackRoute(@event.GetType());
+        return route.Listeners.Count == 0 && !route.HasSubscribers
+            ? NoListener(route.EventName, route.EventType)
             : route.PublishAsync(@event, cancellationToken);
     }
+
+    /// <summary>Publishes through a run-time route (a type unknown at compile time).</summary>
+    internal ValueTask PublishViaRouteAsync(EventRoute<object> route, object @event, CancellationToken cancellationToken) =>
+        PublishThroughRouteAsync(route, @event, cancellationToken);
 
     /// <summary>Applies the no-listener policy. Called by generated code for events without listeners.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -106,7 +187,28 @@ public abstract class EventDispatcherBase : IEventPublisher
     /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
+        Telemetry.IsEnabled
+            ? PublishInstrumentedAsync(route, @event, cancellationToken)
+            : PublishUninstrumentedAsync(route, @event, cancellationToken);
+
+    private async ValueTask PublishInstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        Telemetry.Published.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", route.EventName));
+        using var activity = Telemetry.StartActivity("publish", route.EventName, ActivityKind.Producer);
+        activity?.SetTag("eventrouter.listener.count", route.Listeners.Count);
+        try
+        {
+            await PublishUninstrumentedAsync(route, @event, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private ValueTask PublishUninstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
     {
         if (route.RequiresScope && Services is not null)
         {
@@ -161,11 +263,32 @@ public abstract class EventDispatcherBase : IEventPublisher
             }
             try
             {
-                await route.InvokeTypedAsync(@event, i, services, cancellationToken).ConfigureAwait(false);
+                await InvokeListenerAsync(route, @event, i, services, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
             {
                 (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+            }
+        }
+
+        // Run-time subscriptions run after the compile-time listeners, with the same isolation.
+        if (route.Subscribers is { } subscribers)
+        {
+            object boxed = @event!;
+            foreach (var subscriber in subscribers)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                try
+                {
+                    await InvokeSubscriberAsync(route, subscriber, boxed, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                {
+                    (failures ??= new()).Add(new ListenerFailure(subscriber.Info, ex));
+                }
             }
         }
 
@@ -181,12 +304,16 @@ public abstract class EventDispatcherBase : IEventPublisher
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
     {
         var listeners = route.Listeners;
-        var pending = new ValueTask[listeners.Count];
+        var subscribers = route.Subscribers ?? Array.Empty<Subscription>();
+        var pending = new ValueTask[listeners.Count + subscribers.Length];
+        object? boxed = subscribers.Length > 0 ? @event : null;
         for (var i = 0; i < pending.Length; i++)
         {
             try
             {
-                pending[i] = route.InvokeTypedAsync(@event, i, services, cancellationToken);
+                pending[i] = i < listeners.Count
+                    ? InvokeListenerAsync(route, @event, i, services, cancellationToken)
+                    : InvokeSubscriberAsync(route, subscribers[i - listeners.Count], boxed!, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -203,7 +330,8 @@ public abstract class EventDispatcherBase : IEventPublisher
             }
             catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+                var who = i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info;
+                (failures ??= new()).Add(new ListenerFailure(who, ex));
             }
         }
         if (failures is not null)
@@ -211,6 +339,84 @@ public abstract class EventDispatcherBase : IEventPublisher
             throw new EventPublishException(route.EventName, failures);
         }
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Invokes one listener on a slow path, inside a span with duration and outcome metrics when anything listens.</summary>
+    private static ValueTask InvokeListenerAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        if (!Telemetry.IsEnabled)
+        {
+            return route.InvokeTypedAsync(@event, index, services, cancellationToken);
+        }
+        var (started, activity, previous) = StartInvocation(route.EventName);
+        try
+        {
+            return InstrumentAsync(route.EventName, route.Listeners[index].Name, route.InvokeTypedAsync(@event, index, services, cancellationToken), started, activity);
+        }
+        catch (Exception ex)
+        {
+            return InstrumentAsync(route.EventName, route.Listeners[index].Name, ValueTask.FromException(ex), started, activity);
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+    }
+
+    private static ValueTask InvokeSubscriberAsync(EventRoute route, Subscription subscriber, object @event, CancellationToken cancellationToken)
+    {
+        if (!Telemetry.IsEnabled)
+        {
+            return subscriber.InvokeAsync(@event, cancellationToken);
+        }
+        var (started, activity, previous) = StartInvocation(route.EventName);
+        try
+        {
+            return InstrumentAsync(route.EventName, subscriber.Info.Name, subscriber.InvokeAsync(@event, cancellationToken), started, activity);
+        }
+        catch (Exception ex)
+        {
+            return InstrumentAsync(route.EventName, subscriber.Info.Name, ValueTask.FromException(ex), started, activity);
+        }
+        finally
+        {
+            // Starting the span made it current for the listener's synchronous part; the caller continues under its own.
+            Activity.Current = previous;
+        }
+    }
+
+    private static (long Started, Activity? Activity, Activity? Previous) StartInvocation(string eventName)
+    {
+        var previous = Activity.Current;
+        return (Stopwatch.GetTimestamp(), Telemetry.StartActivity("process", eventName, ActivityKind.Consumer), previous);
+    }
+
+    /// <summary>Awaits one invocation and records it. The span was started before the invocation so it parents the listener's own spans.</summary>
+    internal static async ValueTask InstrumentAsync(string eventName, string listenerName, ValueTask invocation, long started, Activity? activity)
+    {
+        activity?.SetTag("eventrouter.listener", listenerName);
+        var tags = new TagList
+        {
+            { "messaging.destination.name", eventName },
+            { "eventrouter.listener", listenerName },
+        };
+        try
+        {
+            await invocation.ConfigureAwait(false);
+            Telemetry.Handled.Add(1, tags);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.Failed.Add(1, tags);
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+        finally
+        {
+            Telemetry.ListenerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            activity?.Dispose();
+        }
     }
 
     /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>

@@ -48,6 +48,20 @@ public abstract class EventRoute
     /// <summary>True when a listener is scoped or transient, so a delivery needs a DI scope.</summary>
     public bool RequiresScope { get; }
 
+    /// <summary>True when run-time subscriptions receive this event. Read by generated code: one load, no lock.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public bool HasSubscribers => _subscribers is not null;
+
+    /// <summary>The subscriptions for this event type; replaced whole (copy-on-write), null when there are none.</summary>
+    internal Subscription[]? Subscribers => _subscribers;
+
+    /// <summary>The dispatcher's subscription version this route was last synchronised with.</summary>
+    internal int SubscriptionVersion { get; set; }
+
+    private volatile Subscription[]? _subscribers;
+
+    internal void SetSubscribers(Subscription[]? subscribers) => _subscribers = subscribers is { Length: > 0 } ? subscribers : null;
+
     /// <summary>Invokes one listener with an event of <see cref="EventType"/>.</summary>
     /// <param name="event">The event; must be of <see cref="EventType"/>, which the caller guarantees.</param>
     /// <param name="listenerIndex">Index into <see cref="Listeners"/>.</param>

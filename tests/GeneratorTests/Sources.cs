@@ -95,3 +95,29 @@ internal static class Sources
         [EventListener] public sealed class PrivateCtor : IEventListener<Good> { private PrivateCtor() { } public ValueTask HandleAsync(Good e, CancellationToken ct) => default; }
         """;
 }
+
+internal static class FilterSources
+{
+    public const string Filtered = Sources.Usings + """
+        namespace App;
+
+        public interface IAudited { }
+        public sealed record Paid(int Id) : IAudited;
+        public sealed record Pinged(int Id);
+
+        [EventListener] public sealed class Ledger : IEventListener<Paid> { public ValueTask HandleAsync(Paid e, CancellationToken ct) => default; }
+        [EventListener] public sealed class Pong : IEventListener<Pinged> { public ValueTask HandleAsync(Pinged e, CancellationToken ct) => default; }
+
+        [EventFilter(Order = 1)]
+        public sealed class Logging : IEventFilter
+        {
+            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+        }
+
+        [EventFilter(Order = 2, AppliesTo = typeof(IAudited))]
+        public sealed class Audit : IEventFilter
+        {
+            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+        }
+        """;
+}

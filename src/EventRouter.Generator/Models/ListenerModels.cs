@@ -51,8 +51,16 @@ internal sealed record ListenerModel(
 /// <summary>What referenced assemblies contribute, read from their <c>[assembly: EventRouterAssembly]</c>.</summary>
 internal sealed record ReferencedModel(EquatableArray<ListenerModel> Listeners, EquatableArray<EventTypeModel> Events);
 
+/// <summary>A valid [EventFilter] class.</summary>
+/// <param name="AppliesTo">Full name of the type events must be assignable to, or null for every event.</param>
+internal sealed record FilterModel(string FullName, string DisplayName, int Order, string? AppliesTo, bool HasParameterlessConstructor);
+
 /// <summary>One call in a route: listener <see cref="ListenerIndex"/> through its handler for <see cref="Handled"/>.</summary>
-internal sealed record RouteEntryModel(int ListenerIndex, HandledEventModel Handled);
+internal sealed record RouteEntryModel(int ListenerIndex, HandledEventModel Handled)
+{
+    /// <summary>Indexes into <see cref="TableModel.Filters"/> of the filters around this call, outermost first.</summary>
+    public EquatableArray<int> Filters { get; init; } = EquatableArray<int>.Empty;
+}
 
 /// <summary>A concrete event and the ordered listeners it reaches.</summary>
 internal sealed record RouteModel(EventTypeModel Event, EquatableArray<RouteEntryModel> Entries)
@@ -63,6 +71,7 @@ internal sealed record RouteModel(EventTypeModel Event, EquatableArray<RouteEntr
 /// <summary>The whole dispatch table of a compilation.</summary>
 internal sealed record TableModel(
     EquatableArray<ListenerModel> Listeners,
+    EquatableArray<FilterModel> Filters,
     EquatableArray<RouteModel> Routes,
     EquatableArray<RouteEntryModel> OpenEntries,
     EquatableArray<string> ExportedListeners,

@@ -42,7 +42,7 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishAsync((object)@event, cancellationToken);
-            if (IsConcurrent) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -55,13 +55,13 @@ namespace EventRouter.Generated
             try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
-            return default;
+            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Heartbeat @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (IsConcurrent) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -70,14 +70,14 @@ namespace EventRouter.Generated
             try { pending = Listener1.HandleAsync((object)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 1, cancellationToken);
-            return default;
+            return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 1, cancellationToken) : default;
         }
 
         /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Shipped @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -90,7 +90,7 @@ namespace EventRouter.Generated
             try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
             if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 2, cancellationToken);
-            return default;
+            return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 2, cancellationToken) : default;
         }
 
         /// <inheritdoc />

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Publish;
 
+[Collection(TelemetrySensitive.Name)]
 public sealed class PublishTests
 {
     private readonly Journal _journal = new();
@@ -332,7 +333,7 @@ public sealed class DependencyInjectionTests
     [Fact]
     public async Task AddEventRouter_RegistersPublisherAndListenersWithTheirDependencies()
     {
-        var services = new ServiceCollection().AddSingleton<Clock>().AddEventRouter();
+        var services = new ServiceCollection().AddSingleton<Clock>().AddScoped<ScopedDependency>().AddEventRouter();
         await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
 
         var publisher = provider.GetRequiredService<IEventPublisher>();
@@ -359,6 +360,17 @@ public sealed class DependencyInjectionTests
         Assert.Equal("disposed:" + entries[0].Split(':')[1], entries[1]);
         Assert.StartsWith("scoped:", entries[2]);
         Assert.NotEqual(entries[0].Split(':')[1], entries[2].Split(':')[1]);
+    }
+
+    [Fact]
+    public async Task AddEventRouter_ScopedListenerWithConstructorDependency_IsResolvedFromTheScope()
+    {
+        var services = new ServiceCollection().AddScoped<ScopedDependency>().AddEventRouter();
+        await using var provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
+
+        await provider.GetRequiredService<IEventPublisher>().PublishAsync(new ScopedDependencyEvent(5));
+
+        Assert.Equal(new[] { "scoped-dep:True:5" }, _journal.Entries);
     }
 
     [Fact]

@@ -232,3 +232,20 @@ public sealed class OpensGate : IEventListener<GatedEvent>
         return default;
     }
 }
+
+public sealed record ScopedDependencyEvent(int Value);
+
+public sealed class ScopedDependency
+{
+}
+
+/// <summary>Scoped, with only a constructor that takes a dependency: regression for the CS0411 emitter bug.</summary>
+[EventListener(Lifetime = ListenerLifetime.Scoped)]
+public sealed class ScopedWithDependency(ScopedDependency dependency) : IEventListener<ScopedDependencyEvent>
+{
+    public ValueTask HandleAsync(ScopedDependencyEvent @event, CancellationToken cancellationToken)
+    {
+        Journal.Write($"scoped-dep:{dependency.GetHashCode() != 0}:{@event.Value}");
+        return default;
+    }
+}

@@ -1,0 +1,3 @@
+using System;
+
+return await Orders.App.OrdersSample.RunAsync(Console.Out).ConfigureAwait(false);

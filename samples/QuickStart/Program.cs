@@ -1,0 +1,3 @@
+using System;
+
+return await QuickStart.QuickStartSample.RunAsync(Console.Out).ConfigureAwait(false);

@@ -1,0 +1,109 @@
+using System;
+using System.ComponentModel;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EventRouter;
+
+/// <summary>
+/// Middleware around listener invocations: logging, validation, transactions, tenant context. The generator composes
+/// every applicable filter into the dispatch code, in <see cref="EventFilterAttribute.Order"/>, around each listener
+/// separately, for awaited publish and for the dispatch loop's deliveries alike.
+/// </summary>
+/// <remarks>
+/// A filter sees the event, the listener it wraps (<see cref="ListenerNext{TEvent}.Listener"/>) and the token. It can run
+/// code before and after <c>next.InvokeAsync</c>, observe exceptions, or not call next at all: that skips only the
+/// listener it wraps, never the others. Completing synchronously keeps the publish allocation-free.
+/// </remarks>
+public interface IEventFilter
+{
+    /// <summary>Runs around one listener's handling of one event.</summary>
+    /// <param name="event">The event (its concrete type).</param>
+    /// <param name="next">The rest of the chain: later filters, then the listener.</param>
+    /// <param name="cancellationToken">The publisher's (or the dispatch loop's) token.</param>
+    ValueTask InvokeAsync<TEvent>(TEvent @event, ListenerNext<TEvent> next, CancellationToken cancellationToken);
+}
+
+/// <summary>Declares an <see cref="IEventFilter"/> that the generator composes around listeners.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class EventFilterAttribute : Attribute
+{
+    /// <summary>Position in the chain: lower runs first (outermost). Two filters with the same order are reported (ER0007).</summary>
+    public int Order { get; set; }
+
+    /// <summary>Restricts the filter to events assignable to this type (a base class or interface). Default: every event.</summary>
+    public Type? AppliesTo { get; set; }
+}
+
+/// <summary>The rest of a filter chain, handed to <see cref="IEventFilter.InvokeAsync{TEvent}"/>. A struct: passing it allocates nothing.</summary>
+/// <typeparam name="TEvent">The event's concrete type.</typeparam>
+public readonly struct ListenerNext<TEvent>
+{
+    private readonly FilterChain<TEvent> _chain;
+    private readonly int _index;
+    private readonly IServiceProvider? _services;
+
+    internal ListenerNext(FilterChain<TEvent> chain, int index, IServiceProvider? services)
+    {
+        _chain = chain;
+        _index = index;
+        _services = services;
+    }
+
+    /// <summary>The listener this chain ends in.</summary>
+    public ListenerInfo Listener => _chain.Listener;
+
+    /// <summary>The event's stable name.</summary>
+    public string EventName => _chain.EventName;
+
+    /// <summary>Runs the later filters and then the listener.</summary>
+    public ValueTask InvokeAsync(TEvent @event, CancellationToken cancellationToken) =>
+        _chain.InvokeAsync(@event, _index, _services, cancellationToken);
+}
+
+/// <summary>
+/// The filters around one listener of one event, built once per dispatcher by generated code. Filter instances are
+/// resolved on first use, so filters may depend on the publisher without a construction cycle.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed class FilterChain<TEvent>
+{
+    private readonly Func<IEventFilter[]> _resolveFilters;
+    private readonly Func<TEvent, IServiceProvider?, CancellationToken, ValueTask> _listener;
+    private IEventFilter[]? _filters;
+
+    /// <summary>Creates the chain. Called by generated code.</summary>
+    /// <param name="listener">The listener the chain wraps.</param>
+    /// <param name="eventName">The event's stable name.</param>
+    /// <param name="resolveFilters">Returns the filter instances, outermost first.</param>
+    /// <param name="invokeListener">Calls the listener itself.</param>
+    public FilterChain(
+        ListenerInfo listener,
+        string eventName,
+        Func<IEventFilter[]> resolveFilters,
+        Func<TEvent, IServiceProvider?, CancellationToken, ValueTask> invokeListener)
+    {
+        Listener = listener;
+        EventName = eventName;
+        _resolveFilters = resolveFilters;
+        _listener = invokeListener;
+    }
+
+    /// <summary>The wrapped listener.</summary>
+    public ListenerInfo Listener { get; }
+
+    /// <summary>The event's stable name.</summary>
+    public string EventName { get; }
+
+    /// <summary>Runs the whole chain for one event.</summary>
+    public ValueTask InvokeAsync(TEvent @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+        InvokeAsync(@event, 0, services, cancellationToken);
+
+    internal ValueTask InvokeAsync(TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        var filters = _filters ??= _resolveFilters();
+        return (uint)index < (uint)filters.Length
+            ? filters[index].InvokeAsync(@event, new ListenerNext<TEvent>(this, index + 1, services), cancellationToken)
+            : _listener(@event, services, cancellationToken);
+    }
+}

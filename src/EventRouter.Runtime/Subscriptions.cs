@@ -1,0 +1,100 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EventRouter;
+
+/// <summary>Subscribes listeners at run time, next to the compile-time dispatch table.</summary>
+/// <remarks>
+/// A subscription receives every published event assignable to <c>TEvent</c>, after the compile-time listeners,
+/// with the same isolation and failure reporting. Subscribing never blocks a publish in progress.
+/// </remarks>
+public interface IEventSubscriber
+{
+    /// <summary>Subscribes a listener instance until the returned handle is disposed.</summary>
+    IDisposable Subscribe<TEvent>(IEventListener<TEvent> listener);
+
+    /// <summary>Subscribes a delegate until the returned handle is disposed.</summary>
+    /// <param name="handler">Called with each event and the publisher's token.</param>
+    /// <param name="name">The name used in failures and logs; defaults to <c>subscription:&lt;event type&gt;</c>.</param>
+    IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, ValueTask> handler, string? name = null);
+}
+
+/// <summary>One run-time subscription; disposing it unsubscribes.</summary>
+internal abstract class Subscription : IDisposable
+{
+    private readonly EventDispatcherBase _owner;
+    private int _disposed;
+
+    protected Subscription(EventDispatcherBase owner, Type eventType, ListenerInfo info)
+    {
+        _owner = owner;
+        EventType = eventType;
+        Info = info;
+    }
+
+    public Type EventType { get; }
+
+    public ListenerInfo Info { get; }
+
+    /// <summary>Invokes the subscriber; the event is of a type assignable to <see cref="EventType"/>.</summary>
+    public abstract ValueTask InvokeAsync(object @event, CancellationToken cancellationToken);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _owner.Unsubscribe(this);
+        }
+    }
+}
+
+internal sealed class ListenerSubscription<TEvent> : Subscription
+{
+    private readonly IEventListener<TEvent> _listener;
+
+    public ListenerSubscription(EventDispatcherBase owner, IEventListener<TEvent> listener)
+        : base(owner, typeof(TEvent), new ListenerInfo(listener.GetType().FullName ?? listener.GetType().Name, listener.GetType(), ListenerLifetime.Singleton))
+    {
+        _listener = listener;
+    }
+
+    // The route only hands over events assignable to TEvent, so this cast never fails.
+    public override ValueTask InvokeAsync(object @event, CancellationToken cancellationToken) =>
+        _listener.HandleAsync((TEvent)@event, cancellationToken);
+}
+
+internal sealed class DelegateSubscription<TEvent> : Subscription
+{
+    private readonly Func<TEvent, CancellationToken, ValueTask> _handler;
+
+    public DelegateSubscription(EventDispatcherBase owner, Func<TEvent, CancellationToken, ValueTask> handler, string? name)
+        : base(owner, typeof(TEvent), new ListenerInfo(name ?? "subscription:" + typeof(TEvent).FullName, typeof(Func<TEvent, CancellationToken, ValueTask>), ListenerLifetime.Singleton))
+    {
+        _handler = handler;
+    }
+
+    public override ValueTask InvokeAsync(object @event, CancellationToken cancellationToken) =>
+        _handler((TEvent)@event, cancellationToken);
+}
+
+/// <summary>The route of a type nothing listens to at compile time, so that run-time subscriptions can reach it.</summary>
+internal sealed class SubscriptionOnlyRoute : EventRoute<object>
+{
+    private readonly EventDispatcherBase _dispatcher;
+
+    public SubscriptionOnlyRoute(EventDispatcherBase dispatcher, Type eventType)
+        : base(EventDispatcherBase.EventNameOf(eventType), eventType, Array.Empty<ListenerInfo>())
+    {
+        _dispatcher = dispatcher;
+    }
+
+    public override ValueTask InvokeTypedAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
+        throw InvalidListenerIndex(listenerIndex);
+
+    public override ValueTask InvokeAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
+        throw InvalidListenerIndex(listenerIndex);
+
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
+        _dispatcher.PublishViaRouteAsync(this, @event, cancellationToken);
+}

@@ -1,0 +1,83 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace EventRouter;
+
+/// <summary>The names to subscribe to with OpenTelemetry (<c>AddSource</c>, <c>AddMeter</c>) or any listener.</summary>
+public static class EventRouterDiagnostics
+{
+    /// <summary>The <see cref="ActivitySource"/> name: spans per publish, listener invocation, module request, connection event.</summary>
+    public const string ActivitySourceName = "EventRouter";
+
+    /// <summary>The <see cref="Meter"/> name: counters, histograms and gauges.</summary>
+    public const string MeterName = "EventRouter";
+}
+
+/// <summary>
+/// The one ActivitySource and Meter of the runtime and their instruments. Every part records through here, so
+/// tracing, metrics and the testing harness see the same events. Tag names follow the OpenTelemetry messaging
+/// semantic conventions where they apply.
+/// </summary>
+internal static class Telemetry
+{
+    public const string System = "eventrouter";
+
+    private static readonly string? Version = typeof(Telemetry).Assembly.GetName().Version?.ToString();
+
+    public static readonly ActivitySource Source = new(EventRouterDiagnostics.ActivitySourceName, Version);
+    public static readonly Meter Meter = new(EventRouterDiagnostics.MeterName, Version);
+
+    public static readonly Counter<long> Published = Meter.CreateCounter<long>(
+        "eventrouter.events.published", "{event}", "Events published (awaited) or enqueued (dispatch loop).");
+    public static readonly Counter<long> Handled = Meter.CreateCounter<long>(
+        "eventrouter.listener.handled", "{invocation}", "Listener invocations that completed successfully.");
+    public static readonly Counter<long> Failed = Meter.CreateCounter<long>(
+        "eventrouter.listener.failed", "{invocation}", "Listener invocations that threw or faulted.");
+    public static readonly Counter<long> Retried = Meter.CreateCounter<long>(
+        "eventrouter.listener.retried", "{invocation}", "Listener invocations scheduled for another attempt.");
+    public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>(
+        "eventrouter.events.dead_lettered", "{delivery}", "Deliveries that exhausted their attempts and went to the dead-letter sink.");
+    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>(
+        "eventrouter.events.dropped", "{event}", "Events dropped by a full dispatch-loop queue configured to drop.");
+    public static readonly Histogram<double> ListenerDuration = Meter.CreateHistogram<double>(
+        "eventrouter.listener.duration", "s", "Time a listener invocation took.");
+    public static readonly Histogram<double> ModuleRequestDuration = Meter.CreateHistogram<double>(
+        "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
+
+    /// <summary>
+    /// True when anything listens. The publish fast path reads this once and takes the instrumented path only then,
+    /// so nothing is allocated or timed when nobody listens.
+    /// </summary>
+    public static bool IsEnabled =>
+        Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+
+    /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
+    public static Activity? StartActivity(string operation, string destination, ActivityKind kind, ActivityContext parent = default)
+    {
+        var activity = Source.StartActivity(destination + " " + operation, kind, parent);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("messaging.system", System);
+            activity.SetTag("messaging.operation", operation);
+            activity.SetTag("messaging.destination.name", destination);
+        }
+        return activity;
+    }
+
+    /// <summary>Marks a span failed, with the exception event OpenTelemetry exporters understand.</summary>
+    public static void RecordException(Activity? activity, Exception exception)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
+        {
+            ["exception.type"] = exception.GetType().FullName,
+            ["exception.message"] = exception.Message,
+            ["exception.stacktrace"] = exception.ToString(),
+        }));
+    }
+}

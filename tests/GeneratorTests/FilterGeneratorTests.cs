@@ -1,0 +1,63 @@
+using System.Linq;
+using EventRouter.Generator.Diagnostics;
+using EventRouter.Generator.Tests.Infrastructure;
+
+namespace EventRouter.Generator.Tests;
+
+public sealed class FilterGeneratorTests
+{
+    [Fact]
+    public void Filtered_ComposesFiltersPerListenerInOrder()
+    {
+        var (output, result, _) = GeneratorHarness.Run(GeneratorHarness.Compile(FilterSources.Filtered), new EventRouterGenerator());
+        GeneratorHarness.AssertClean(output);
+        var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
+
+        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0, Filter1 }", generated); // Paid: Logging then Audit
+        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0 }", generated);           // Pinged: Logging only
+        Snapshot.Match(generated, "Filtered");
+    }
+
+    [Fact]
+    public void NoFilters_GeneratedCodeIsUnchanged()
+    {
+        // The snapshot of OneListener predates filters; this checks the file mentions no filter machinery.
+        var (_, result, _) = GeneratorHarness.Run(GeneratorHarness.Compile(Sources.OneListener), new EventRouterGenerator());
+        var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
+
+        Assert.DoesNotContain("FilterChain", generated);
+        Assert.DoesNotContain("_filter", generated);
+    }
+
+    [Fact]
+    public void ER0006_InvalidFilterShape()
+    {
+        var found = Analyze("""
+            [EventFilter] public sealed class NotAFilter { }
+            [EventFilter] public abstract class AbstractFilter : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
+            [EventFilter(Order = 5)] public sealed class Good : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
+            """);
+
+        Assert.Equal(new[] { ("ER0006", 0), ("ER0006", 1) }, found);
+    }
+
+    [Fact]
+    public void ER0007_FilterOrderConflict()
+    {
+        var found = Analyze("""
+            [EventFilter(Order = 3)] public sealed class A : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
+            [EventFilter(Order = 3)] public sealed class B : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
+            [EventFilter(Order = 4)] public sealed class C : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
+            """);
+
+        Assert.Equal(new[] { ("ER0007", 1) }, found);
+    }
+
+    private static (string Id, int Line)[] Analyze(string body)
+    {
+        var compilation = GeneratorHarness.Compile(Sources.Usings + "namespace App;\n" + body);
+        return GeneratorHarness.Analyze(compilation, new FilterAnalyzer())
+            .Select(d => (d.Id, d.Location.GetLineSpan().StartLinePosition.Line - 5))
+            .ToArray();
+    }
+}
