@@ -25,8 +25,11 @@ public sealed class PackageFixture : IDisposable
         File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(Root, "Directory.Build.targets"), "<Project />\n");
 
-        var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(5),
-            "pack", Path.Combine(RepositoryRoot, "src", "EventRouter.Runtime"), "-c", "Release", "-o", Feed, $"-p:Version={Version}");
+        // --artifacts-path: the pack builds into the temporary folder, never into the repository's bin/obj, which other
+        // test projects running in parallel (and the next incremental build) use.
+        var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(8),
+            "pack", Path.Combine(RepositoryRoot, "src", "EventRouter.Runtime"), "-c", "Release", "-o", Feed,
+            "--artifacts-path", Path.Combine(Root, "artifacts"), $"-p:Version={Version}");
         pack.AssertSuccess("dotnet pack");
         PackTime = pack.Elapsed;
         Package = Path.Combine(Feed, $"EventRouter.{Version}.nupkg");
