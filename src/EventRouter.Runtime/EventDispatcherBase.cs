@@ -195,7 +195,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     private async ValueTask PublishInstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
     {
         Telemetry.Published.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", route.EventName));
-        using var activity = Telemetry.StartActivity("publish", route.EventName, ActivityKind.Producer);
+        using var activity = Telemetry.StartActivity("publish", route.EventName, ActivityKind.Producer, payload: @event);
         activity?.SetTag("eventrouter.listener.count", route.Listeners.Count);
         try
         {
@@ -352,7 +352,10 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
         var (started, activity, previous) = StartInvocation(route.EventName);
         try
         {
-            return InstrumentAsync(route.EventName, route.Listeners[index].Name, route.InvokeTypedAsync(@event, index, services, cancellationToken), started, activity);
+            var invocation = ListenerInterception.Find(route.Listeners[index].ListenerType) is { } stub
+                ? stub(@event!, cancellationToken)
+                : route.InvokeTypedAsync(@event, index, services, cancellationToken);
+            return InstrumentAsync(route.EventName, route.Listeners[index].Name, invocation, started, activity);
         }
         catch (Exception ex)
         {

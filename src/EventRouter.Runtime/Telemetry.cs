@@ -23,6 +23,12 @@ internal static class Telemetry
 {
     public const string System = "eventrouter";
 
+    /// <summary>Custom property of publish/enqueue spans holding the event object (read by EventRouter.Testing).</summary>
+    public const string EventProperty = "eventrouter.event";
+
+    /// <summary>Custom property of failed spans holding the exception object.</summary>
+    public const string ExceptionProperty = "eventrouter.exception";
+
     private static readonly string? Version = typeof(Telemetry).Assembly.GetName().Version?.ToString();
 
     public static readonly ActivitySource Source = new(EventRouterDiagnostics.ActivitySourceName, Version);
@@ -53,16 +59,29 @@ internal static class Telemetry
         Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
 
     /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
-    public static Activity? StartActivity(string operation, string destination, ActivityKind kind, ActivityContext parent = default)
+    /// <param name="operation">The messaging operation: publish, enqueue, process, request, command.</param>
+    /// <param name="destination">The event or message name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">An explicit parent (for work resumed on another thread); default: the current activity.</param>
+    /// <param name="payload">The event or message, attached before the span starts so listeners see it at start.</param>
+    public static Activity? StartActivity(string operation, string destination, ActivityKind kind, ActivityContext parent = default, object? payload = null)
     {
-        var activity = Source.StartActivity(destination + " " + operation, kind, parent);
-        if (activity is { IsAllDataRequested: true })
+        var activity = Source.CreateActivity(destination + " " + operation, kind, parent);
+        if (activity is null)
+        {
+            return null;
+        }
+        if (activity.IsAllDataRequested)
         {
             activity.SetTag("messaging.system", System);
             activity.SetTag("messaging.operation", operation);
             activity.SetTag("messaging.destination.name", destination);
         }
-        return activity;
+        if (payload is not null)
+        {
+            activity.SetCustomProperty(EventProperty, payload);
+        }
+        return activity.Start();
     }
 
     /// <summary>Marks a span failed, with the exception event OpenTelemetry exporters understand.</summary>
@@ -73,6 +92,7 @@ internal static class Telemetry
             return;
         }
         activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.SetCustomProperty(ExceptionProperty, exception);
         activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
         {
             ["exception.type"] = exception.GetType().FullName,
