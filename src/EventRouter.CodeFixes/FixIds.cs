@@ -8,6 +8,7 @@ internal static class FixIds
 {
     public const string ListenerWithoutInterface = "ER0001";
     public const string ListenerNotConcrete = "ER0002";
+    public const string ModuleServerNotPartial = "ER0100";
 
     public const string EventListenerInterface = "EventRouter.IEventListener`1";
     public const string EventAttribute = "EventRouter.EventAttribute";

@@ -61,6 +61,23 @@ public sealed class PublishSiteAnalyzerTests
     }
 
     [Fact]
+    public void EnqueueOnTheDispatchLoop_UnlistenedType_Reported()
+    {
+        var found = Analyze("""
+            internal static class Producer
+            {
+                public static async Task Run(EventRouter.DispatchLoop.EventDispatchLoop loop)
+                {
+                    await loop.EnqueueAsync(new Orphan(1));
+                    loop.TryEnqueue(new Orphan(2));
+                    await loop.EnqueueAsync(new Listened(3));
+                }
+            }
+            """);
+        Assert.Equal(new[] { ("new Orphan(1)", DiagnosticSeverity.Info), ("new Orphan(2)", DiagnosticSeverity.Info) }, found);
+    }
+
+    [Fact]
     public void ListenerOfTheType_BaseInterface_OrSubtype_Silent()
     {
         var found = Analyze("""

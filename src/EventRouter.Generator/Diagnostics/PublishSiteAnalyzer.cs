@@ -16,8 +16,10 @@ namespace EventRouter.Generator.Diagnostics;
 /// </summary>
 /// <remarks>
 /// Publish sites are <c>PublishAsync</c> and (for the dispatch loop) <c>EnqueueAsync</c>/<c>TryEnqueue</c> on a type of
-/// the <c>EventRouter</c> or <c>EventRouter.Generated</c> namespace, or on a type deriving from or implementing one.
-/// An argument typed <c>object</c> or a type parameter is not statically known and is never reported.
+/// the <c>EventRouter</c> namespace or one below it (<c>.Generated</c>, <c>.DispatchLoop</c>), or on a type deriving
+/// from or implementing one. The event's static type is the argument's type before any implicit conversion (so
+/// <c>EnqueueAsync(object)</c> still sees it); an argument typed <c>object</c> (or cast to it) or a type parameter is
+/// not statically known and is never reported.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class PublishSiteAnalyzer : DiagnosticAnalyzer
@@ -140,7 +142,7 @@ public sealed class PublishSiteAnalyzer : DiagnosticAnalyzer
             return false;
         }
         var name = ns.ToDisplayString();
-        return name is "EventRouter" or "EventRouter.Generated";
+        return name == "EventRouter" || name.StartsWith("EventRouter.", StringComparison.Ordinal); // .Generated, .DispatchLoop, ...
     }
 
     /// <summary>Every <c>T</c> of <c>IEventListener&lt;T&gt;</c> on [EventListener] classes of this compilation and on listeners exported by references.</summary>

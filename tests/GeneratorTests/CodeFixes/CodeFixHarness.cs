@@ -9,6 +9,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventRouter.Generator.Tests.CodeFixes;
 
@@ -30,16 +31,17 @@ internal static class CodeFixHarness
         return project.AddDocument("Listeners.cs", source);
     }
 
-    public static async Task<IReadOnlyList<Diagnostic>> AnalyzeAsync(Document document)
+    /// <summary>Diagnostics of <paramref name="analyzers"/> (default: the listener analyzer) on the document's project.</summary>
+    public static async Task<IReadOnlyList<Diagnostic>> AnalyzeAsync(Document document, params DiagnosticAnalyzer[] analyzers)
     {
         var compilation = (await document.Project.GetCompilationAsync())!;
-        return GeneratorHarness.Analyze(compilation, new ListenerAnalyzer());
+        return GeneratorHarness.Analyze(compilation, analyzers.Length > 0 ? analyzers : new DiagnosticAnalyzer[] { new ListenerAnalyzer() });
     }
 
     /// <summary>The actions <paramref name="provider"/> offers for the first diagnostic with <paramref name="id"/>.</summary>
-    public static async Task<IReadOnlyList<CodeAction>> ActionsAsync(Document document, CodeFixProvider provider, string id)
+    public static async Task<IReadOnlyList<CodeAction>> ActionsAsync(Document document, CodeFixProvider provider, string id, params DiagnosticAnalyzer[] analyzers)
     {
-        var diagnostic = (await AnalyzeAsync(document)).First(d => d.Id == id);
+        var diagnostic = (await AnalyzeAsync(document, analyzers)).First(d => d.Id == id);
         var actions = new List<CodeAction>();
         var context = new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None);
         await provider.RegisterCodeFixesAsync(context);
@@ -55,10 +57,10 @@ internal static class CodeFixHarness
     }
 
     /// <summary>Asserts the document compiles, with the generator run on it, with no error or warning.</summary>
-    public static async Task AssertCompilesAsync(Document document)
+    public static async Task AssertCompilesAsync(Document document, params IIncrementalGenerator[] generators)
     {
         var compilation = (await document.Project.GetCompilationAsync())!;
-        var (output, _, _) = GeneratorHarness.Run(compilation, new EventRouterGenerator());
+        var (output, _, _) = GeneratorHarness.Run(compilation, generators.Length > 0 ? generators : new IIncrementalGenerator[] { new EventRouterGenerator() });
         var problems = GeneratorHarness.Problems(output);
         Assert.True(problems.Count == 0, string.Join("\n", problems) + "\n\n" + await document.GetTextAsync());
     }

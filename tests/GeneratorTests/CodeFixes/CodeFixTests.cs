@@ -92,4 +92,22 @@ public sealed class CodeFixTests
 
         Assert.Empty(await CodeFixHarness.ActionsAsync(document, new MakeListenerConcreteCodeFix(), "ER0002"));
     }
+
+    [Theory]
+    [InlineData("[ModuleServer]\npublic sealed class Counter : IRequestHandler<Get, int>", "public sealed partial class Counter : IRequestHandler<Get, int>")]
+    [InlineData("[ModuleServer]\n// the counter\nclass Counter : IRequestHandler<Get, int>", "// the counter\npartial class Counter : IRequestHandler<Get, int>")]
+    public async Task ER0100_ModuleNotPartial_BecomesPartial_AndItsClientIsGenerated(string declaration, string expected)
+    {
+        var document = CodeFixHarness.CreateDocument(Sources.Usings + "using EventRouter.Modules;\nnamespace App;\npublic sealed record Get;\n"
+            + declaration + "\n{\n    private int _n;\n    public ValueTask<int> HandleAsync(Get request, CancellationToken ct) => new(++_n);\n}\n"
+            + "internal static class UsesClient { public static ValueTask<int> Ask(CounterClient c) => c.RequestAsync(new Get()); }\n");
+        var analyzer = new EventRouter.Generator.Modules.ModuleServerAnalyzer();
+
+        var action = Assert.Single(await CodeFixHarness.ActionsAsync(document, new MakeModulePartialCodeFix(), "ER0100", analyzer));
+        var fixedDocument = await CodeFixHarness.ApplyAsync(document, action);
+
+        Assert.Contains(expected, (await fixedDocument.GetTextAsync()).ToString());
+        Assert.Empty(await CodeFixHarness.AnalyzeAsync(fixedDocument, analyzer));
+        await CodeFixHarness.AssertCompilesAsync(fixedDocument, new EventRouterGenerator(), new EventRouter.Generator.Modules.ModuleServerGenerator());
+    }
 }

@@ -54,7 +54,10 @@ internal static partial class Snapshot
 
     private static string FindTestProjectDirectory(string callerFile)
     {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(callerFile)!);
+        // With ContinuousIntegrationBuild (CI=true) the compiler maps source paths to /_/, so [CallerFilePath] names no
+        // real folder: find the project from the test binaries instead (bin/<configuration>/<tfm>/ under it).
+        var start = Directory.Exists(Path.GetDirectoryName(callerFile)) ? Path.GetDirectoryName(callerFile)! : AppContext.BaseDirectory;
+        var dir = new DirectoryInfo(start);
         while (dir is not null && !dir.GetFiles("*.csproj").Any())
         {
             dir = dir.Parent;
