@@ -25,6 +25,13 @@ public sealed class FreshAppTests(PackageFixture package, ITestOutputHelper log)
         "audit: OrderShipped B-2",
         "shipping: B-2 #2",
         "failed: PackageApp.OrderShipped in PackageApp.Flaky: carrier down",
+        "inventory: 3 left",
+        "inventory: only 3 of A-1 in stock",
+        "audit: OrderShipped C-3",
+        "shipping: C-3 #3",
+        "audit: OrderPlaced C-4",
+        "billing: charged C-4 1.00",
+        "drained: accepted=True, handled=2 of 2",
         "routes: orders.placed -> PackageApp.AuditLog, PackageApp.Billing; PackageApp.OrderShipped -> PackageApp.AuditLog, PackageApp.Flaky, PackageApp.Shipping",
         "done",
     };

@@ -1,6 +1,9 @@
 using EventRouter;
+using EventRouter.DispatchLoop;
 using EventRouter.Generated;
+using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using PackageApp;
 
 if (args is ["--startup"])
@@ -11,7 +14,16 @@ if (args is ["--startup"])
 var services = new ServiceCollection();
 services.AddSingleton<Journal>();
 services.AddEventRouter();
+services.AddEventDispatchLoop(o => o.MaxParallelism = 1);
+services.AddModuleServer<Inventory>();
 await using var provider = services.BuildServiceProvider();
+
+// What a generic host would do; this app keeps to DependencyInjection alone.
+var hosted = provider.GetServices<IHostedService>().ToList();
+foreach (var service in hosted)
+{
+    await service.StartAsync(CancellationToken.None);
+}
 
 var router = provider.GetRequiredService<EventDispatcher>();
 var publisher = provider.GetRequiredService<IEventPublisher>();
@@ -30,6 +42,30 @@ catch (EventPublishException ex)
         Console.WriteLine($"failed: {ex.EventName} in {failure.Listener.Name}: {failure.Exception.Message}");
     }
 }
+
+// Module server: a command, then a request answered with a typed response, then a request whose handler throws.
+var inventory = provider.GetRequiredService<InventoryClient>();
+await inventory.SendAsync(new Restock("A-1", 5));
+Console.WriteLine($"inventory: {await inventory.RequestAsync(new Reserve("A-1", 2))} left");
+try
+{
+    await inventory.RequestAsync(new Reserve("A-1", 9));
+}
+catch (InvalidOperationException ex)
+{
+    Console.WriteLine($"inventory: {ex.Message}");
+}
+
+// Dispatch loop: background delivery through the same dispatch table; stopping drains what was accepted.
+var loop = provider.GetRequiredService<EventDispatchLoop>();
+await loop.EnqueueAsync(new OrderShipped("C-3"));
+var accepted = loop.TryEnqueue(new OrderPlaced("C-4", 1m));
+for (var i = hosted.Count - 1; i >= 0; i--)
+{
+    await hosted[i].StopAsync(CancellationToken.None);
+}
+var counts = loop.Counts;
+Console.WriteLine($"drained: accepted={accepted}, handled={counts.Handled} of {counts.Accepted}");
 
 Console.WriteLine("routes: " + string.Join("; ", EventMap.Routes.Select(r => $"{r.EventName} -> {string.Join(", ", r.Listeners.Select(l => l.ListenerType))}")));
 if (args is ["--event-map", var path])
