@@ -67,9 +67,17 @@ public sealed class FreshAppTests(PackageFixture package, ITestOutputHelper log)
         build.AssertSuccess("dotnet build");
         Assert.Contains("0 Warning(s)", build.Output);
 
-        var run = Dotnet.Run(app, TimeSpan.FromMinutes(1), Path.Combine(app, "bin", "Release", "net10.0", "PackageApp.dll"));
+        var map = Path.Combine(app, "event-map.md");
+        var run = Dotnet.Run(app, TimeSpan.FromMinutes(1), Path.Combine(app, "bin", "Release", "net10.0", "PackageApp.dll"), "--event-map", map);
         run.AssertSuccess("the app");
         Assert.Equal(ExpectedOutput, Lines(run.Output));
+
+        // docs/event-map.md shows this app's map as generated output: keep it identical to what the app writes.
+        var docs = File.ReadAllText(Path.Combine(package.RepositoryRoot, "docs", "event-map.md")).Replace("\r\n", "\n");
+        const string begin = "<!-- event-map:PackageApp -->\n", end = "<!-- /event-map -->";
+        var start = docs.IndexOf(begin, StringComparison.Ordinal) + begin.Length;
+        var documented = docs[start..docs.IndexOf(end, start, StringComparison.Ordinal)];
+        Assert.Equal(File.ReadAllText(map), documented);
     }
 
     [Fact]
