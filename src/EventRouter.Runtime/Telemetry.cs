@@ -51,6 +51,15 @@ internal static class Telemetry
     public static readonly Histogram<double> ModuleRequestDuration = Meter.CreateHistogram<double>(
         "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
 
+    public static readonly InstanceGauge DispatchLoopQueueDepth = new(
+        "eventrouter.dispatch_loop.queue_depth", "{event}", "Events waiting in a dispatch loop's queues.");
+    public static readonly InstanceGauge DispatchLoopInFlight = new(
+        "eventrouter.dispatch_loop.in_flight", "{event}", "Events a dispatch loop has taken but not finished (including retries).");
+    public static readonly InstanceGauge ModuleQueueDepth = new(
+        "eventrouter.module.queue_depth", "{message}", "Messages waiting in a module server's channel.");
+    public static readonly InstanceGauge EventLoopLag = new(
+        "eventrouter.event_loop.lag", "s", "How late an event loop runs work that is due (last measured).");
+
     /// <summary>
     /// True when anything listens. The publish fast path reads this once and takes the instrumented path only then,
     /// so nothing is allocated or timed when nobody listens.
@@ -82,6 +91,36 @@ internal static class Telemetry
             activity.SetCustomProperty(EventProperty, payload);
         }
         return activity.Start();
+    }
+
+    /// <summary>
+    /// Records a point-in-time decision (a retry scheduled, a dead letter) as a zero-length span under the delivery's
+    /// trace, so traces and the test harness see it in order.
+    /// </summary>
+    public static void Mark(string operation, string destination, ActivityContext parent, object? payload, string listener, int attempt, Exception? exception)
+    {
+        var activity = Source.CreateActivity(destination + " " + operation, ActivityKind.Internal, parent);
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetTag("messaging.system", System);
+        activity.SetTag("messaging.operation", operation);
+        activity.SetTag("messaging.destination.name", destination);
+        activity.SetTag("eventrouter.listener", listener);
+        activity.SetTag("eventrouter.attempt", attempt);
+        if (payload is not null)
+        {
+            activity.SetCustomProperty(EventProperty, payload);
+        }
+        if (exception is not null)
+        {
+            activity.SetCustomProperty(ExceptionProperty, exception);
+            activity.SetTag("exception.type", exception.GetType().FullName);
+            activity.SetTag("exception.message", exception.Message);
+        }
+        activity.Start();
+        activity.Stop();
     }
 
     /// <summary>Marks a span failed, with the exception event OpenTelemetry exporters understand.</summary>

@@ -270,20 +270,17 @@ public sealed class EventRouterTestHarness : IDisposable
                     activity.GetCustomProperty("eventrouter.exception") as Exception,
                     activity.GetTagItem("eventrouter.attempt") is int attempt ? attempt : 1));
             }
-            foreach (var e in activity.Events)
+            var marker = activity.GetTagItem("messaging.operation") switch
             {
-                var kind = e.Name switch
-                {
-                    "eventrouter.retry" => RecordKind.Retried,
-                    "eventrouter.dead_letter" => RecordKind.DeadLettered,
-                    _ => (RecordKind?)null,
-                };
-                if (kind is { } k)
-                {
-                    _records.Add(new EventRouterRecord(k, Destination(activity), activity.GetCustomProperty("eventrouter.event"),
-                        activity.GetTagItem("eventrouter.listener") as string, activity.GetCustomProperty("eventrouter.exception") as Exception,
-                        activity.GetTagItem("eventrouter.attempt") is int attempt ? attempt : 1));
-                }
+                "retry" => RecordKind.Retried,
+                "dead_letter" => RecordKind.DeadLettered,
+                _ => (RecordKind?)null,
+            };
+            if (marker is { } k)
+            {
+                _records.Add(new EventRouterRecord(k, Destination(activity), activity.GetCustomProperty("eventrouter.event"),
+                    activity.GetTagItem("eventrouter.listener") as string, activity.GetCustomProperty("eventrouter.exception") as Exception,
+                    activity.GetTagItem("eventrouter.attempt") is int attempt ? attempt : 1));
             }
         }
     }
