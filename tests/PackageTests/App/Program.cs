@@ -2,6 +2,7 @@ using EventRouter;
 using EventRouter.DispatchLoop;
 using EventRouter.Generated;
 using EventRouter.Modules;
+using EventRouter.Reactor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using PackageApp;
@@ -41,6 +42,13 @@ catch (EventPublishException ex)
     {
         Console.WriteLine($"failed: {ex.EventName} in {failure.Listener.Name}: {failure.Exception.Message}");
     }
+}
+
+// Reactor event loop: one dedicated thread; the publish runs on it and the listeners' awaits resume on it.
+await using (var eventLoop = new EventLoop(new EventLoopOptions { Name = "app-loop", Publisher = router }))
+{
+    await eventLoop.InvokeAsync(async () => await router.PublishAsync(new OrderShipped("D-5")));
+    Console.WriteLine($"event loop: {eventLoop.Name} idle, {eventLoop.PendingWorkCount} pending");
 }
 
 // Module server: a command, then a request answered with a typed response, then a request whose handler throws.
