@@ -26,6 +26,7 @@ internal static class Emitter
     public static void Emit(SourceProductionContext context, TableModel table)
     {
         context.AddSource("EventRouter.EventDispatcher.g.cs", SourceText.From(EmitDispatcher(table), System.Text.Encoding.UTF8));
+        context.AddSource(EventMapEmitter.HintName, SourceText.From(EventMapEmitter.Emit(table), System.Text.Encoding.UTF8));
         if (table.EmitDependencyInjection)
         {
             context.AddSource("EventRouter.DependencyInjection.g.cs", SourceText.From(EmitDependencyInjection(table), System.Text.Encoding.UTF8));
