@@ -65,7 +65,8 @@ internal static class Telemetry
     /// so nothing is allocated or timed when nobody listens.
     /// </summary>
     public static bool IsEnabled =>
-        Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+        Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled
+        || ModuleRequestDuration.Enabled;
 
     /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
     /// <param name="operation">The messaging operation: publish, enqueue, process, request, command.</param>

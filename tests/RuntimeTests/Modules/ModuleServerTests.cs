@@ -10,6 +10,9 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Modules;
 
+// Measures allocations (RequestAsync_IdleModule_RunsInlineSynchronouslyWithoutAllocating): a listener attached by a
+// parallel test would put the instrumented path under it.
+[Collection(TelemetrySensitive.Name)]
 public sealed class ModuleServerTests : IAsyncLifetime
 {
     // A safety net so a bug shows up as a failed test instead of a hung run; never a timing assertion.
