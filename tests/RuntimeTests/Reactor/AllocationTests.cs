@@ -10,6 +10,7 @@ namespace EventRouter.Tests.Reactor;
 /// Allocation checks that are deterministic because they count one thread's allocations only (the benchmarks
 /// measure the whole process). They guard the design: no allocation per post, none per echoed frame on the loop.
 /// </summary>
+[Collection(TelemetrySensitive.Name)]
 public sealed class AllocationTests
 {
     private static readonly Action<object?> Noop = static _ => { };
