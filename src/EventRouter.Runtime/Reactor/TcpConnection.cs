@@ -473,7 +473,11 @@ public sealed class TcpConnection
         }
 
         ReactorMetrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
-        ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, closeException);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // Guarded here, not only inside the generated method: formatting the endpoint would allocate per close.
+            ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, closeException);
+        }
         try
         {
             var closed = ConnectionTelemetry.IsEnabled
