@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -263,6 +264,9 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
             ? RequestInstrumentedAsync(handler, request, cancellationToken)
             : RequestCoreAsync(handler, request, cancellationToken);
 
+    // Pooled like the request operation it wraps, so a ValueTask awaited twice throws here too instead of
+    // quietly answering again.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<TResponse> RequestInstrumentedAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken)
     {
         var destination = ModuleTelemetry.Destination(this, typeof(TRequest));
@@ -415,6 +419,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
             ? SendInstrumentedAsync(handler, command, cancellationToken)
             : SendCoreAsync(handler, command, cancellationToken);
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendInstrumentedAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
     {
         var destination = ModuleTelemetry.Destination(this, typeof(TCommand));

@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 
@@ -48,6 +49,7 @@ internal sealed class TracedRequestHandler<TRequest, TResponse>(
     : IRequestHandler<TRequest, TResponse>
 {
     // An async method: the Activity.Current it sets is undone when it returns to the module's loop or inline caller.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResponse> HandleAsync(TRequest request, CancellationToken cancellationToken)
     {
         using var activity = ModuleTelemetry.StartProcess(server, destination, parent, request, ActivityKind.Server);
@@ -68,6 +70,7 @@ internal sealed class TracedCommandHandler<TCommand>(
     ICommandHandler<TCommand> inner, ModuleServer server, string destination, ActivityContext parent)
     : ICommandHandler<TCommand>
 {
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask HandleAsync(TCommand command, CancellationToken cancellationToken)
     {
         using var activity = ModuleTelemetry.StartProcess(server, destination, parent, command, ActivityKind.Consumer);

@@ -145,6 +145,37 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Request_Instrumented_StaleValueTaskAwaitedAgain_ThrowsLikeTheUninstrumentedPath()
+    {
+        var client = Start(inline: false);
+        using var capture = new TelemetryCapture();
+        var first = client.RequestAsync(new Echo(1));
+        Assert.Equal(new EchoReply(1), await first);
+
+        Assert.Throws<InvalidOperationException>(() => first.GetAwaiter().GetResult());
+    }
+
+    [Fact]
+    public async Task Request_ReentrantUnderTracing_StillFailsFastAndIsRecordedAsRejected()
+    {
+        var relay = new RelayModule();
+        await using var server = new ModuleServer<RelayModule>(relay);
+        await server.StartAsync(CancellationToken.None);
+        var client = new RelayModuleClient(server);
+        relay.Peer = client;
+        using var capture = new TelemetryCapture();
+
+        await Assert.ThrowsAsync<ModuleReentrancyException>(() => client.RequestAsync(new Ping(1)).AsTask().WaitAsync(HangGuard));
+
+        // The inner request is refused; the outer one fails with the same exception, thrown by its handler.
+        var durations = capture.Measurements("eventrouter.module.request.duration");
+        Assert.Equal(2, durations.Count);
+        Assert.All(durations, m => Assert.Equal("rejected", m.Tags["eventrouter.outcome"]));
+        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "process"));
+        Assert.Equal(ActivityStatusCode.Error, process.Status);
+    }
+
+    [Fact]
     public async Task QueueDepthGauge_ReportsQueuedMessagesPerServer()
     {
         var name = "depth-" + Guid.NewGuid().ToString("N");
