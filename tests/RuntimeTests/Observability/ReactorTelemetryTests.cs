@@ -4,6 +4,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Reactor;
@@ -124,8 +125,13 @@ public sealed class ReactorTelemetryTests
     }
 
     [Fact]
-    public void ReactorInstruments_AreOnTheOneEventRouterMeter()
+    public void EveryInstrument_IsOnTheOneEventRouterMeter()
     {
+        // Create every instrument first: a listener only hears about instruments that exist.
+        foreach (var type in new[] { typeof(Telemetry), typeof(ReactorMetrics), typeof(EventRouter.Modules.ModuleMetrics) })
+        {
+            RuntimeHelpers.RunClassConstructor(type.TypeHandle);
+        }
         var meters = new ConcurrentBag<Meter>();
         using var listener = new MeterListener
         {
@@ -141,5 +147,6 @@ public sealed class ReactorTelemetryTests
 
         Assert.Contains(meters, m => m.Name == EventRouterDiagnostics.MeterName);
         Assert.Single(meters.Distinct());
+        Assert.Contains(meters, m => m.Name == EventRouterDiagnostics.MeterName);
     }
 }
