@@ -68,7 +68,8 @@ internal static class Telemetry
     public static bool IsEnabled
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled
+            || ModuleRequestDuration.Enabled;
     }
 
     /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>

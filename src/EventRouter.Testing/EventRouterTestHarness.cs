@@ -5,6 +5,8 @@ using System.Linq;
 using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
+using EventRouter.Modules;
 
 namespace EventRouter.Testing;
 
@@ -143,6 +145,23 @@ public sealed class EventRouterTestHarness : IDisposable
         {
             _probes.Add((name, isIdle));
         }
+    }
+
+    /// <summary>
+    /// Counts <paramref name="server"/> as busy while it has queued messages or runs a handler, so
+    /// <see cref="WaitForQuietAsync"/> also waits for commands that were sent but not yet handled.
+    /// </summary>
+    public void Track(ModuleServer server)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        AddQuietProbe("module server " + server.Name, () => server.IsIdle);
+    }
+
+    /// <summary>Counts <paramref name="loop"/> as busy while it has queued or in-flight events (including retries waiting).</summary>
+    public void Track(EventDispatchLoop loop)
+    {
+        ArgumentNullException.ThrowIfNull(loop);
+        AddQuietProbe("dispatch loop", () => loop.QueuedCount == 0 && loop.Counts.InFlight == 0);
     }
 
     /// <summary>

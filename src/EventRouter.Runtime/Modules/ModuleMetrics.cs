@@ -3,15 +3,16 @@ using System.Diagnostics.Metrics;
 
 namespace EventRouter.Modules;
 
-/// <summary>Module-server instruments on the <c>EventRouter</c> meter. Only failure paths record, so success stays free.</summary>
+/// <summary>
+/// Module-server counters, on the runtime's one <c>EventRouter</c> meter (<see cref="Telemetry.Meter"/>) so a
+/// listener sees them with every other instrument. Only failure paths record, so success stays free.
+/// </summary>
 internal static class ModuleMetrics
 {
-    private static readonly Meter s_meter = new("EventRouter");
-
-    private static readonly Counter<long> s_commandFailures = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_commandFailures = Telemetry.Meter.CreateCounter<long>(
         "eventrouter.module.command.failures", unit: "{command}", description: "Command handlers of module servers that threw.");
 
-    private static readonly Counter<long> s_commandsDropped = s_meter.CreateCounter<long>(
+    private static readonly Counter<long> s_commandsDropped = Telemetry.Meter.CreateCounter<long>(
         "eventrouter.module.command.dropped", unit: "{command}", description: "Queued commands dropped by an immediate module shutdown.");
 
     public static void CommandFailed(string module) =>

@@ -1,4 +1,6 @@
 using System;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
@@ -30,6 +32,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     private readonly bool _inline;
     private readonly GateSignal _gateSignal = new();
     private readonly object _startLock = new();
+    private readonly IDisposable _queueDepthGauge;
 
     private ExecutionContext? _context;
     private Task? _loop;
@@ -72,6 +75,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
         });
+        _queueDepthGauge = Telemetry.ModuleQueueDepth.Add(this, Name, static server => server._channel.Reader.Count);
     }
 
     /// <summary>The module's name.</summary>
@@ -90,6 +94,9 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     public Task Completion => _completion.Task;
 
     internal CancellationToken StopToken => _stopSource.Token;
+
+    /// <summary>True when nothing is queued and no handler runs (read by the test harness's quiet probe).</summary>
+    internal bool IsIdle => Volatile.Read(ref _queued) == 0 && Volatile.Read(ref _gate) == 0;
 
     /// <summary>Starts the loop. Messages sent before the start wait in the queue.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -238,6 +245,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
                 ModuleMetrics.CommandsDropped(Name, dropped);
             }
             ModuleLog.Stopped(_logger, Name, _immediate != 0 ? ModuleShutdownMode.Immediate : ModuleShutdownMode.Graceful);
+            _queueDepthGauge.Dispose();
             _completion.TrySetResult();
         }
     }
@@ -250,7 +258,46 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
         await op.ExecuteAsync(_stopSource.Token).ConfigureAwait(false);
     }
 
-    internal ValueTask<TResponse> RequestAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken)
+    // Telemetry.IsEnabled is read once per message; when nobody listens the core paths below run untouched (0 B).
+    internal ValueTask<TResponse> RequestAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken) =>
+        Telemetry.IsEnabled
+            ? RequestInstrumentedAsync(handler, request, cancellationToken)
+            : RequestCoreAsync(handler, request, cancellationToken);
+
+    // Pooled like the request operation it wraps, so a ValueTask awaited twice throws here too instead of
+    // quietly answering again.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<TResponse> RequestInstrumentedAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken)
+    {
+        var destination = ModuleTelemetry.Destination(this, typeof(TRequest));
+        var started = Stopwatch.GetTimestamp();
+        using var activity = Telemetry.StartActivity("request", destination, ActivityKind.Client, payload: request);
+        activity?.SetTag(ModuleTelemetry.ModuleTag, Name);
+        Exception? failure = null;
+        try
+        {
+            // The handler carries the request span's context across the queue (or into the module's inline context).
+            var traced = activity is null ? handler : new TracedRequestHandler<TRequest, TResponse>(handler, this, destination, activity.Context);
+            return await RequestCoreAsync(traced, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+        finally
+        {
+            Telemetry.ModuleRequestDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, new TagList
+            {
+                { ModuleTelemetry.ModuleTag, Name },
+                { "eventrouter.module.request_type", typeof(TRequest).Name },
+                { "eventrouter.outcome", ModuleTelemetry.Outcome(failure) },
+            });
+        }
+    }
+
+    private ValueTask<TResponse> RequestCoreAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _state) >= Stopping)
         {
@@ -367,7 +414,30 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
         }
     }
 
-    internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
+    internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken) =>
+        Telemetry.IsEnabled
+            ? SendInstrumentedAsync(handler, command, cancellationToken)
+            : SendCoreAsync(handler, command, cancellationToken);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendInstrumentedAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
+    {
+        var destination = ModuleTelemetry.Destination(this, typeof(TCommand));
+        using var activity = Telemetry.StartActivity("command", destination, ActivityKind.Producer, payload: command);
+        activity?.SetTag(ModuleTelemetry.ModuleTag, Name);
+        try
+        {
+            var traced = activity is null ? handler : new TracedCommandHandler<TCommand>(handler, this, destination, activity.Context);
+            await SendCoreAsync(traced, command, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private ValueTask SendCoreAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _state) >= Stopping)
         {

@@ -53,6 +53,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private int _probePending;
     private long _probePostedAt;
     private long _lagTicks;
+    private readonly IDisposable _lagGauge;
 
     /// <summary>Creates the loop and starts its thread.</summary>
     /// <param name="options">Settings; defaults when null.</param>
@@ -66,6 +67,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         _syncContext = new EventLoopSynchronizationContext(this);
         PipeScheduler = new EventLoopPipeScheduler(this);
         BlockedThreshold = options.BlockedThreshold;
+        _lagGauge = Telemetry.EventLoopLag.Add(this, Name, static loop => loop.Lag.TotalSeconds);
 
         _thread = new Thread(static s => ((EventLoop)s!).Run())
         {
@@ -253,6 +255,7 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         if (Interlocked.Exchange(ref _stopRequested, 1) == 0)
         {
             _watchdog?.Dispose();
+            _lagGauge.Dispose();
             Wake();
         }
     }

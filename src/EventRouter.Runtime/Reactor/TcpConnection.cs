@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -279,7 +280,7 @@ public sealed class TcpConnection
                 _idleTimer = _loop.Schedule(_options.IdleTimeout, s_idleCheck, this);
             }
 
-            var opened = _handler.OnOpenedAsync(this);
+            var opened = ConnectionTelemetry.IsEnabled ? OnOpenedTracedAsync() : _handler.OnOpenedAsync(this);
             if (opened.IsCompletedSuccessfully)
             {
                 opened.GetAwaiter().GetResult();
@@ -306,7 +307,8 @@ public sealed class TcpConnection
                         var status = _codec.Decode(ref buffer, out var frame);
                         if (status == FrameStatus.Complete)
                         {
-                            var handled = _handler.OnFrameAsync(this, frame);
+                            // One field read decides: the untraced call allocates nothing per frame.
+                            var handled = ConnectionTelemetry.IsEnabled ? OnFrameTracedAsync(frame) : _handler.OnFrameAsync(this, frame);
                             if (handled.IsCompletedSuccessfully)
                             {
                                 handled.GetAwaiter().GetResult();
@@ -471,10 +473,16 @@ public sealed class TcpConnection
         }
 
         ReactorMetrics.ConnectionsClosed.Add(1, new KeyValuePair<string, object?>("reason", ReasonNames[(int)reason]));
-        ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, closeException);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // Guarded here, not only inside the generated method: formatting the endpoint would allocate per close.
+            ReactorLog.ConnectionClosed(_logger, Id, RemoteEndPoint?.ToString(), reason, closeException);
+        }
         try
         {
-            var closed = _handler.OnClosedAsync(this, reason, closeException);
+            var closed = ConnectionTelemetry.IsEnabled
+                ? OnClosedTracedAsync(reason, closeException)
+                : _handler.OnClosedAsync(this, reason, closeException);
             if (closed.IsCompletedSuccessfully)
             {
                 closed.GetAwaiter().GetResult();
@@ -490,6 +498,60 @@ public sealed class TcpConnection
         }
         _onClosed?.Invoke(this);
         _completion.TrySetResult();
+    }
+
+    // The traced calls are async methods so the span they make current is undone when they return to the process
+    // loop; a plain await keeps the loop's synchronization context, as the untraced path does.
+    private async ValueTask OnOpenedTracedAsync()
+    {
+        using var activity = ConnectionTelemetry.Start(this, ConnectionTelemetry.Opened);
+        try
+        {
+            await _handler.OnOpenedAsync(this);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private async ValueTask OnFrameTracedAsync(ReadOnlySequence<byte> frame)
+    {
+        using var activity = ConnectionTelemetry.Start(this, ConnectionTelemetry.Frame);
+        activity?.SetTag("messaging.message.body.size", frame.Length);
+        try
+        {
+            await _handler.OnFrameAsync(this, frame);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private async ValueTask OnClosedTracedAsync(CloseReason reason, Exception? closeException)
+    {
+        using var activity = ConnectionTelemetry.Start(this, ConnectionTelemetry.Closed);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("eventrouter.close_reason", ReasonNames[(int)reason]);
+            if (closeException is not null)
+            {
+                // The close's cause, not a failure of this span: an error.type tag, not an error status.
+                activity.SetTag("error.type", closeException.GetType().FullName);
+            }
+        }
+        try
+        {
+            await _handler.OnClosedAsync(this, reason, closeException);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
     }
 
     private static readonly string[] ReasonNames = BuildReasonNames();

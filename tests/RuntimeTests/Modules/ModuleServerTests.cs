@@ -10,6 +10,8 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Modules;
 
+// Measures allocations (RequestAsync_IdleModule_RunsInlineSynchronouslyWithoutAllocating): a listener attached by a
+// parallel test would put the instrumented path under it.
 [Collection(TelemetrySensitive.Name)]
 public sealed class ModuleServerTests : IAsyncLifetime
 {

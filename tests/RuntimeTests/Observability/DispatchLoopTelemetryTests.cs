@@ -100,4 +100,21 @@ public sealed class DispatchLoopTelemetryTests
             harness.Records.Select(r => r.Kind));
         Assert.Equal(3, harness.Of(RecordKind.DeadLettered).Single().Attempt);
     }
+
+    [Fact]
+    public async Task Harness_TrackedLoop_WaitForQuietWaitsForDeliveriesWithoutStoppingTheLoop()
+    {
+        using var harness = EventRouterTestHarness.Start();
+        await using var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions { RetryPolicy = FastRetries });
+        harness.Track(loop);
+        loop.Start();
+
+        await loop.EnqueueAsync(new TracedJob(Guid.NewGuid().ToString("N"), Failures: 1));
+        await harness.WaitForQuietAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(
+            new[] { RecordKind.Enqueued, RecordKind.Failed, RecordKind.Retried, RecordKind.Handled },
+            harness.Records.Select(r => r.Kind));
+        Assert.Equal(0, loop.QueuedCount);
+    }
 }

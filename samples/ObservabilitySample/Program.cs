@@ -1,0 +1,3 @@
+using System;
+
+return await ObservabilitySample.ObservabilityDemo.RunAsync(Console.Out).ConfigureAwait(false);
