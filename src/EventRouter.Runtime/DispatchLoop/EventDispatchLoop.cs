@@ -1,0 +1,506 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.InteropServices;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EventRouter.DispatchLoop;
+
+/// <summary>
+/// Background delivery of events through the generated dispatch table: a bounded queue split into worker lanes,
+/// strict order per partition key, per-listener retries with backoff, idempotency, dead letters and a graceful drain.
+/// </summary>
+/// <remarks>
+/// Each lane is a bounded <see cref="Channel{T}"/> with one worker. An event goes to the lane of its partition key
+/// (else of its id, so that copies of one event never race; else round-robin), and a lane handles one event at a
+/// time, retries included: that is what keeps events of one key in order. Listeners of an event run one after another;
+/// each is tracked on its own, and only the failed ones are retried.
+/// </remarks>
+public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable, IDisposable
+{
+    private readonly EventDispatcherBase _dispatcher;
+    private readonly IServiceProvider? _services;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly Lane[] _lanes;
+    private readonly int _laneCapacity;
+    private readonly QueueFullMode _fullMode;
+    private readonly bool _dropMode;
+    private readonly RetryPolicy _retryPolicy;
+    private readonly Dictionary<Type, RetryPolicy> _listenerRetryPolicies;
+    private readonly TimeSpan _deliveryTimeout;
+    private readonly bool _hasDeliveryTimeout;
+    private readonly TimeSpan _drainTimeout;
+    private readonly IIdempotencyStore _idempotency;
+    private readonly IDeadLetterSink _deadLetters;
+    private readonly Action<object>? _onDropped;
+    private readonly Action<IReadOnlyList<UndeliveredEvent>>? _onUndelivered;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationToken _abortToken;
+    private readonly ConcurrentQueue<UndeliveredEvent> _undelivered = new();
+    private readonly object _gate = new();
+    private Task[]? _workers;
+    private Task<IReadOnlyList<UndeliveredEvent>>? _stopTask;
+    private volatile bool _stopping;
+    private ProducerCounters _producer; // written by producers; padded away from everything the workers write
+
+    /// <summary>Creates a loop over a dispatcher. Call <see cref="Start"/> (or let the host do it) to begin delivering.</summary>
+    /// <param name="dispatcher">The generated dispatcher; its <see cref="EventDispatcherBase.Services"/> provide DI scopes.</param>
+    /// <param name="options">Settings; defaults when null. Read once, here.</param>
+    public EventDispatchLoop(EventDispatcherBase dispatcher, DispatchLoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        options = options?.Clone() ?? new DispatchLoopOptions();
+        options.Validate();
+
+        _dispatcher = dispatcher;
+        _services = dispatcher.Services;
+        _logger = dispatcher.Logger;
+        _time = options.TimeProvider ?? TimeProvider.System;
+        _fullMode = options.FullMode;
+        _dropMode = _fullMode is QueueFullMode.DropOldest or QueueFullMode.DropNewest or QueueFullMode.DropWrite;
+        _retryPolicy = options.RetryPolicy;
+        _listenerRetryPolicies = new Dictionary<Type, RetryPolicy>(options.ListenerRetryPolicies);
+        _deliveryTimeout = options.DeliveryTimeout;
+        _hasDeliveryTimeout = _deliveryTimeout != Timeout.InfiniteTimeSpan;
+        _drainTimeout = options.DrainTimeout;
+        _idempotency = options.IdempotencyStore ?? new InMemoryIdempotencyStore(options.IdempotencyCapacity);
+        _deadLetters = options.DeadLetterSink ?? new LoggingDeadLetterSink(_logger);
+        _onDropped = options.OnDropped;
+        _onUndelivered = options.OnUndelivered;
+        _abortToken = _abort.Token;
+
+        var laneCount = options.MaxParallelism;
+        _laneCapacity = Math.Max(1, options.Capacity / laneCount);
+        var channelOptions = new BoundedChannelOptions(_laneCapacity)
+        {
+            FullMode = _fullMode switch
+            {
+                QueueFullMode.DropOldest => BoundedChannelFullMode.DropOldest,
+                QueueFullMode.DropNewest => BoundedChannelFullMode.DropNewest,
+                QueueFullMode.DropWrite => BoundedChannelFullMode.DropWrite,
+                _ => BoundedChannelFullMode.Wait,
+            },
+            SingleReader = true,
+            SingleWriter = false,
+        };
+        Action<Envelope> itemDropped = OnItemDropped; // one delegate for the loop's lifetime, not one per event
+        _lanes = new Lane[laneCount];
+        for (var i = 0; i < laneCount; i++)
+        {
+            _lanes[i] = new Lane(Channel.CreateBounded(channelOptions, itemDropped));
+        }
+    }
+
+    /// <summary>The total queue capacity (the per-lane capacity times the number of lanes).</summary>
+    public int Capacity => _laneCapacity * _lanes.Length;
+
+    /// <summary>The number of events waiting in the queue now (not counting the ones being delivered).</summary>
+    public int QueuedCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var lane in _lanes)
+            {
+                count += lane.Channel.Reader.Count;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>A snapshot of the loop's counters.</summary>
+    public DispatchLoopCounts Counts
+    {
+        get
+        {
+            // Outcomes first, then Accepted: Accepted is incremented before an event can have an outcome, so the
+            // snapshot never shows more outcomes than accepted events.
+            long handled = 0, deadLettered = 0, returned = 0, retries = 0, deduplicated = 0;
+            foreach (var lane in _lanes)
+            {
+                handled += Interlocked.Read(ref lane.Counters.Handled);
+                deadLettered += Interlocked.Read(ref lane.Counters.DeadLettered);
+                returned += Interlocked.Read(ref lane.Counters.Returned);
+                retries += Interlocked.Read(ref lane.Counters.Retries);
+                deduplicated += Interlocked.Read(ref lane.Counters.Deduplicated);
+            }
+            var dropped = Interlocked.Read(ref _producer.Dropped);
+            return new DispatchLoopCounts(Interlocked.Read(ref _producer.Accepted), handled, deadLettered, dropped, returned, retries, deduplicated);
+        }
+    }
+
+    /// <summary>
+    /// Queues an event, waiting for room when the queue is full and the mode is <see cref="QueueFullMode.Wait"/>.
+    /// Completes synchronously when there is room.
+    /// </summary>
+    /// <param name="event">The event; its runtime type selects the route.</param>
+    /// <param name="cancellationToken">Stops waiting for room; the event is then not accepted.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
+    /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped.</exception>
+    /// <exception cref="DispatchLoopFullException">The queue is full and the mode is <see cref="QueueFullMode.Reject"/>.</exception>
+    /// <exception cref="NoListenerException">Nothing listens to the event and the dispatcher's policy is <see cref="NoListenerPolicy.Throw"/>.</exception>
+    public ValueTask EnqueueAsync(object @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null)
+        {
+            throw NullEvent();
+        }
+        if (_stopping)
+        {
+            throw new DispatchLoopStoppedException();
+        }
+        if (!TryPrepare(@event, out var envelope, out var lane))
+        {
+            return default;
+        }
+
+        Interlocked.Increment(ref _producer.Accepted);
+        if (TryWrite(in envelope, lane, out var target))
+        {
+            return default;
+        }
+        if (_stopping)
+        {
+            Interlocked.Decrement(ref _producer.Accepted);
+            throw new DispatchLoopStoppedException();
+        }
+        if (_fullMode == QueueFullMode.Reject)
+        {
+            Interlocked.Decrement(ref _producer.Accepted);
+            throw new DispatchLoopFullException(envelope.Route.EventName, Capacity);
+        }
+        return WaitAndWriteAsync(envelope, target, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues an event if there is room now. In a drop mode it always succeeds (discarding and reporting an event
+    /// when full); in <see cref="QueueFullMode.Wait"/> and <see cref="QueueFullMode.Reject"/> it returns false when full.
+    /// </summary>
+    /// <param name="event">The event; its runtime type selects the route.</param>
+    /// <returns>True when the event was accepted (or nothing listens to it and the policy allows that).</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
+    /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped (not reported as false, so that a stopped loop is never mistaken for a full one).</exception>
+    /// <exception cref="NoListenerException">Nothing listens to the event and the dispatcher's policy is <see cref="NoListenerPolicy.Throw"/>.</exception>
+    public bool TryEnqueue(object @event)
+    {
+        if (@event is null)
+        {
+            throw NullEvent();
+        }
+        if (_stopping)
+        {
+            throw new DispatchLoopStoppedException();
+        }
+        if (!TryPrepare(@event, out var envelope, out var lane))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _producer.Accepted);
+        if (TryWrite(in envelope, lane, out _))
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _producer.Accepted);
+        if (_stopping)
+        {
+            throw new DispatchLoopStoppedException();
+        }
+        return false;
+    }
+
+    /// <summary>Starts the workers. Events enqueued before are kept and delivered. Calling it again does nothing.</summary>
+    /// <exception cref="DispatchLoopStoppedException">The loop was stopped.</exception>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (_stopTask is not null)
+            {
+                throw new DispatchLoopStoppedException();
+            }
+            if (_workers is not null)
+            {
+                return;
+            }
+            var workers = new Task[_lanes.Length];
+            for (var i = 0; i < workers.Length; i++)
+            {
+                var lane = _lanes[i];
+                workers[i] = Task.Run(() => RunLaneAsync(lane));
+            }
+            _workers = workers;
+        }
+    }
+
+    /// <summary>
+    /// Stops accepting events, lets the queued ones drain for up to <paramref name="timeout"/>, then cancels what is
+    /// still running (listeners' tokens, backoff waits) and returns every event not delivered to all its listeners.
+    /// Calling it again returns the first call's result.
+    /// </summary>
+    /// <param name="timeout">How long to drain; <see cref="TimeSpan.Zero"/> stops at once, <see cref="Timeout.InfiniteTimeSpan"/> waits for everything.</param>
+    /// <returns>The undelivered events (also passed to <see cref="DispatchLoopOptions.OnUndelivered"/> and logged).</returns>
+    public Task<IReadOnlyList<UndeliveredEvent>> StopAsync(TimeSpan timeout)
+    {
+        if (timeout != Timeout.InfiniteTimeSpan && timeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The drain timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
+        }
+        return StopCore(timeout, CancellationToken.None);
+    }
+
+    /// <inheritdoc />
+    Task IHostedService.StartAsync(CancellationToken cancellationToken)
+    {
+        Start();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Drains for up to <see cref="DispatchLoopOptions.DrainTimeout"/>, or until the host's token is cancelled.</summary>
+    Task IHostedService.StopAsync(CancellationToken cancellationToken) => StopCore(_drainTimeout, cancellationToken);
+
+    /// <summary>Stops the loop, draining for up to <see cref="DispatchLoopOptions.DrainTimeout"/>.</summary>
+    public async ValueTask DisposeAsync() => await StopCore(_drainTimeout, CancellationToken.None).ConfigureAwait(false);
+
+    /// <summary>
+    /// Stops the loop at once without blocking: nothing more is accepted, deliveries in progress are cancelled, and
+    /// undelivered events are reported (log and <see cref="DispatchLoopOptions.OnUndelivered"/>). Prefer
+    /// <see cref="DisposeAsync"/> or <see cref="StopAsync(TimeSpan)"/>, which drain first.
+    /// </summary>
+    public void Dispose() => _ = StopCore(TimeSpan.Zero, CancellationToken.None);
+
+    /// <summary>The lane a partition key maps to. Exposed for tests.</summary>
+    internal int LaneOf(string key) => (int)((uint)StringComparer.Ordinal.GetHashCode(key) % (uint)_lanes.Length);
+
+    private static ArgumentNullException NullEvent() => new("event", "Cannot enqueue a null event.");
+
+    private bool TryPrepare(object @event, out Envelope envelope, out int lane)
+    {
+        var type = @event.GetType();
+        var route = _dispatcher.GetRoute(type);
+        if (route is null || route.Listeners.Count == 0)
+        {
+            switch (_dispatcher.Options.NoListenerPolicy)
+            {
+                case NoListenerPolicy.Throw:
+                    throw new NoListenerException(route?.EventName ?? EventDispatcherBase.EventNameOf(type), type);
+                case NoListenerPolicy.Log:
+                    Log.NoListener(_logger, route?.EventName ?? EventDispatcherBase.EventNameOf(type), type.FullName);
+                    break;
+            }
+            envelope = default;
+            lane = -1;
+            return false;
+        }
+
+        var id = route.GetEventId(@event);
+        // Copies of one event id share a lane, so that the idempotency check and mark are never raced by a duplicate.
+        var key = route.GetPartitionKey(@event) ?? id;
+        envelope = new Envelope(@event, route, id);
+        lane = key is null ? -1 : LaneOf(key);
+        return true;
+    }
+
+    private bool TryWrite(in Envelope envelope, int lane, out int target)
+    {
+        if (lane >= 0)
+        {
+            target = lane;
+            return _lanes[lane].Channel.Writer.TryWrite(envelope);
+        }
+
+        var count = _lanes.Length;
+        var start = count == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _producer.RoundRobin) % (uint)count);
+        target = start;
+        if (_dropMode)
+        {
+            // A drop-mode write always succeeds by discarding; prefer a lane with room so nothing is dropped needlessly.
+            for (var k = 0; k < count; k++)
+            {
+                var i = (start + k) % count;
+                if (_lanes[i].Channel.Reader.Count < _laneCapacity)
+                {
+                    target = i;
+                    break;
+                }
+            }
+            return _lanes[target].Channel.Writer.TryWrite(envelope);
+        }
+        for (var k = 0; k < count; k++)
+        {
+            var i = (start + k) % count;
+            if (_lanes[i].Channel.Writer.TryWrite(envelope))
+            {
+                target = i;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private async ValueTask WaitAndWriteAsync(Envelope envelope, int lane, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _lanes[lane].Channel.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            Interlocked.Decrement(ref _producer.Accepted);
+            throw new DispatchLoopStoppedException();
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _producer.Accepted);
+            throw;
+        }
+    }
+
+    private void OnItemDropped(Envelope envelope)
+    {
+        Interlocked.Increment(ref _producer.Dropped);
+        DispatchLoopLog.Dropped(_logger, envelope.Route.EventName, _fullMode);
+        if (_onDropped is { } callback)
+        {
+            try
+            {
+                callback(envelope.Event);
+            }
+            catch (Exception ex)
+            {
+                DispatchLoopLog.CallbackFailed(_logger, ex, nameof(DispatchLoopOptions.OnDropped));
+            }
+        }
+    }
+
+    private Task<IReadOnlyList<UndeliveredEvent>> StopCore(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        lock (_gate)
+        {
+            if (_stopTask is null)
+            {
+                // Set before completing the writers: a producer whose write then fails sees the flag and reports
+                // "stopped" rather than "full".
+                _stopping = true;
+                foreach (var lane in _lanes)
+                {
+                    lane.Channel.Writer.TryComplete();
+                }
+                _stopTask = DrainAsync(_workers, timeout, cancellationToken);
+            }
+            return _stopTask;
+        }
+    }
+
+    private async Task<IReadOnlyList<UndeliveredEvent>> DrainAsync(Task[]? workers, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (workers is null)
+        {
+            // Never started: nothing was delivered, everything queued goes back.
+            await _abort.CancelAsync().ConfigureAwait(false);
+            foreach (var lane in _lanes)
+            {
+                while (lane.Channel.Reader.TryRead(out var envelope))
+                {
+                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                }
+            }
+        }
+        else
+        {
+            var all = Task.WhenAll(workers);
+            try
+            {
+                await all.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+            {
+                DispatchLoopLog.DrainTimedOut(_logger, timeout);
+            }
+            // Cancels listeners and backoff waits still running; the workers then return their events as undelivered.
+            // CancelAsync runs the callbacks on the thread pool rather than inside this stop.
+            await _abort.CancelAsync().ConfigureAwait(false);
+            await all.ConfigureAwait(false);
+        }
+
+        var undelivered = new List<UndeliveredEvent>(_undelivered.Count);
+        while (_undelivered.TryDequeue(out var item))
+        {
+            undelivered.Add(item);
+        }
+        DispatchLoopLog.Stopped(_logger, Counts);
+        if (undelivered.Count > 0 && _onUndelivered is { } callback)
+        {
+            try
+            {
+                callback(undelivered);
+            }
+            catch (Exception ex)
+            {
+                DispatchLoopLog.CallbackFailed(_logger, ex, nameof(DispatchLoopOptions.OnUndelivered));
+            }
+        }
+        return undelivered;
+    }
+
+    private void ReturnUndelivered(Lane lane, object @event, EventRoute route, string? eventId, IReadOnlyList<ListenerInfo> pending)
+    {
+        DispatchLoopLog.Undelivered(_logger, route.EventName, eventId, pending.Count);
+        _undelivered.Enqueue(new UndeliveredEvent(@event, route.EventName, eventId, pending));
+        Interlocked.Increment(ref lane.Counters.Returned);
+    }
+
+    /// <summary>One worker lane: its queue and the counters only its worker writes.</summary>
+    private sealed class Lane
+    {
+        public readonly Channel<Envelope> Channel;
+        public LaneCounters Counters;
+
+        public Lane(Channel<Envelope> channel) => Channel = channel;
+    }
+
+    /// <summary>
+    /// Outcome counters of one lane. Padded to their own cache lines: a worker bumps them for every event, and
+    /// sharing a line with producer-written fields (or another lane's counters) would make every increment a cache miss.
+    /// </summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct LaneCounters
+    {
+        [FieldOffset(64)] public long Handled;
+        [FieldOffset(72)] public long DeadLettered;
+        [FieldOffset(80)] public long Returned;
+        [FieldOffset(88)] public long Retries;
+        [FieldOffset(96)] public long Deduplicated;
+    }
+
+    /// <summary>Counters producers write, padded away from the fields around them.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 192)]
+    private struct ProducerCounters
+    {
+        [FieldOffset(64)] public long Accepted;
+        [FieldOffset(72)] public long Dropped;
+        [FieldOffset(80)] public int RoundRobin;
+    }
+
+    /// <summary>A queued event with its route and id, resolved once at enqueue time.</summary>
+    internal readonly struct Envelope
+    {
+        public Envelope(object @event, EventRoute route, string? eventId)
+        {
+            Event = @event;
+            Route = route;
+            EventId = eventId;
+        }
+
+        public object Event { get; }
+
+        public EventRoute Route { get; }
+
+        public string? EventId { get; }
+    }
+}
