@@ -3,6 +3,9 @@
 #
 #   bash scripts/services/rabbitmq.sh start   installs Debian's rabbitmq-server if missing, starts the node, waits
 #   bash scripts/services/rabbitmq.sh stop    stops the node (fine when it is not running)
+#   bash scripts/services/rabbitmq.sh ctl ... runs rabbitmqctl against the node (the tests restart it this way)
+#
+# ER_RABBITMQ_DIR, ER_RABBITMQ_PORT, ER_RABBITMQ_DIST_PORT and ER_RABBITMQ_NODE choose another node.
 #
 # The node runs as the current user (root in CI) from /usr/lib/rabbitmq/bin, with its own name, ports, data dir and
 # Erlang cookie, and without plugins, so it never collides with a system broker. It writes its AMQP URI to
@@ -88,5 +91,7 @@ stop() {
 case "${1:-}" in
     start) start ;;
     stop) stop ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    # Used by the tests to restart the broker under load: `rabbitmq.sh ctl stop_app`, `rabbitmq.sh ctl start_app`.
+    ctl) shift; node_env; "$BIN/rabbitmqctl" -n "$ER_RABBITMQ_NODE" -q "$@" ;;
+    *) echo "usage: $0 start|stop|ctl <rabbitmqctl command>" >&2; exit 2 ;;
 esac
