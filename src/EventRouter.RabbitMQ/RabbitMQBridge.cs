@@ -96,6 +96,20 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         await CloseAsync().ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Simulates a crash, for tests: deliveries in progress are abandoned without an ack and the connection is aborted
+    /// (no clean consumer cancel), so the broker requeues what this instance held.
+    /// </summary>
+    internal async Task CrashAsync()
+    {
+        // Abandon first: the client's connection close waits for running consumer callbacks.
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_connection is { } connection)
+        {
+            await connection.AbortAsync().ConfigureAwait(false);
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {

@@ -138,8 +138,8 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         await handledNotAcked.Task.WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(1, recorder.Calls[(nameof(KilledListener), "k-1")]);
 
-        // Kill the instance's connection abruptly: no ack, no clean consumer cancel.
-        await first.Bridge.Connection!.AbortAsync();
+        // Kill the instance abruptly: no ack, no clean consumer cancel.
+        await first.Bridge.CrashAsync();
         await first.DisposeAsync();
 
         await using var second = await TestHost.StartAsync(broker, service, recorder, o => o.CrossBroker("tests.killed"), store);
