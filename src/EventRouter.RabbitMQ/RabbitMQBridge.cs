@@ -39,6 +39,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     private IConnection? _connection;
     private IChannel? _publishChannel;
     private int _disposed;
+    private int _recoveries;
 
     public RabbitMQBridge(RabbitMQOptions options, IServiceProvider services, EventDispatcherBase? dispatcher, IIdempotencyStore store, ILogger logger)
     {
@@ -62,6 +63,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
 
     /// <summary>The listener consumers started by <see cref="StartAsync"/>, for tests and diagnostics.</summary>
     internal IReadOnlyList<ListenerConsumer> Consumers => _consumers;
+
+    /// <summary>How many times the connection was recovered after a loss.</summary>
+    internal int Recoveries => Volatile.Read(ref _recoveries);
 
     /// <summary>The open connection, or null before the first connect. For tests (abrupt kills).</summary>
     internal IConnection? Connection => _connection;
@@ -201,6 +205,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             };
             connection.RecoverySucceededAsync += (_, _) =>
             {
+                Interlocked.Increment(ref _recoveries);
                 Log.ConnectionRecovered(_logger);
                 return Task.CompletedTask;
             };

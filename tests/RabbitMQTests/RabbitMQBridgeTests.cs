@@ -37,8 +37,10 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         // Restart while both publishing and consuming are in full flow.
         await TestHost.Eventually(() => Volatile.Read(ref published) >= Count / 4 && recorder.Count(nameof(StreamAudit)) > 0, "a quarter published and consumption started");
+        Assert.True(Volatile.Read(ref published) < Count, "the restart must happen while publishing");
         await broker.RestartBrokerAsync(TimeSpan.FromSeconds(2));
         await publishing;
+        await TestHost.Eventually(() => host.Bridge.Recoveries >= 1, "the connection recovered");
 
         await TestHost.Eventually(
             () => recorder.Count(nameof(StreamAudit)) == Count && recorder.Count(nameof(StreamProjection)) == Count,
