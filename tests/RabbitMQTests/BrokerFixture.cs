@@ -56,6 +56,18 @@ public sealed class BrokerFixture : IAsyncLifetime
         if (_owned)
         {
             await RunScriptAsync("stop");
+            var dir = _nodeEnvironment[0].Value;
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by the exiting node: the temp dir is cleaned by the OS eventually.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
         }
     }
 
