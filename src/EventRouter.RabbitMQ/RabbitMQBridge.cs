@@ -78,8 +78,11 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         foreach (var (queue, entries) in plan)
         {
             var consumer = new ListenerConsumer(this, queue, entries);
+            lock (_consumers)
+            {
+                _consumers.Add(consumer);
+            }
             await consumer.StartAsync(connection, cancellationToken).ConfigureAwait(false);
-            _consumers.Add(consumer);
         }
         Log.Started(_logger, _options.ServiceName!, _consumers.Count, RabbitMQOptions.Redact(_options.ConnectionString!));
     }
@@ -88,11 +91,16 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Stop taking deliveries first, then let the running ones finish (their acks need the channel), then close.
-        foreach (var consumer in _consumers)
+        ListenerConsumer[] consumers;
+        lock (_consumers)
+        {
+            consumers = _consumers.ToArray();
+        }
+        foreach (var consumer in consumers)
         {
             await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
         }
-        foreach (var consumer in _consumers)
+        foreach (var consumer in consumers)
         {
             await consumer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -128,11 +136,17 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
 
     private async Task CloseAsync()
     {
-        foreach (var consumer in _consumers)
+        // StopAsync and DisposeAsync may overlap (a host stopping twice): whoever takes the consumers closes them.
+        ListenerConsumer[] consumers;
+        lock (_consumers)
+        {
+            consumers = _consumers.ToArray();
+            _consumers.Clear();
+        }
+        foreach (var consumer in consumers)
         {
             await consumer.DisposeAsync().ConfigureAwait(false);
         }
-        _consumers.Clear();
         var channel = Interlocked.Exchange(ref _publishChannel, null);
         if (channel is not null)
         {

@@ -27,7 +27,8 @@ using var host = builder.Build();
 await host.StartAsync();
 Console.WriteLine("shipping: waiting for orders (Ctrl+C to stop)");
 var progress = host.Services.GetRequiredService<Progress>();
-await Task.WhenAny(progress.Done, host.WaitForShutdownAsync());
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+await Task.WhenAny(progress.Done, Task.Delay(Timeout.Infinite, stopping).ContinueWith(static _ => { }, TaskScheduler.Default));
 await host.StopAsync();
 
 /// <summary>Counts handled orders so the sample can stop by itself.</summary>

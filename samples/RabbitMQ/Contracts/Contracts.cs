@@ -4,8 +4,15 @@ using EventRouter;
 namespace RabbitMQSample;
 
 /// <summary>Published by the Orders service, handled by the Shipping service in another process.</summary>
+/// <remarks>
+/// The event id becomes the message id, which the consumers de-duplicate on. <see cref="IIdentifiableEvent"/> (not
+/// only [EventId]) because the publishing process has no listeners and so no generated route to read [EventId] from.
+/// </remarks>
 [Event("orders.placed")]
-public sealed record OrderPlaced([property: EventId] string OrderId, string Customer, decimal Total);
+public sealed record OrderPlaced(string OrderId, string Customer, decimal Total) : IIdentifiableEvent
+{
+    string IIdentifiableEvent.EventId => OrderId;
+}
 
 /// <summary>Every event that crosses the broker, serialized without reflection (trimming and Native AOT safe).</summary>
 [JsonSerializable(typeof(OrderPlaced))]
