@@ -47,7 +47,7 @@ public sealed partial class EventDispatchLoop
             {
                 if (_abortToken.IsCancellationRequested)
                 {
-                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
                     continue;
                 }
                 var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
@@ -86,13 +86,13 @@ public sealed partial class EventDispatchLoop
         {
             return 0;
         }
-        var count = route.Listeners.Count;
+        var count = envelope.SlotCount;
         for (var i = 0; i < count; i++)
         {
             ValueTask pending;
             try
             {
-                pending = route.InvokeAsync(envelope.Event, i, null, _abortToken);
+                pending = envelope.InvokeAt(i, null, _abortToken);
             }
             catch (Exception ex)
             {
@@ -119,7 +119,7 @@ public sealed partial class EventDispatchLoop
     private async ValueTask DeliverAsync(Lane lane, Envelope envelope, int start, bool invoked, ValueTask inFlight, Exception? thrown)
     {
         var route = envelope.Route;
-        var count = route.Listeners.Count;
+        var count = envelope.SlotCount;
         PendingDelivery? pending = null;
 
         AsyncServiceScope scope = default;
@@ -177,7 +177,7 @@ public sealed partial class EventDispatchLoop
         ValueTask pending;
         try
         {
-            pending = envelope.Route.InvokeAsync(envelope.Event, index, services, _abortToken);
+            pending = envelope.InvokeAt(index, services, _abortToken);
         }
         catch (Exception ex)
         {
@@ -209,8 +209,8 @@ public sealed partial class EventDispatchLoop
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<AttemptResult> AttemptSlowAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services)
     {
-        var listener = envelope.Route.Listeners[index];
-        var eventId = envelope.EventId;
+        var listener = envelope.InfoAt(index);
+        var eventId = envelope.IsSubscription(index) ? null : envelope.EventId;
         if (eventId is not null)
         {
             try
@@ -239,7 +239,7 @@ public sealed partial class EventDispatchLoop
         }
         try
         {
-            var pending = envelope.Route.InvokeAsync(envelope.Event, index, services, token);
+            var pending = envelope.InvokeAt(index, services, token);
             if (pending.IsCompleted)
             {
                 pending.GetAwaiter().GetResult();
@@ -320,10 +320,10 @@ public sealed partial class EventDispatchLoop
     {
         var envelope = delivery.Envelope;
         var route = envelope.Route;
-        var listeners = route.Listeners;
+        var slots = envelope.SlotCount;
 
         // The first attempt's failures: schedule a retry or give up at once.
-        for (var index = 0; index < listeners.Count; index++)
+        for (var index = 0; index < slots; index++)
         {
             if (delivery.States[index] == ListenerState.Failed)
             {
@@ -365,7 +365,7 @@ public sealed partial class EventDispatchLoop
             try
             {
                 var now = _time.GetUtcNow();
-                for (var index = 0; index < listeners.Count; index++)
+                for (var index = 0; index < slots; index++)
                 {
                     if (delivery.States[index] != ListenerState.Retrying || delivery.Due[index] > now)
                     {
@@ -403,12 +403,12 @@ public sealed partial class EventDispatchLoop
         // One outcome per event: undelivered beats dead-lettered beats handled.
         List<ListenerInfo>? undelivered = null;
         var deadLettered = false;
-        for (var i = 0; i < listeners.Count; i++)
+        for (var i = 0; i < slots; i++)
         {
             switch (delivery.States[i])
             {
                 case ListenerState.Undelivered:
-                    (undelivered ??= new()).Add(listeners[i]);
+                    (undelivered ??= new()).Add(envelope.InfoAt(i));
                     break;
                 case ListenerState.DeadLettered:
                     deadLettered = true;
@@ -432,7 +432,7 @@ public sealed partial class EventDispatchLoop
     private async ValueTask ScheduleOrGiveUpAsync(PendingDelivery delivery, int index)
     {
         var envelope = delivery.Envelope;
-        var listener = envelope.Route.Listeners[index];
+        var listener = envelope.InfoAt(index);
         var policy = PolicyFor(listener);
         var attempts = delivery.Attempts[index];
         var exception = delivery.Errors[index]!;
@@ -484,7 +484,7 @@ public sealed partial class EventDispatchLoop
         public PendingDelivery(Envelope envelope)
         {
             Envelope = envelope;
-            var count = envelope.Route.Listeners.Count;
+            var count = envelope.SlotCount;
             States = new ListenerState[count];
             Attempts = new int[count];
             Due = new DateTimeOffset[count];

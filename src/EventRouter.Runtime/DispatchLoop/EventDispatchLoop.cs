@@ -283,7 +283,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         var type = @event.GetType();
         var route = _dispatcher.GetRoute(type);
-        if (route is null || route.Listeners.Count == 0)
+        if (route is null || (route.Listeners.Count == 0 && !route.HasSubscribers))
         {
             switch (_dispatcher.Options.NoListenerPolicy)
             {
@@ -301,7 +301,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         var id = route.GetEventId(@event);
         // Copies of one event id share a lane, so that the idempotency check and mark are never raced by a duplicate.
         var key = route.GetPartitionKey(@event) ?? id;
-        envelope = new Envelope(@event, route, id);
+        envelope = new Envelope(@event, route, id, route.Subscribers);
         lane = key is null ? -1 : LaneOf(key);
         return true;
     }
@@ -407,7 +407,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             {
                 while (lane.Channel.Reader.TryRead(out var envelope))
                 {
-                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.Route.Listeners);
+                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
                 }
             }
         }
@@ -487,14 +487,19 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         [FieldOffset(80)] public int RoundRobin;
     }
 
-    /// <summary>A queued event with its route and id, resolved once at enqueue time.</summary>
+    /// <summary>
+    /// A queued event with its route, id and the route's run-time subscriptions, resolved once at enqueue time.
+    /// Delivery slots are the compile-time listeners, then the subscriptions (a copy-on-write array, so the snapshot
+    /// stays stable through retries).
+    /// </summary>
     internal readonly struct Envelope
     {
-        public Envelope(object @event, EventRoute route, string? eventId)
+        public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers)
         {
             Event = @event;
             Route = route;
             EventId = eventId;
+            Subscribers = subscribers;
         }
 
         public object Event { get; }
@@ -502,5 +507,40 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         public EventRoute Route { get; }
 
         public string? EventId { get; }
+
+        public Subscription[]? Subscribers { get; }
+
+        public int SlotCount => Route.Listeners.Count + (Subscribers?.Length ?? 0);
+
+        /// <summary>True for a run-time subscription: no idempotency (its name is not a stable identity).</summary>
+        public bool IsSubscription(int slot) => slot >= Route.Listeners.Count;
+
+        public ListenerInfo InfoAt(int slot)
+        {
+            var listeners = Route.Listeners;
+            return slot < listeners.Count ? listeners[slot] : Subscribers![slot - listeners.Count].Info;
+        }
+
+        public ValueTask InvokeAt(int slot, IServiceProvider? services, CancellationToken cancellationToken)
+        {
+            var count = Route.Listeners.Count;
+            return slot < count
+                ? Route.InvokeAsync(Event, slot, services, cancellationToken)
+                : Subscribers![slot - count].InvokeAsync(Event, cancellationToken);
+        }
+
+        public IReadOnlyList<ListenerInfo> AllSlots()
+        {
+            if (Subscribers is null)
+            {
+                return Route.Listeners;
+            }
+            var all = new ListenerInfo[SlotCount];
+            for (var i = 0; i < all.Length; i++)
+            {
+                all[i] = InfoAt(i);
+            }
+            return all;
+        }
     }
 }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 namespace EventRouter.Tests.DispatchLoop;
 
 /// <summary>Issue point 1: the bounded queue, backpressure, reject and drop modes; null events; enqueue after stop.</summary>
+[Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopQueueTests
 {
     private readonly ConcurrentQueue<int> _handled = new();

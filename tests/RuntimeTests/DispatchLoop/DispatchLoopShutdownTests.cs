@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 namespace EventRouter.Tests.DispatchLoop;
 
 /// <summary>Issue point 6: stop, drain, undelivered events, stop racing producers and retries; DI scopes; hosting.</summary>
+[Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopShutdownTests
 {
     [Fact]
@@ -208,6 +209,34 @@ public sealed class DispatchLoopShutdownTests
 
         await Eventually.WaitUntilAsync(() => reported.Count == 1, "undelivered reported");
         Assert.Throws<DispatchLoopStoppedException>(() => loop.TryEnqueue(new Ping(2)));
+        LoopAssert.Balanced(loop.Counts);
+    }
+
+    [Fact]
+    public async Task StopAsync_HostShutdownTokenAlreadyCancelled_AbortsAndReportsUndelivered()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reported = new ConcurrentQueue<UndeliveredEvent>();
+        var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(async (_, ct) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        }));
+        var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions
+        {
+            MaxParallelism = 1, DrainTimeout = Timeout.InfiniteTimeSpan, OnUndelivered = list => { foreach (var u in list) { reported.Enqueue(u); } },
+        });
+        IHostedService hosted = loop;
+        await hosted.StartAsync(CancellationToken.None);
+        await loop.EnqueueAsync(new Ping(1));
+        await loop.EnqueueAsync(new Ping(2));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The host's shutdown timeout has already passed: the drain gives up at once, whatever DrainTimeout says.
+        await hosted.StopAsync(new CancellationToken(canceled: true)).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(new object[] { new Ping(1), new Ping(2) }, reported.Select(u => u.Event));
+        Assert.Equal(2, loop.Counts.ReturnedUndelivered);
         LoopAssert.Balanced(loop.Counts);
     }
 

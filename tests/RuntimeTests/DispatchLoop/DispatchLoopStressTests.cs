@@ -9,6 +9,7 @@ using EventRouter.DispatchLoop;
 namespace EventRouter.Tests.DispatchLoop;
 
 /// <summary>Issue point 7 under load: several producers, thousands of events, random failures.</summary>
+[Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopStressTests
 {
     private const int Producers = 4;

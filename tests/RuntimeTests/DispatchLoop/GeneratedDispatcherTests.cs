@@ -52,6 +52,7 @@ public sealed class PaymentGateway : IEventListener<PaymentRequested>
     }
 }
 
+[Collection(DispatchLoopCollection.Name)]
 public sealed class GeneratedDispatcherTests
 {
     [Fact]

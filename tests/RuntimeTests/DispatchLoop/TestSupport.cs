@@ -213,3 +213,13 @@ internal static class LoopAssert
         Assert.Equal(0, counts.InFlight);
     }
 }
+
+/// <summary>
+/// The dispatch loop tests start worker lanes and poll for conditions; run alone, they neither load the thread pool
+/// under other suites' concurrency tests nor get starved by them.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class DispatchLoopCollection
+{
+    public const string Name = "DispatchLoop";
+}
