@@ -178,6 +178,23 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task DerivedEvent_AlsoReachesQueuesBoundToItsBaseEventExchange()
+    {
+        await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o => o.CrossBroker<DogEvent>());
+        await using var connection = await broker.ConnectAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        await channel.ExchangeDeclareAsync("tests.animal", ExchangeType.Fanout, durable: true);
+        var animals = (await channel.QueueDeclareAsync(exclusive: true)).QueueName;
+        await channel.QueueBindAsync(animals, "tests.animal", string.Empty);
+
+        await host.Publisher.PublishAsync(new DogEvent("dog-1", "beagle"));
+
+        var message = Assert.Single(await DrainAsync(animals, channel));
+        Assert.Equal("tests.dog", Text(message.BasicProperties.Headers!, RabbitMQHeaders.EventName));
+        Assert.Equal("dog-1", message.BasicProperties.MessageId);
+    }
+
+    [Fact]
     public async Task PublishDuringOutage_WaitsBounded_ThenFailsClearly_AndWorksAfterRecovery()
     {
         var recorder = new Recorder();

@@ -24,6 +24,13 @@ public sealed record TracedEvent([property: EventId] string Id);
 [Event("tests.not-in-context")]
 public sealed record NotInContextEvent(string Id);
 
+[Event("tests.animal")]
+public record AnimalEvent([property: EventId] string Id);
+
+[Event("tests.dog")]
+public sealed record DogEvent(string Id, string Breed) : AnimalEvent(Id);
+
+[JsonSerializable(typeof(DogEvent))]
 [JsonSerializable(typeof(StreamEvent))]
 [JsonSerializable(typeof(DoomedEvent))]
 [JsonSerializable(typeof(PoisonEvent))]
