@@ -4,7 +4,8 @@
 # SAMPLE_TIMEOUT seconds (default 120): samples must finish on their own.
 #
 # A sample that needs a message broker is skipped: by convention its project folder holds a file named
-# `.needs-broker`. Needs only the .NET SDK (see global.json).
+# `.needs-broker`. A sample whose default run never ends (a server) names its self-contained demo arguments in
+# `.sample-args`. Needs only the .NET SDK (see global.json).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,11 +34,17 @@ while IFS= read -r project; do
         continue
     fi
     echo "------------------------------------------------------------------"
+    # A sample that would otherwise run until stopped (a server) lists the arguments of its self-contained demo run
+    # in .sample-args, one per line.
+    sample_args=()
+    if [ -f "$dir/.sample-args" ]; then
+        mapfile -t sample_args < "$dir/.sample-args"
+    fi
     code=0
     if command -v timeout >/dev/null 2>&1; then
-        timeout "$SAMPLE_TIMEOUT" dotnet run --project "$project" -c "$CONFIGURATION" --no-build </dev/null || code=$?
+        timeout "$SAMPLE_TIMEOUT" dotnet run --project "$project" -c "$CONFIGURATION" --no-build -- "${sample_args[@]}" </dev/null || code=$?
     else
-        dotnet run --project "$project" -c "$CONFIGURATION" --no-build </dev/null || code=$?
+        dotnet run --project "$project" -c "$CONFIGURATION" --no-build -- "${sample_args[@]}" </dev/null || code=$?
     fi
     echo "------------------------------------------------------------------"
     if [ "$code" -eq 0 ]; then

@@ -195,7 +195,7 @@ internal static class Emitter
             w.Line();
             return;
         }
-        w.Line($"if (IsConcurrent) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+        w.Line($"if (RequiresRoutePath) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
         w.Line($"{ValueTask} pending;");
         for (var k = 0; k < route.Entries.Count; k++)
         {

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.ComponentModel;
+using System.Diagnostics;
 using System.Reflection;
 using System.Threading;
 using System.Threading.Tasks;
@@ -47,9 +48,12 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// <summary>The router's logger.</summary>
     protected internal ILogger Logger { get; }
 
-    /// <summary>True when <see cref="PublishMode.Concurrent"/> is set; the generated fast path then steps aside.</summary>
+    /// <summary>
+    /// True when the generated inline fast path must step aside for the route path: concurrent mode, or a trace or
+    /// metrics listener is attached. Read once per publish.
+    /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected bool IsConcurrent => _concurrent;
+    protected bool RequiresRoutePath => _concurrent || Telemetry.IsEnabled;
 
     /// <summary>Every concrete event type known at compile time, with its listeners, ordered by type name.</summary>
     public abstract IReadOnlyList<EventRoute> Routes { get; }
@@ -183,7 +187,28 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
+        Telemetry.IsEnabled
+            ? PublishInstrumentedAsync(route, @event, cancellationToken)
+            : PublishUninstrumentedAsync(route, @event, cancellationToken);
+
+    private async ValueTask PublishInstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        Telemetry.Published.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", route.EventName));
+        using var activity = Telemetry.StartActivity("publish", route.EventName, ActivityKind.Producer, payload: @event);
+        activity?.SetTag("eventrouter.listener.count", route.Listeners.Count);
+        try
+        {
+            await PublishUninstrumentedAsync(route, @event, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private ValueTask PublishUninstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
     {
         if (route.RequiresScope && Services is not null)
         {
@@ -238,7 +263,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
             }
             try
             {
-                await route.InvokeTypedAsync(@event, i, services, cancellationToken).ConfigureAwait(false);
+                await InvokeListenerAsync(route, @event, i, services, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
             {
@@ -258,7 +283,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
                 }
                 try
                 {
-                    await subscriber.InvokeAsync(boxed, cancellationToken).ConfigureAwait(false);
+                    await InvokeSubscriberAsync(route, subscriber, boxed, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
                 {
@@ -287,8 +312,8 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
             try
             {
                 pending[i] = i < listeners.Count
-                    ? route.InvokeTypedAsync(@event, i, services, cancellationToken)
-                    : subscribers[i - listeners.Count].InvokeAsync(boxed!, cancellationToken);
+                    ? InvokeListenerAsync(route, @event, i, services, cancellationToken)
+                    : InvokeSubscriberAsync(route, subscribers[i - listeners.Count], boxed!, cancellationToken);
             }
             catch (Exception ex)
             {
@@ -314,6 +339,87 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
             throw new EventPublishException(route.EventName, failures);
         }
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Invokes one listener on a slow path, inside a span with duration and outcome metrics when anything listens.</summary>
+    private static ValueTask InvokeListenerAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        if (!Telemetry.IsEnabled)
+        {
+            return route.InvokeTypedAsync(@event, index, services, cancellationToken);
+        }
+        var (started, activity, previous) = StartInvocation(route.EventName);
+        try
+        {
+            var invocation = ListenerInterception.Find(route.Listeners[index].ListenerType) is { } stub
+                ? stub(@event!, cancellationToken)
+                : route.InvokeTypedAsync(@event, index, services, cancellationToken);
+            return InstrumentAsync(route.EventName, route.Listeners[index].Name, invocation, started, activity);
+        }
+        catch (Exception ex)
+        {
+            return InstrumentAsync(route.EventName, route.Listeners[index].Name, ValueTask.FromException(ex), started, activity);
+        }
+        finally
+        {
+            Activity.Current = previous;
+        }
+    }
+
+    private static ValueTask InvokeSubscriberAsync(EventRoute route, Subscription subscriber, object @event, CancellationToken cancellationToken)
+    {
+        if (!Telemetry.IsEnabled)
+        {
+            return subscriber.InvokeAsync(@event, cancellationToken);
+        }
+        var (started, activity, previous) = StartInvocation(route.EventName);
+        try
+        {
+            return InstrumentAsync(route.EventName, subscriber.Info.Name, subscriber.InvokeAsync(@event, cancellationToken), started, activity);
+        }
+        catch (Exception ex)
+        {
+            return InstrumentAsync(route.EventName, subscriber.Info.Name, ValueTask.FromException(ex), started, activity);
+        }
+        finally
+        {
+            // Starting the span made it current for the listener's synchronous part; the caller continues under its own.
+            Activity.Current = previous;
+        }
+    }
+
+    private static (long Started, Activity? Activity, Activity? Previous) StartInvocation(string eventName)
+    {
+        var previous = Activity.Current;
+        return (Stopwatch.GetTimestamp(), Telemetry.StartActivity("process", eventName, ActivityKind.Consumer), previous);
+    }
+
+    /// <summary>Awaits one invocation and records it. The span was started before the invocation so it parents the listener's own spans.</summary>
+    internal static async ValueTask InstrumentAsync(string eventName, string listenerName, ValueTask invocation, long started, Activity? activity)
+    {
+        activity?.SetTag("eventrouter.listener", listenerName);
+        var tags = new TagList
+        {
+            { "messaging.destination.name", eventName },
+            { "eventrouter.listener", listenerName },
+        };
+        try
+        {
+            await invocation.ConfigureAwait(false);
+            Telemetry.Handled.Add(1, tags);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.Failed.Add(1, tags);
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+        finally
+        {
+            Telemetry.ListenerDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, tags);
+            activity?.Dispose();
+        }
     }
 
     /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>

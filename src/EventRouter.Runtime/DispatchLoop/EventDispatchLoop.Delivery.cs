@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -163,7 +164,7 @@ public sealed partial class EventDispatchLoop
     }
 
     /// <summary>One attempt of one listener. The common case (no id, no timeout, synchronous completion) allocates nothing.</summary>
-    private ValueTask<AttemptResult> AttemptAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services)
+    private ValueTask<AttemptResult> AttemptAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services, int attempt = 1)
     {
         if (_abortToken.IsCancellationRequested)
         {
@@ -171,13 +172,13 @@ public sealed partial class EventDispatchLoop
         }
         if (envelope.EventId is not null || _hasDeliveryTimeout)
         {
-            return AttemptSlowAsync(lane, envelope, index, services);
+            return AttemptSlowAsync(lane, envelope, index, services, attempt);
         }
 
         ValueTask pending;
         try
         {
-            pending = envelope.InvokeAt(index, services, _abortToken);
+            pending = envelope.InvokeAt(index, services, _abortToken, attempt);
         }
         catch (Exception ex)
         {
@@ -207,7 +208,7 @@ public sealed partial class EventDispatchLoop
 
     /// <summary>An attempt with idempotency and/or a delivery timeout.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<AttemptResult> AttemptSlowAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services)
+    private async ValueTask<AttemptResult> AttemptSlowAsync(Lane lane, Envelope envelope, int index, IServiceProvider? services, int attempt)
     {
         var listener = envelope.InfoAt(index);
         var eventId = envelope.IsSubscription(index) ? null : envelope.EventId;
@@ -239,7 +240,7 @@ public sealed partial class EventDispatchLoop
         }
         try
         {
-            var pending = envelope.InvokeAt(index, services, token);
+            var pending = envelope.InvokeAt(index, services, token, attempt);
             if (pending.IsCompleted)
             {
                 pending.GetAwaiter().GetResult();
@@ -372,7 +373,7 @@ public sealed partial class EventDispatchLoop
                         continue;
                     }
                     Interlocked.Increment(ref lane.Counters.Retries);
-                    var result = await AttemptAsync(lane, envelope, index, services).ConfigureAwait(false);
+                    var result = await AttemptAsync(lane, envelope, index, services, delivery.Attempts[index] + 1).ConfigureAwait(false);
                     switch (result.Outcome)
                     {
                         case Outcome.Succeeded:
@@ -436,8 +437,15 @@ public sealed partial class EventDispatchLoop
         var policy = PolicyFor(listener);
         var attempts = delivery.Attempts[index];
         var exception = delivery.Errors[index]!;
+        var tags = new TagList
+        {
+            { "messaging.destination.name", envelope.Route.EventName },
+            { "eventrouter.listener", listener.Name },
+        };
         if (attempts >= policy.MaxAttempts)
         {
+            Telemetry.DeadLettered.Add(1, tags);
+            Telemetry.Mark("dead_letter", envelope.Route.EventName, envelope.Parent, envelope.Event, listener.Name, attempts, exception);
             delivery.States[index] = ListenerState.DeadLettered;
             var letter = new DeadLetter(envelope.Event, envelope.Route.EventName, envelope.EventId, listener, exception, attempts);
             try
@@ -454,6 +462,8 @@ public sealed partial class EventDispatchLoop
         var delay = policy.GetDelay(attempts, Random.Shared.NextDouble());
         delivery.Due[index] = _time.GetUtcNow() + delay;
         delivery.States[index] = ListenerState.Retrying;
+        Telemetry.Retried.Add(1, tags);
+        Telemetry.Mark("retry", envelope.Route.EventName, envelope.Parent, envelope.Event, listener.Name, attempts, exception);
         DispatchLoopLog.Retrying(_logger, exception, listener.Name, envelope.Route.EventName, attempts, policy.MaxAttempts, delay);
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
@@ -48,6 +49,9 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private volatile bool _stopping;
     private ProducerCounters _producer; // written by producers; padded away from everything the workers write
 
+    private static long s_instances;
+    private readonly IDisposable[] _gauges;
+
     /// <summary>Creates a loop over a dispatcher. Call <see cref="Start"/> (or let the host do it) to begin delivering.</summary>
     /// <param name="dispatcher">The generated dispatcher; its <see cref="EventDispatcherBase.Services"/> provide DI scopes.</param>
     /// <param name="options">Settings; defaults when null. Read once, here.</param>
@@ -73,6 +77,14 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         _onDropped = options.OnDropped;
         _onUndelivered = options.OnUndelivered;
         _abortToken = _abort.Token;
+
+        // Observable gauges read these when a metrics listener collects; nothing is measured otherwise.
+        var instance = "dispatch-loop-" + Interlocked.Increment(ref s_instances).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        _gauges = new[]
+        {
+            Telemetry.DispatchLoopQueueDepth.Add(this, instance, static loop => loop.QueuedCount),
+            Telemetry.DispatchLoopInFlight.Add(this, instance, static loop => loop.Counts.InFlight),
+        };
 
         var laneCount = options.MaxParallelism;
         _laneCapacity = Math.Max(1, options.Capacity / laneCount);
@@ -301,7 +313,14 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         var id = route.GetEventId(@event);
         // Copies of one event id share a lane, so that the idempotency check and mark are never raced by a duplicate.
         var key = route.GetPartitionKey(@event) ?? id;
-        envelope = new Envelope(@event, route, id, route.Subscribers);
+        var parent = default(ActivityContext);
+        if (Telemetry.IsEnabled)
+        {
+            Telemetry.Published.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", route.EventName));
+            using var activity = Telemetry.StartActivity("enqueue", route.EventName, ActivityKind.Producer, payload: @event);
+            parent = activity?.Context ?? Activity.Current?.Context ?? default;
+        }
+        envelope = new Envelope(@event, route, id, route.Subscribers, parent);
         lane = key is null ? -1 : LaneOf(key);
         return true;
     }
@@ -364,6 +383,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private void OnItemDropped(Envelope envelope)
     {
         Interlocked.Increment(ref _producer.Dropped);
+        Telemetry.Dropped.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", envelope.Route.EventName));
         DispatchLoopLog.Dropped(_logger, envelope.Route.EventName, _fullMode);
         if (_onDropped is { } callback)
         {
@@ -494,13 +514,17 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// </summary>
     internal readonly struct Envelope
     {
-        public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers)
+        public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers, ActivityContext parent)
         {
             Event = @event;
             Route = route;
             EventId = eventId;
             Subscribers = subscribers;
+            Parent = parent;
         }
+
+        /// <summary>The enqueue span (or the producer's current span), so deliveries join the producer's trace.</summary>
+        public ActivityContext Parent { get; }
 
         public object Event { get; }
 
@@ -521,12 +545,41 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return slot < listeners.Count ? listeners[slot] : Subscribers![slot - listeners.Count].Info;
         }
 
-        public ValueTask InvokeAt(int slot, IServiceProvider? services, CancellationToken cancellationToken)
+        public ValueTask InvokeAt(int slot, IServiceProvider? services, CancellationToken cancellationToken, int attempt = 1)
         {
+            if (Telemetry.IsEnabled)
+            {
+                return InvokeInstrumented(slot, services, cancellationToken, attempt);
+            }
             var count = Route.Listeners.Count;
             return slot < count
                 ? Route.InvokeAsync(Event, slot, services, cancellationToken)
                 : Subscribers![slot - count].InvokeAsync(Event, cancellationToken);
+        }
+
+        private ValueTask InvokeInstrumented(int slot, IServiceProvider? services, CancellationToken cancellationToken, int attempt)
+        {
+            var previous = Activity.Current;
+            var started = Stopwatch.GetTimestamp();
+            var info = InfoAt(slot);
+            var activity = Telemetry.StartActivity("process", Route.EventName, ActivityKind.Consumer, Parent, Event);
+            activity?.SetTag("eventrouter.attempt", attempt);
+            try
+            {
+                var count = Route.Listeners.Count;
+                var invocation = slot < count
+                    ? (ListenerInterception.Find(info.ListenerType) is { } stub ? stub(Event, cancellationToken) : Route.InvokeAsync(Event, slot, services, cancellationToken))
+                    : Subscribers![slot - count].InvokeAsync(Event, cancellationToken);
+                return EventDispatcherBase.InstrumentAsync(Route.EventName, info.Name, invocation, started, activity);
+            }
+            catch (Exception ex)
+            {
+                return EventDispatcherBase.InstrumentAsync(Route.EventName, info.Name, ValueTask.FromException(ex), started, activity);
+            }
+            finally
+            {
+                Activity.Current = previous;
+            }
         }
 
         public IReadOnlyList<ListenerInfo> AllSlots()

@@ -49,7 +49,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Paid @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = _chain0_0.InvokeAsync(@event, null, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -61,7 +61,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Pinged @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = _chain1_0.InvokeAsync(@event, null, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }

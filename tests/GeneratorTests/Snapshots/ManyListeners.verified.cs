@@ -37,7 +37,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }

@@ -42,7 +42,7 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishAsync((object)@event, cancellationToken);
-            if (IsConcurrent) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -61,7 +61,7 @@ namespace EventRouter.Generated
         /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Heartbeat @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (IsConcurrent) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -77,7 +77,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Shipped @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }

@@ -37,7 +37,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Started @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -49,7 +49,7 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Stopped @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (IsConcurrent) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Listener0.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }
@@ -60,7 +60,7 @@ namespace EventRouter.Generated
         /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Tick @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (IsConcurrent) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { pending = global::System.Threading.Tasks.ValueTask.FromException(ex); }

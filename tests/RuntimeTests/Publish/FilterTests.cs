@@ -161,6 +161,7 @@ public sealed class CountingFilter : IEventFilter
     }
 }
 
+[Collection(TelemetrySensitive.Name)]
 public sealed class SynchronousFilterAllocationTests
 {
     [Fact]

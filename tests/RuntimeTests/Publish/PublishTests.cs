@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Publish;
 
+[Collection(TelemetrySensitive.Name)]
 public sealed class PublishTests
 {
     private readonly Journal _journal = new();

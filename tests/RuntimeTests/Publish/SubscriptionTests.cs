@@ -7,6 +7,7 @@ using EventRouter.Generated;
 
 namespace EventRouter.Tests.Publish;
 
+[Collection(TelemetrySensitive.Name)]
 public sealed class SubscriptionTests
 {
     private readonly Journal _journal = new();

@@ -1,0 +1,3 @@
+using System;
+
+return await EventLoopSample.EventLoopDemo.RunAsync(Console.Out).ConfigureAwait(false);

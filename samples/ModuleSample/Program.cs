@@ -1,0 +1,3 @@
+using System;
+
+return await ModuleSample.ModuleServerSample.RunAsync(Console.Out).ConfigureAwait(false);

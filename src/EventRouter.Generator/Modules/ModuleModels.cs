@@ -1,0 +1,22 @@
+using EventRouter.Generator.Models;
+
+namespace EventRouter.Generator.Modules;
+
+/// <summary>One request type a module handles, with its response type (both fully qualified, with nullable annotations).</summary>
+/// <remarks>Pipeline model: strings only, or incremental caching breaks.</remarks>
+internal sealed record ModuleRequestModel(string RequestType, string ResponseType);
+
+/// <summary>One command type a module handles (fully qualified).</summary>
+internal sealed record ModuleCommandModel(string CommandType);
+
+/// <summary>
+/// A valid <c>[ModuleServer]</c> class: where it lives, its accessibility, and the messages it handles, each list
+/// sorted ordinally. Request types handled more than once are left out (the analyzer reports ER0101).
+/// </summary>
+internal sealed record ModuleModel(
+    string Namespace,
+    string ClassName,
+    string FullyQualifiedName,
+    bool IsPublic,
+    EquatableArray<ModuleRequestModel> Requests,
+    EquatableArray<ModuleCommandModel> Commands);

@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using EventRouter.Generator.Models;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace EventRouter.Generator.Modules;
+
+public sealed partial class ModuleServerGenerator
+{
+    /// <summary>Symbols to models. The only code of this generator that touches <see cref="ISymbol"/>; never throws.</summary>
+    internal static class Parser
+    {
+        /// <summary>Type names as generated code writes them: <c>global::</c> qualified, nullable annotations kept.</summary>
+        internal static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+        /// <summary>The same, without nullable annotations: two handlers of <c>A</c> and <c>A?</c> handle the same type.</summary>
+        internal static readonly SymbolDisplayFormat KeyFormat = SymbolDisplayFormat.FullyQualifiedFormat;
+
+        public static ModuleModel? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        {
+            if (context.TargetSymbol is not INamedTypeSymbol type)
+            {
+                return null;
+            }
+            var compilation = context.SemanticModel.Compilation;
+            if (GetShapeProblem(type) is not null || !IsPartial(type, cancellationToken))
+            {
+                return null;
+            }
+            var handlers = GetHandlers(type, compilation);
+            if (handlers is null)
+            {
+                return null;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+
+            var duplicates = new HashSet<string>(
+                handlers.Requests.GroupBy(static r => r.Key, StringComparer.Ordinal).Where(static g => g.Count() > 1).Select(static g => g.Key),
+                StringComparer.Ordinal);
+            var requests = handlers.Requests
+                .Where(r => !duplicates.Contains(r.Key))
+                .Select(static r => new ModuleRequestModel(r.RequestType, r.ResponseType))
+                .OrderBy(static r => r.RequestType, StringComparer.Ordinal)
+                .ToEquatableArray();
+            var commands = handlers.Commands
+                .Select(static c => new ModuleCommandModel(c))
+                .OrderBy(static c => c.CommandType, StringComparer.Ordinal)
+                .ToEquatableArray();
+
+            var isPublic = IsEffectivelyPublic(type) && handlers.AllTypesPublic;
+            var ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : string.Empty;
+            return new ModuleModel(ns, type.Name, type.ToDisplayString(KeyFormat), isPublic, requests, commands);
+        }
+
+        /// <summary>Why a module class cannot have a generated client (ER0102), or null when its shape is fine.</summary>
+        public static string? GetShapeProblem(INamedTypeSymbol type)
+        {
+            if (type.IsStatic)
+            {
+                return "static";
+            }
+            if (type.IsAbstract)
+            {
+                return "abstract";
+            }
+            if (type.IsRecord)
+            {
+                return "a record";
+            }
+            if (type.IsGenericType)
+            {
+                return "generic";
+            }
+            if (type.ContainingType is not null)
+            {
+                return "nested in another type";
+            }
+            if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal))
+            {
+                return "file-local";
+            }
+            return null;
+        }
+
+        public static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
+        {
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(cancellationToken) is not ClassDeclarationSyntax declaration
+                    || !declaration.Modifiers.Any(static m => m.IsKind(SyntaxKind.PartialKeyword)))
+                {
+                    return false;
+                }
+            }
+            return type.DeclaringSyntaxReferences.Length > 0;
+        }
+
+        internal sealed record RequestHandler(string Key, string RequestType, string ResponseType);
+
+        internal sealed class Handlers
+        {
+            public List<RequestHandler> Requests { get; } = new();
+            public List<string> Commands { get; } = new();
+            public bool AllTypesPublic { get; set; } = true;
+
+            /// <summary>
+            /// Message types a client in the module's namespace cannot name (private or protected nested types). The compiler
+            /// already reports them (CS0060); the generator leaves their handlers out so it adds no errors of its own.
+            /// </summary>
+            public List<ITypeSymbol> Invisible { get; } = new();
+        }
+
+        /// <summary>The handler interfaces a module implements (its own or inherited). Null when the runtime is not referenced.</summary>
+        public static Handlers? GetHandlers(INamedTypeSymbol type, Compilation compilation)
+        {
+            var requestInterface = compilation.GetTypeByMetadataName(ModuleNames.RequestHandlerInterface);
+            var commandInterface = compilation.GetTypeByMetadataName(ModuleNames.CommandHandlerInterface);
+            if (requestInterface is null || commandInterface is null)
+            {
+                return null;
+            }
+            var result = new Handlers();
+            foreach (var iface in type.AllInterfaces)
+            {
+                var definition = iface.OriginalDefinition;
+                if (SymbolEqualityComparer.Default.Equals(definition, requestInterface))
+                {
+                    var request = iface.TypeArguments[0];
+                    var response = iface.TypeArguments[1];
+                    if (request.TypeKind == TypeKind.Error || response.TypeKind == TypeKind.Error)
+                    {
+                        continue;
+                    }
+                    if (!IsVisibleInAssembly(request) || !IsVisibleInAssembly(response))
+                    {
+                        result.Invisible.Add(IsVisibleInAssembly(request) ? response : request);
+                        continue;
+                    }
+                    result.AllTypesPublic &= IsEffectivelyPublic(request) && IsEffectivelyPublic(response);
+                    result.Requests.Add(new RequestHandler(request.ToDisplayString(KeyFormat), request.ToDisplayString(TypeFormat), response.ToDisplayString(TypeFormat)));
+                }
+                else if (SymbolEqualityComparer.Default.Equals(definition, commandInterface))
+                {
+                    var command = iface.TypeArguments[0];
+                    if (command.TypeKind == TypeKind.Error)
+                    {
+                        continue;
+                    }
+                    if (!IsVisibleInAssembly(command))
+                    {
+                        result.Invisible.Add(command);
+                        continue;
+                    }
+                    result.AllTypesPublic &= IsEffectivelyPublic(command);
+                    result.Commands.Add(command.ToDisplayString(TypeFormat));
+                }
+            }
+            return result;
+        }
+
+        /// <summary>Public all the way out, including every type argument (an internal type in a public signature does not compile).</summary>
+        public static bool IsEffectivelyPublic(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    return IsEffectivelyPublic(array.ElementType);
+                case ITypeParameterSymbol:
+                    return false;
+                case INamedTypeSymbol named:
+                    for (ISymbol? s = named; s is INamedTypeSymbol current; s = current.ContainingType)
+                    {
+                        if (current.DeclaredAccessibility != Accessibility.Public)
+                        {
+                            return false;
+                        }
+                    }
+                    return named.TypeArguments.All(IsEffectivelyPublic);
+                default:
+                    return true;
+            }
+        }
+
+        /// <summary>At least internal all the way out: a private or protected nested type cannot appear on the generated client.</summary>
+        public static bool IsVisibleInAssembly(ITypeSymbol type)
+        {
+            switch (type)
+            {
+                case IArrayTypeSymbol array:
+                    return IsVisibleInAssembly(array.ElementType);
+                case ITypeParameterSymbol:
+                    return false;
+                case INamedTypeSymbol named:
+                    for (ISymbol? s = named; s is INamedTypeSymbol current; s = current.ContainingType)
+                    {
+                        if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+                        {
+                            return false;
+                        }
+                    }
+                    return named.TypeArguments.All(IsVisibleInAssembly);
+                default:
+                    return true;
+            }
+        }
+    }
+}

@@ -1,0 +1,505 @@
+using System;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using System.Threading.Tasks.Sources;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EventRouter.Modules;
+
+/// <summary>
+/// Runs one module: a bounded queue and a loop that handles one message at a time, so module state needs no locks.
+/// Start it (it is an <see cref="IHostedService"/>), talk to it through its generated typed client, stop it with
+/// <see cref="ShutdownAsync"/>.
+/// </summary>
+public abstract class ModuleServer : IHostedService, IAsyncDisposable
+{
+    private const int Created = 0;
+    private const int Running = 1;
+    private const int Stopping = 2;
+    private const int Stopped = 3;
+
+    private readonly Channel<ModuleOperation> _channel;
+    private readonly CancellationTokenSource _stopSource = new();
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+    private readonly TimeSpan _timeout;
+    private readonly bool _inline;
+    private readonly GateSignal _gateSignal = new();
+    private readonly object _startLock = new();
+
+    private ExecutionContext? _context;
+    private Task? _loop;
+    private int _state;
+    private int _immediate;
+    private int _started;
+
+    // The module's one-at-a-time guarantee: 1 while the loop or an inline caller is running a handler.
+    private int _gate;
+    private int _loopWaitingForGate;
+
+    // Messages accepted into the queue and not yet finished by the loop. An inline caller may only run while it is 0,
+    // so it never overtakes a message accepted before it.
+    private int _queued;
+
+    private long _failedCommands;
+    private long _droppedCommands;
+
+    /// <summary>Creates the server.</summary>
+    /// <param name="name">The module's name, for logs and exceptions.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="services">Used for the logger factory and the <see cref="System.TimeProvider"/> when the options do not set them.</param>
+    private protected ModuleServer(string name, ModuleServerOptions? options, IServiceProvider? services)
+    {
+        Options = options ?? new ModuleServerOptions();
+        Name = Options.Name ?? name;
+        _timeProvider = Options.TimeProvider ?? services?.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
+        var loggerFactory = Options.LoggerFactory ?? services?.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
+        _logger = loggerFactory?.CreateLogger("EventRouter.Modules") ?? NullLogger.Instance;
+        _timeout = Options.RequestTimeout;
+        if (_timeout <= TimeSpan.Zero && _timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), _timeout, "RequestTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
+        _inline = Options.RunInlineWhenIdle;
+        _channel = Channel.CreateBounded<ModuleOperation>(new BoundedChannelOptions(Options.Capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+    }
+
+    /// <summary>The module's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The settings this server runs with.</summary>
+    public ModuleServerOptions Options { get; }
+
+    /// <summary>How many command handlers have failed.</summary>
+    public long FailedCommandCount => Interlocked.Read(ref _failedCommands);
+
+    /// <summary>How many queued commands an immediate shutdown dropped.</summary>
+    public long DroppedCommandCount => Interlocked.Read(ref _droppedCommands);
+
+    /// <summary>Completes when the server has stopped: nothing runs and every accepted message was handled or failed.</summary>
+    public Task Completion => _completion.Task;
+
+    internal CancellationToken StopToken => _stopSource.Token;
+
+    /// <summary>Starts the loop. Messages sent before the start wait in the queue.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        EnsureLoop();
+        Interlocked.CompareExchange(ref _state, Running, Created);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops gracefully; if <paramref name="cancellationToken"/> fires first (the host's shutdown timeout), stops immediately.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var graceful = ShutdownAsync(ModuleShutdownMode.Graceful);
+        if (!graceful.IsCompleted && cancellationToken.CanBeCanceled)
+        {
+            using var escalate = cancellationToken.UnsafeRegister(static s => _ = ((ModuleServer)s!).ShutdownAsync(ModuleShutdownMode.Immediate), this);
+            await graceful.ConfigureAwait(false);
+            return;
+        }
+        await graceful.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stops the server. Sends made after this call fail with <see cref="ModuleStoppedException"/>. A graceful stop
+    /// handles every queued message first; an immediate stop cancels the running handler's token and fails every
+    /// queued request with <see cref="ModuleStoppedException"/>. May be called again to escalate to immediate.
+    /// </summary>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public Task ShutdownAsync(ModuleShutdownMode mode = ModuleShutdownMode.Graceful)
+    {
+        EnsureLoop();
+        while (true)
+        {
+            var state = Volatile.Read(ref _state);
+            if (state >= Stopping || Interlocked.CompareExchange(ref _state, Stopping, state) == state)
+            {
+                break;
+            }
+        }
+        if (mode == ModuleShutdownMode.Immediate && Interlocked.Exchange(ref _immediate, 1) == 0)
+        {
+            _stopSource.Cancel();
+        }
+        _channel.Writer.TryComplete();
+        return _completion.Task;
+    }
+
+    /// <summary>Stops immediately and waits until the server has stopped.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await ShutdownAsync(ModuleShutdownMode.Immediate).ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    private void EnsureLoop()
+    {
+        if (Volatile.Read(ref _started) != 0)
+        {
+            return;
+        }
+        lock (_startLock)
+        {
+            if (_started != 0)
+            {
+                return;
+            }
+            // The loop and inline requests run in one context that holds only this module's frame, so handlers see
+            // "this module is on the call path" without a per-message AsyncLocal write (which would allocate).
+            if (ExecutionContext.IsFlowSuppressed())
+            {
+                _loop = Task.Run(RunLoopAsync);
+            }
+            else
+            {
+                using (ExecutionContext.SuppressFlow())
+                {
+                    _loop = Task.Run(RunLoopAsync);
+                }
+            }
+            Volatile.Write(ref _started, 1);
+        }
+    }
+
+    private async Task RunLoopAsync()
+    {
+        ModuleFrame.Current = new ModuleFrame(this, null);
+        _context = ExecutionContext.Capture();
+        var reader = _channel.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                // The gate is taken once per batch, not per message: while the loop has work, inline callers queue
+                // behind it anyway (they only run inline when nothing is queued).
+                var acquire = AcquireGateAsync();
+                if (!acquire.IsCompletedSuccessfully)
+                {
+                    await acquire.ConfigureAwait(false);
+                }
+                var taken = 0;
+                try
+                {
+                    while (reader.TryRead(out var op))
+                    {
+                        taken++;
+                        if (Volatile.Read(ref _immediate) != 0)
+                        {
+                            op.Abandon(this);
+                            continue;
+                        }
+                        if (!op.TryStart())
+                        {
+                            // The caller cancelled or timed out before the module got to it: skip without running it.
+                            op.Skip();
+                            continue;
+                        }
+                        var run = op.Chain is null ? op.ExecuteAsync(_stopSource.Token) : ExecuteNestedAsync(op);
+                        if (!run.IsCompletedSuccessfully)
+                        {
+                            await run.ConfigureAwait(false);
+                        }
+                    }
+                }
+                finally
+                {
+                    // _queued counts messages accepted and not yet finished by the loop; lowering it late only makes
+                    // inline callers more conservative, and it is exact again before the gate opens.
+                    Interlocked.Add(ref _queued, -taken);
+                    ReleaseGate();
+                }
+            }
+        }
+        finally
+        {
+            // Wait for an inline request still holding the module; the gate is never released again.
+            var acquire = AcquireGateAsync();
+            if (!acquire.IsCompletedSuccessfully)
+            {
+                await acquire.ConfigureAwait(false);
+            }
+            Volatile.Write(ref _state, Stopped);
+            var dropped = Interlocked.Read(ref _droppedCommands);
+            if (dropped > 0)
+            {
+                ModuleLog.CommandsDropped(_logger, Name, dropped);
+                ModuleMetrics.CommandsDropped(Name, dropped);
+            }
+            ModuleLog.Stopped(_logger, Name, _immediate != 0 ? ModuleShutdownMode.Immediate : ModuleShutdownMode.Graceful);
+            _completion.TrySetResult();
+        }
+    }
+
+    private async ValueTask ExecuteNestedAsync(ModuleOperation op)
+    {
+        // A request from inside another module: this module joins that call path, so a request back to any module on
+        // it fails instead of deadlocking. The AsyncLocal write stays inside this async method.
+        ModuleFrame.Current = new ModuleFrame(this, op.Chain);
+        await op.ExecuteAsync(_stopSource.Token).ConfigureAwait(false);
+    }
+
+    internal ValueTask<TResponse> RequestAsync<TRequest, TResponse>(IRequestHandler<TRequest, TResponse> handler, TRequest request, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) >= Stopping)
+        {
+            return ValueTask.FromException<TResponse>(new ModuleStoppedException(Name));
+        }
+        var chain = ModuleFrame.Current;
+        if (chain is not null && chain.Contains(this))
+        {
+            return ValueTask.FromException<TResponse>(new ModuleReentrancyException(Name, chain.Describe(this)));
+        }
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<TResponse>(cancellationToken);
+        }
+
+        var op = RequestOperation<TRequest, TResponse>.Rent(this, handler, request, chain);
+        var token = op.Version;
+        if (_inline && chain is null && Volatile.Read(ref _queued) == 0 && TryEnterGate())
+        {
+            if (Volatile.Read(ref _state) != Running || _context is not { } context)
+            {
+                ReleaseGate();
+            }
+            else
+            {
+                if (op.TryInvokeInline(context, out var result, out var exception))
+                {
+                    ReleaseGate();
+                    op.ReturnUnused();
+                    return exception is null ? new ValueTask<TResponse>(result) : ValueTask.FromException<TResponse>(exception);
+                }
+                op.ContinueInline(cancellationToken, _timeout, _timeProvider);
+                return new ValueTask<TResponse>(op, token);
+            }
+        }
+
+        op.Arm(cancellationToken, _timeout, _timeProvider);
+        Interlocked.Increment(ref _queued);
+        if (_channel.Writer.TryWrite(op))
+        {
+            return new ValueTask<TResponse>(op, token);
+        }
+        if (Options.FullMode == ModuleFullMode.Wait && Volatile.Read(ref _state) < Stopping)
+        {
+            return EnqueueRequestSlowAsync(op, token, cancellationToken);
+        }
+        Interlocked.Decrement(ref _queued);
+        op.FailUnqueued(RejectionException());
+        return new ValueTask<TResponse>(op, token);
+    }
+
+    private async ValueTask<TResponse> EnqueueRequestSlowAsync<TRequest, TResponse>(RequestOperation<TRequest, TResponse> op, short token, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteWhenRoomAsync(op, typeof(TRequest), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Interlocked.Decrement(ref _queued);
+            op.FailUnqueued(ex);
+        }
+        return await new ValueTask<TResponse>(op, token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The full-queue path of <see cref="ModuleFullMode.Wait"/>: waits for room, but no longer than the request timeout,
+    /// so no sender waits forever on a module that is stuck. Allocates; only runs under backpressure.
+    /// </summary>
+    private async ValueTask WriteWhenRoomAsync(ModuleOperation op, Type messageType, CancellationToken cancellationToken)
+    {
+        CancellationTokenSource? timeoutSource = null;
+        ITimer? timer = null;
+        var token = cancellationToken;
+        if (_timeout != Timeout.InfiniteTimeSpan)
+        {
+            timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timer = _timeProvider.CreateTimer(static s =>
+            {
+                try
+                {
+                    ((CancellationTokenSource)s!).Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The write finished first.
+                }
+            }, timeoutSource, _timeout, Timeout.InfiniteTimeSpan);
+            token = timeoutSource.Token;
+        }
+        try
+        {
+            await _channel.Writer.WriteAsync(op, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new ModuleRequestTimeoutException(Name, messageType, _timeout);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ModuleStoppedException(Name);
+        }
+        finally
+        {
+            if (timer is not null)
+            {
+                await timer.DisposeAsync().ConfigureAwait(false);
+            }
+            timeoutSource?.Dispose();
+        }
+    }
+
+    internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _state) >= Stopping)
+        {
+            return ValueTask.FromException(new ModuleStoppedException(Name));
+        }
+        var op = CommandOperation<TCommand>.Rent(this, handler, command);
+        Interlocked.Increment(ref _queued);
+        if (_channel.Writer.TryWrite(op))
+        {
+            return default;
+        }
+        if (Options.FullMode == ModuleFullMode.Wait && Volatile.Read(ref _state) < Stopping)
+        {
+            return EnqueueCommandSlowAsync(op, cancellationToken);
+        }
+        Interlocked.Decrement(ref _queued);
+        op.Return();
+        return ValueTask.FromException(RejectionException());
+    }
+
+    private async ValueTask EnqueueCommandSlowAsync<TCommand>(CommandOperation<TCommand> op, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WriteWhenRoomAsync(op, typeof(TCommand), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Interlocked.Decrement(ref _queued);
+            op.Return();
+            throw;
+        }
+    }
+
+    private Exception RejectionException() =>
+        Volatile.Read(ref _state) >= Stopping
+            ? new ModuleStoppedException(Name)
+            : new ModuleQueueFullException(Name, Options.Capacity);
+
+    internal void ReportCommandFailure(Type commandType, Exception exception)
+    {
+        Interlocked.Increment(ref _failedCommands);
+        ModuleMetrics.CommandFailed(Name);
+        ModuleLog.CommandFailed(_logger, exception, Name, commandType.FullName ?? commandType.Name);
+        if (Options.OnCommandFailed is { } callback)
+        {
+            try
+            {
+                callback(new ModuleCommandFailure(Name, commandType, exception));
+            }
+            catch (Exception ex)
+            {
+                ModuleLog.CallbackFailed(_logger, ex, Name);
+            }
+        }
+    }
+
+    internal void CountDroppedCommand() => Interlocked.Increment(ref _droppedCommands);
+
+    private bool TryEnterGate() => Interlocked.CompareExchange(ref _gate, 1, 0) == 0;
+
+    internal void ReleaseGate()
+    {
+        Volatile.Write(ref _gate, 0);
+        // Only the loop ever waits for the gate; wake it outside any lock (there is none) and only if it asked.
+        if (Volatile.Read(ref _loopWaitingForGate) != 0 && Interlocked.Exchange(ref _loopWaitingForGate, 0) != 0)
+        {
+            _gateSignal.Set();
+        }
+    }
+
+    private ValueTask AcquireGateAsync() => TryEnterGate() ? default : AcquireGateSlowAsync();
+
+    private async ValueTask AcquireGateSlowAsync()
+    {
+        while (true)
+        {
+            var signal = _gateSignal.Prepare();
+            Volatile.Write(ref _loopWaitingForGate, 1);
+            if (TryEnterGate())
+            {
+                if (Interlocked.Exchange(ref _loopWaitingForGate, 0) == 0)
+                {
+                    // A releaser already claimed our wait and will set the signal: consume it before reusing it.
+                    await signal.ConfigureAwait(false);
+                }
+                return;
+            }
+            await signal.ConfigureAwait(false);
+            if (TryEnterGate())
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>A reusable one-waiter signal for the loop (it is the only one that ever waits for the gate).</summary>
+    private sealed class GateSignal : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+
+        public ValueTask Prepare()
+        {
+            _core.Reset();
+            return new ValueTask(this, _core.Version);
+        }
+
+        public void Set() => _core.SetResult(true);
+
+        public void GetResult(short token) => _core.GetResult(token);
+
+        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
+    }
+}
+
+/// <summary>The server of one module class.</summary>
+/// <typeparam name="TModule">The <c>[ModuleServer]</c> class.</typeparam>
+public sealed class ModuleServer<TModule> : ModuleServer where TModule : class
+{
+    /// <summary>Creates the server of a module instance.</summary>
+    /// <param name="module">The module; only this server calls its handlers.</param>
+    /// <param name="options">Settings; defaults when null.</param>
+    /// <param name="services">Optional: where the logger factory and <see cref="System.TimeProvider"/> come from.</param>
+    public ModuleServer(TModule module, ModuleServerOptions? options = null, IServiceProvider? services = null)
+        : base(typeof(TModule).Name, options, services)
+    {
+        Module = module ?? throw new ArgumentNullException(nameof(module));
+    }
+
+    /// <summary>The module instance.</summary>
+    internal TModule Module { get; }
+}

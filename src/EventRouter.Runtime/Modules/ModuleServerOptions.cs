@@ -1,0 +1,71 @@
+using System;
+using System.Threading;
+using Microsoft.Extensions.Logging;
+
+namespace EventRouter.Modules;
+
+/// <summary>What a send does when the module's queue is full.</summary>
+public enum ModuleFullMode
+{
+    /// <summary>The send waits until there is room (or the caller cancels, or the module stops).</summary>
+    Wait = 0,
+
+    /// <summary>The send fails at once with <see cref="ModuleQueueFullException"/>.</summary>
+    Reject = 1,
+}
+
+/// <summary>How a module server stops.</summary>
+public enum ModuleShutdownMode
+{
+    /// <summary>Stop accepting, handle everything already queued, then stop.</summary>
+    Graceful = 0,
+
+    /// <summary>Stop accepting, cancel the running handler's token, fail every queued request with <see cref="ModuleStoppedException"/>.</summary>
+    Immediate = 1,
+}
+
+/// <summary>A command handler's failure, as passed to <see cref="ModuleServerOptions.OnCommandFailed"/>.</summary>
+/// <param name="ModuleName">The module's name.</param>
+/// <param name="CommandType">The command's type.</param>
+/// <param name="Exception">What the handler threw.</param>
+public readonly record struct ModuleCommandFailure(string ModuleName, Type CommandType, Exception Exception);
+
+/// <summary>Settings of one module server.</summary>
+public sealed class ModuleServerOptions
+{
+    private int _capacity = 1024;
+
+    /// <summary>The module's name in logs and exceptions. Default: the module's type name.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>How many messages may wait in the queue. Default 1024.</summary>
+    public int Capacity
+    {
+        get => _capacity;
+        set => _capacity = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Capacity must be positive.");
+    }
+
+    /// <summary>What a send does when the queue is full. Default: <see cref="ModuleFullMode.Wait"/>.</summary>
+    public ModuleFullMode FullMode { get; set; } = ModuleFullMode.Wait;
+
+    /// <summary>
+    /// How long a caller waits for a response once its request is accepted. Default 30 seconds;
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns timeouts off.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// When the module is idle (nothing queued, nothing running), run a request on the caller's thread while holding
+    /// the module's one-at-a-time guarantee, instead of paying two thread hops through the queue. Default true.
+    /// </summary>
+    public bool RunInlineWhenIdle { get; set; } = true;
+
+    /// <summary>Called after a command handler failed; the server keeps running. Must not throw.</summary>
+    public Action<ModuleCommandFailure>? OnCommandFailed { get; set; }
+
+    /// <summary>The clock for request timeouts. Default: the DI <see cref="System.TimeProvider"/>, else <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider? TimeProvider { get; set; }
+
+    /// <summary>Where the server logs. Default: the DI logger factory, else nowhere.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}

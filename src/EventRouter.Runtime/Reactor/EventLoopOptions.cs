@@ -1,0 +1,56 @@
+using System;
+using System.Threading;
+using Microsoft.Extensions.Logging;
+
+namespace EventRouter.Reactor;
+
+/// <summary>Settings of an <see cref="EventLoop"/> (and of every loop of an <see cref="EventLoopGroup"/>).</summary>
+public sealed class EventLoopOptions
+{
+    /// <summary>The loop thread's name, used in logs and debuggers. Default: <c>event-loop</c>.</summary>
+    public string Name { get; set; } = "event-loop";
+
+    /// <summary>
+    /// The clock timers are measured against. Default: <see cref="TimeProvider.System"/>. A test can pass a fake clock;
+    /// blocked-loop detection and lag always use real time, because a blocked thread is a real-time fact.
+    /// </summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// How long one work item or timer callback may run before the loop is reported as blocked (log warning,
+    /// <see cref="EventLoop.BlockedCount"/>, <see cref="EventLoop.Blocked"/>). Default: 1 second.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns detection and lag sampling off.
+    /// </summary>
+    public TimeSpan BlockedThreshold { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Where timer events (<see cref="TimerFired"/>) and <see cref="EventLoop.Publish{TEvent}(TEvent)"/> events go:
+    /// normally the generated dispatcher. Optional.
+    /// </summary>
+    public IEventPublisher? Publisher { get; set; }
+
+    /// <summary>Where the loop logs blocked-loop warnings and exceptions thrown by work items. Optional.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+}
+
+/// <summary>Describes one detected blocking of an <see cref="EventLoop"/>.</summary>
+public sealed class EventLoopBlockedEventArgs : EventArgs
+{
+    internal EventLoopBlockedEventArgs(EventLoop loop, TimeSpan blockedFor)
+    {
+        Loop = loop;
+        BlockedFor = blockedFor;
+    }
+
+    /// <summary>The blocked loop.</summary>
+    public EventLoop Loop { get; }
+
+    /// <summary>How long the current work item had been running when the block was detected (a lower bound).</summary>
+    public TimeSpan BlockedFor { get; }
+}
+
+/// <summary>The event a loop timer created with <see cref="EventLoop.ScheduleEvent(string, TimeSpan, TimeSpan)"/> publishes each time it fires.</summary>
+/// <param name="Name">The name given when the timer was scheduled.</param>
+/// <param name="FireCount">How many times this timer has fired, this time included (1 for the first).</param>
+/// <param name="Timer">The timer, so a listener can cancel it.</param>
+public readonly record struct TimerFired(string Name, long FireCount, LoopTimer Timer);

@@ -1,0 +1,98 @@
+namespace EventRouter.Generator.Tests.Modules;
+
+/// <summary>Test inputs for the module-server generator and analyzer.</summary>
+internal static class ModuleSources
+{
+    public const string Inventory = """
+        using System.Collections.Generic;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter;
+
+        namespace Sample.Inventory
+        {
+            public sealed record GetData(string Key);
+            public sealed record Data(IReadOnlyList<int> Values);
+            public sealed record UpdateData(string Key, int Value);
+            public sealed record LogEvent(string Text);
+
+            [ModuleServer]
+            public sealed partial class InventoryModule :
+                IRequestHandler<GetData, Data>,
+                IRequestHandler<UpdateData, bool>,
+                IRequestHandler<string, string?>,
+                ICommandHandler<LogEvent>
+            {
+                private readonly Dictionary<string, List<int>> _store = new();
+                public List<string> Events { get; } = new();
+
+                public ValueTask<Data> HandleAsync(GetData request, CancellationToken cancellationToken) =>
+                    new(new Data(_store.TryGetValue(request.Key, out var values) ? values.ToArray() : new int[0]));
+
+                public ValueTask<bool> HandleAsync(UpdateData request, CancellationToken cancellationToken)
+                {
+                    if (!_store.TryGetValue(request.Key, out var values))
+                    {
+                        _store[request.Key] = values = new List<int>();
+                    }
+                    values.Add(request.Value);
+                    return new(true);
+                }
+
+                ValueTask<string?> IRequestHandler<string, string?>.HandleAsync(string request, CancellationToken cancellationToken) =>
+                    new(request.Length == 0 ? null : request.ToUpperInvariant());
+
+                public ValueTask HandleAsync(LogEvent command, CancellationToken cancellationToken)
+                {
+                    Events.Add(command.Text);
+                    return default;
+                }
+            }
+        }
+        """;
+
+    /// <summary>Calls the generated client; compiled together with <see cref="Inventory"/> for compile-and-execute tests.</summary>
+    public const string InventoryRunner = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter.Modules;
+
+        namespace Sample.Inventory
+        {
+            public static class Runner
+            {
+                public static async Task<string> RunAsync()
+                {
+                    var module = new InventoryModule();
+                    await using var server = new ModuleServer<InventoryModule>(module, new ModuleServerOptions { RunInlineWhenIdle = false });
+                    await server.StartAsync(CancellationToken.None);
+                    var client = new InventoryModuleClient(server);
+
+                    var updated = await client.RequestAsync(new UpdateData("a", 1));
+                    await client.RequestAsync(new UpdateData("a", 2));
+                    Data data = await client.RequestAsync(new GetData("a"));
+                    string? upper = await client.RequestAsync("abc");
+                    await client.SendAsync(new LogEvent("logged"));
+                    await server.ShutdownAsync(ModuleShutdownMode.Graceful);
+                    return $"{updated}|{string.Join(",", data.Values)}|{upper}|{string.Join(",", module.Events)}";
+                }
+            }
+        }
+        """;
+
+    public const string GlobalInternal = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter;
+
+        internal readonly record struct Tick(int Count);
+
+        [ModuleServer]
+        internal partial class Counter : IRequestHandler<Tick, int[]>, ICommandHandler<Tick>
+        {
+            private int _total;
+            public ValueTask<int[]> HandleAsync(Tick request, CancellationToken cancellationToken) => new(new[] { _total += request.Count });
+            ValueTask ICommandHandler<Tick>.HandleAsync(Tick command, CancellationToken cancellationToken) { _total += command.Count; return default; }
+        }
+        """;
+}

@@ -1,0 +1,339 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.Modules;
+using Microsoft.Extensions.Logging;
+
+namespace EventRouter.Tests.Modules;
+
+public sealed record Echo(int Id);
+public sealed record EchoReply(int Id);
+public sealed record Block(string Tag);
+public sealed record Throw(string Kind);
+public sealed record GetLog;
+public sealed record WaitForStop;
+public sealed record Note(string Text);
+public sealed record FailCommand(string Kind);
+public readonly record struct Add(int A, int B);
+
+public sealed class CustomModuleException : Exception
+{
+    public CustomModuleException(string message) : base(message)
+    {
+    }
+}
+
+/// <summary>A module whose handlers record what they do, so tests can check order and one-at-a-time execution.</summary>
+[ModuleServer]
+public sealed partial class TestModule :
+    IRequestHandler<Echo, EchoReply>,
+    IRequestHandler<Block, string>,
+    IRequestHandler<Throw, int>,
+    IRequestHandler<GetLog, string[]>,
+    IRequestHandler<WaitForStop, bool>,
+    IRequestHandler<Add, int>,
+    ICommandHandler<Note>,
+    ICommandHandler<FailCommand>
+{
+    private readonly List<string> _log = new();
+    private int _running;
+
+    /// <summary>Completed by a Block handler when it starts.</summary>
+    public TaskCompletionSource Entered { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Block handlers wait for this.</summary>
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int MaxConcurrency { get; private set; }
+
+    public int LastHandlerThread { get; private set; }
+
+    public bool StopTokenObserved { get; private set; }
+
+    public string[] Snapshot()
+    {
+        lock (_log)
+        {
+            return _log.ToArray();
+        }
+    }
+
+    public void ResetEntered() => Entered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private void Enter(string entry)
+    {
+        var running = Interlocked.Increment(ref _running);
+        if (running > MaxConcurrency)
+        {
+            MaxConcurrency = running;
+        }
+        LastHandlerThread = Environment.CurrentManagedThreadId;
+        lock (_log)
+        {
+            _log.Add(entry);
+        }
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _running);
+
+    public async ValueTask<EchoReply> HandleAsync(Echo request, CancellationToken cancellationToken)
+    {
+        Enter("echo:" + request.Id);
+        try
+        {
+            if (request.Id % 3 == 0)
+            {
+                await Task.Yield();
+            }
+            return new EchoReply(request.Id);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public async ValueTask<string> HandleAsync(Block request, CancellationToken cancellationToken)
+    {
+        Enter("block:" + request.Tag);
+        try
+        {
+            Entered.TrySetResult();
+            await Release.Task.ConfigureAwait(false);
+            return request.Tag;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask<int> HandleAsync(Throw request, CancellationToken cancellationToken)
+    {
+        Enter("throw:" + request.Kind);
+        try
+        {
+            return request.Kind switch
+            {
+                "invalid" => throw new InvalidOperationException("invalid state"),
+                "argument" => throw new ArgumentException("bad argument", "request"),
+                "custom" => throw new CustomModuleException("custom failure"),
+                _ => ThrowLaterAsync(),
+            };
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private static async ValueTask<int> ThrowLaterAsync()
+    {
+        await Task.Yield();
+        throw new NotSupportedException("async failure");
+    }
+
+    public ValueTask<string[]> HandleAsync(GetLog request, CancellationToken cancellationToken) => new(Snapshot());
+
+    public async ValueTask<bool> HandleAsync(WaitForStop request, CancellationToken cancellationToken)
+    {
+        Enter("wait");
+        try
+        {
+            Entered.TrySetResult();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                StopTokenObserved = true;
+                throw;
+            }
+            return true;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public ValueTask<int> HandleAsync(Add request, CancellationToken cancellationToken) => new(request.A + request.B);
+
+    public ValueTask HandleAsync(Note command, CancellationToken cancellationToken)
+    {
+        Enter("note:" + command.Text);
+        Exit();
+        return default;
+    }
+
+    public async ValueTask HandleAsync(FailCommand command, CancellationToken cancellationToken)
+    {
+        Enter("fail:" + command.Kind);
+        Exit();
+        if (command.Kind == "async")
+        {
+            await Task.Yield();
+            throw new FormatException("async command failure");
+        }
+        throw new InvalidOperationException("command failure");
+    }
+}
+
+public sealed record Ping(int Hops);
+
+/// <summary>Requests its peer (or itself) while handling a request: used for re-entrancy tests.</summary>
+[ModuleServer]
+public sealed partial class RelayModule : IRequestHandler<Ping, string>
+{
+    public RelayModuleClient? Peer { get; set; }
+
+    public async ValueTask<string> HandleAsync(Ping request, CancellationToken cancellationToken)
+    {
+        if (request.Hops == 0)
+        {
+            return "pong";
+        }
+        return await Peer!.RequestAsync(new Ping(request.Hops - 1), cancellationToken) + "<";
+    }
+}
+
+public interface IGreeter
+{
+    string Greet(string name);
+}
+
+public sealed class Greeter : IGreeter
+{
+    public string Greet(string name) => "hello " + name;
+}
+
+public sealed record Greet(string Name);
+
+/// <summary>A module with a constructor dependency, registered through AddModuleServer.</summary>
+[ModuleServer]
+internal sealed partial class GreeterModule : IRequestHandler<Greet, string>
+{
+    private readonly IGreeter _greeter;
+
+    public GreeterModule(IGreeter greeter) => _greeter = greeter;
+
+    public ValueTask<string> HandleAsync(Greet request, CancellationToken cancellationToken) => new(_greeter.Greet(request.Name));
+}
+
+/// <summary>A clock that moves only when a test advances it.</summary>
+internal sealed class FakeTimeProvider : TimeProvider
+{
+    private readonly object _lock = new();
+    private readonly List<FakeTimer> _timers = new();
+    private long _ticks;
+
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+
+    public override DateTimeOffset GetUtcNow() => new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero).AddTicks(GetTimestamp());
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new FakeTimer(this, callback, state);
+        lock (_lock)
+        {
+            _timers.Add(timer);
+        }
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    public void Advance(TimeSpan by)
+    {
+        var due = new List<FakeTimer>();
+        lock (_lock)
+        {
+            _ticks += by.Ticks;
+            foreach (var timer in _timers)
+            {
+                if (timer.DueAt is { } at && at <= _ticks)
+                {
+                    timer.DueAt = timer.Period > TimeSpan.Zero ? _ticks + timer.Period.Ticks : null;
+                    due.Add(timer);
+                }
+            }
+        }
+        // Callbacks run outside the lock, like a real timer queue.
+        foreach (var timer in due)
+        {
+            timer.Fire();
+        }
+    }
+
+    private sealed class FakeTimer : ITimer
+    {
+        private readonly FakeTimeProvider _owner;
+        private readonly TimerCallback _callback;
+        private readonly object? _state;
+
+        public FakeTimer(FakeTimeProvider owner, TimerCallback callback, object? state)
+        {
+            _owner = owner;
+            _callback = callback;
+            _state = state;
+        }
+
+        public long? DueAt { get; set; }
+
+        public TimeSpan Period { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (_owner._lock)
+            {
+                Period = period;
+                DueAt = dueTime == Timeout.InfiniteTimeSpan ? null : _owner._ticks + dueTime.Ticks;
+            }
+            return true;
+        }
+
+        public void Fire() => _callback(_state);
+
+        public void Dispose()
+        {
+            lock (_owner._lock)
+            {
+                DueAt = null;
+                _owner._timers.Remove(this);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return default;
+        }
+    }
+}
+
+/// <summary>Records log entries: event id, level, exception.</summary>
+internal sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
+{
+    public ConcurrentQueue<(EventId Id, LogLevel Level, Exception? Exception, string Message)> Entries { get; } = new();
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public ILogger CreateLogger(string categoryName) => this;
+
+    public void Dispose()
+    {
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Entries.Enqueue((eventId, logLevel, exception, formatter(state, exception)));
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Diagnostics;
+using System.Linq;
+using System.Threading.Tasks;
+using EventRouter.Generated;
+using EventRouter.Tests.Publish;
+
+namespace EventRouter.Tests.Observability;
+
+[Collection(TelemetrySensitive.Name)]
+public sealed class PublishTelemetryTests
+{
+    [Fact]
+    public async Task Publish_WithListener_EmitsPublishSpanAndOneChildSpanPerListener()
+    {
+        using var capture = new TelemetryCapture();
+        var dispatcher = new EventDispatcher();
+
+        await dispatcher.PublishAsync(new OrderPlaced(1));
+
+        var publish = Assert.Single(capture.Spans, s => s.OperationName == "tests.order-placed publish");
+        Assert.Equal(ActivityKind.Producer, publish.Kind);
+        Assert.Equal(capture.Root!.SpanId, publish.ParentSpanId);
+        Assert.Equal("publish", publish.GetTagItem("messaging.operation"));
+        Assert.Equal("tests.order-placed", publish.GetTagItem("messaging.destination.name"));
+        Assert.Equal("eventrouter", publish.GetTagItem("messaging.system"));
+        var process = capture.Spans.Where(s => s.OperationName == "tests.order-placed process").ToList();
+        Assert.Equal(2, process.Count);
+        Assert.All(process, s => Assert.Equal(publish.SpanId, s.ParentSpanId));
+        Assert.Equal(
+            new object?[] { typeof(DomainEventLog).FullName, typeof(OrderAudit).FullName },
+            process.OrderBy(s => s.StartTimeUtc).Select(s => s.GetTagItem("eventrouter.listener")));
+    }
+
+    [Fact]
+    public async Task Publish_FailingListener_MarksItsSpanAsErrorAndCountsTheFailure()
+    {
+        using var capture = new TelemetryCapture();
+        var dispatcher = new EventDispatcher();
+
+        await Assert.ThrowsAsync<EventPublishException>(() => dispatcher.PublishAsync(new FailingEvent("sync")).AsTask());
+
+        var failed = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("eventrouter.listener"), typeof(FailingA).FullName));
+        Assert.Equal(ActivityStatusCode.Error, failed.Status);
+        Assert.Contains(failed.Events, e => e.Name == "exception");
+        var publish = Assert.Single(capture.Spans, s => s.OperationName.EndsWith(" publish", StringComparison.Ordinal));
+        Assert.Equal(ActivityStatusCode.Error, publish.Status);
+
+        var failures = capture.Measurements("eventrouter.listener.failed");
+        Assert.Contains(failures, m => Equals(m.Tags["eventrouter.listener"], typeof(FailingA).FullName));
+        var handled = capture.Measurements("eventrouter.listener.handled");
+        Assert.Contains(handled, m => Equals(m.Tags["eventrouter.listener"], typeof(FailingB).FullName));
+    }
+
+    [Fact]
+    public async Task Publish_RecordsPublishedCounterAndListenerDuration()
+    {
+        using var capture = new TelemetryCapture();
+        var dispatcher = new EventDispatcher();
+
+        await dispatcher.PublishAsync(new Ping(1));
+
+        Assert.Contains(capture.Measurements("eventrouter.events.published"),
+            m => m.Value == 1 && Equals(m.Tags["messaging.destination.name"], typeof(Ping).FullName));
+        Assert.Contains(capture.Measurements("eventrouter.listener.duration"),
+            m => m.Value >= 0 && Equals(m.Tags["eventrouter.listener"], typeof(PingCounter).FullName));
+    }
+
+    [Fact]
+    public void Publish_NobodyListening_TakesTheFastPathAndAllocatesNothing()
+    {
+        var dispatcher = new EventDispatcher();
+        var ping = new Ping(1);
+        for (var i = 0; i < 100; i++)
+        {
+            _ = dispatcher.PublishAsync(ping);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(dispatcher.PublishAsync(ping).IsCompletedSuccessfully);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
