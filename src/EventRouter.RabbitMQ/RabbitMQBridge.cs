@@ -24,7 +24,7 @@ namespace EventRouter.RabbitMQ;
 /// </summary>
 internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService, IAsyncDisposable
 {
-    internal static readonly ActivitySource ActivitySource = new("EventRouter");
+    internal static readonly ActivitySource ActivitySource = new(EventRouterDiagnostics.ActivitySourceName);
 
     private readonly RabbitMQOptions _options;
     private readonly JsonSerializerContext _json;
