@@ -1,0 +1,72 @@
+// The Shipping service: its listeners handle OrderPlaced events published by the Orders service in another process.
+// Each listener gets its own durable queue (shipping.<listener>), so each is acknowledged, retried and
+// dead-lettered on its own. Start two of these processes and they share the work (competing consumers).
+//   dotnet run --project samples/RabbitMQ/Consumer -- 10     (stops after 10 orders; omit for Ctrl+C)
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using RabbitMQSample;
+
+var expected = args.Length > 0 && int.TryParse(args[0], out var n) ? n : int.MaxValue;
+
+var builder = Host.CreateApplicationBuilder(args);
+builder.Services.AddSingleton(new Progress(expected));
+builder.Services.AddEventRouter();   // generated: the dispatch table with ShipOrder and EmailReceipt
+builder.Services.AddEventRouterRabbitMQ(o =>
+{
+    o.ConnectionString = SampleSettings.ConnectionString;
+    o.ServiceName = "shipping";
+    o.JsonContext = SampleJsonContext.Default;
+    o.CrossBroker("orders.placed");
+    o.PrefetchCount = 16;
+});
+using var host = builder.Build();
+await host.StartAsync();
+Console.WriteLine("shipping: waiting for orders (Ctrl+C to stop)");
+var progress = host.Services.GetRequiredService<Progress>();
+var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+await Task.WhenAny(progress.Done, Task.Delay(Timeout.Infinite, stopping).ContinueWith(static _ => { }, TaskScheduler.Default));
+await host.StopAsync();
+
+/// <summary>Counts handled orders so the sample can stop by itself.</summary>
+internal sealed class Progress(int expected)
+{
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _count;
+
+    public Task Done => _done.Task;
+
+    public void Handled()
+    {
+        if (Interlocked.Increment(ref _count) >= expected)
+        {
+            _done.TrySetResult();
+        }
+    }
+}
+
+/// <summary>Books the shipment. A failure here is retried for this listener only.</summary>
+[EventListener(Lifetime = ListenerLifetime.Scoped)]
+internal sealed class ShipOrder(Progress progress) : IEventListener<OrderPlaced>
+{
+    public ValueTask HandleAsync(OrderPlaced e, CancellationToken ct)
+    {
+        Console.WriteLine($"shipping: ship {e.OrderId} for {e.Customer}");
+        progress.Handled();
+        return default;
+    }
+}
+
+/// <summary>Sends the receipt, from its own queue: a slow mail server never delays shipping.</summary>
+[EventListener]
+internal sealed class EmailReceipt : IEventListener<OrderPlaced>
+{
+    public ValueTask HandleAsync(OrderPlaced e, CancellationToken ct)
+    {
+        Console.WriteLine($"shipping: receipt for {e.OrderId}, total {e.Total}");
+        return default;
+    }
+}

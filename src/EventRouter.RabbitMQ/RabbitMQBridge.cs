@@ -1,0 +1,481 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace EventRouter.RabbitMQ;
+
+/// <summary>
+/// The bridge: one connection (automatic connection and topology recovery), a confirm-tracking publish channel, and
+/// one consumer channel per listener queue. Started and stopped with the host.
+/// </summary>
+internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService, IAsyncDisposable
+{
+    internal static readonly ActivitySource ActivitySource = new(EventRouterDiagnostics.ActivitySourceName);
+
+    private readonly RabbitMQOptions _options;
+    private readonly JsonSerializerContext _json;
+    private readonly EventDispatcherBase? _dispatcher;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<Type, JsonTypeInfo> _typeInfos = new();
+    private readonly ConcurrentDictionary<string, Task> _declaredExchanges = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _connectGate = new(1, 1);
+    private readonly SemaphoreSlim _publishChannelGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly List<ListenerConsumer> _consumers = new();
+    private IConnection? _connection;
+    private IChannel? _publishChannel;
+    private int _disposed;
+    private int _recoveries;
+
+    public RabbitMQBridge(RabbitMQOptions options, IServiceProvider services, EventDispatcherBase? dispatcher, IIdempotencyStore store, ILogger logger)
+    {
+        _options = options;
+        _json = options.JsonContext!;
+        Services = services;
+        _dispatcher = dispatcher;
+        IdempotencyStore = store;
+        _logger = logger;
+    }
+
+    internal IServiceProvider Services { get; }
+
+    internal IIdempotencyStore IdempotencyStore { get; }
+
+    internal RabbitMQOptions Options => _options;
+
+    internal ILogger Logger => _logger;
+
+    internal CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The listener consumers started by <see cref="StartAsync"/>, for tests and diagnostics.</summary>
+    internal IReadOnlyList<ListenerConsumer> Consumers => _consumers;
+
+    /// <summary>How many times the connection was recovered after a loss.</summary>
+    internal int Recoveries => Volatile.Read(ref _recoveries);
+
+    /// <summary>The open connection, or null before the first connect. For tests (abrupt kills).</summary>
+    internal IConnection? Connection => _connection;
+
+    /// <inheritdoc />
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var plan = BuildConsumerPlan(); // validates the serializer context before touching the network
+        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (queue, entries) in plan)
+        {
+            var consumer = new ListenerConsumer(this, queue, entries);
+            lock (_consumers)
+            {
+                _consumers.Add(consumer);
+            }
+            await consumer.StartAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        Log.Started(_logger, _options.ServiceName!, _consumers.Count, RabbitMQOptions.Redact(_options.ConnectionString!));
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Stop taking deliveries first, then let the running ones finish (their acks need the channel), then close.
+        ListenerConsumer[] consumers;
+        lock (_consumers)
+        {
+            consumers = _consumers.ToArray();
+        }
+        foreach (var consumer in consumers)
+        {
+            await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var consumer in consumers)
+        {
+            await consumer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Simulates a crash, for tests: deliveries in progress are abandoned without an ack and the connection is aborted
+    /// (no clean consumer cancel), so the broker requeues what this instance held.
+    /// </summary>
+    internal async Task CrashAsync()
+    {
+        // Abandon first: the client's connection close waits for running consumer callbacks.
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_connection is { } connection)
+        {
+            await connection.AbortAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await CloseAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task CloseAsync()
+    {
+        // StopAsync and DisposeAsync may overlap (a host stopping twice): whoever takes the consumers closes them.
+        ListenerConsumer[] consumers;
+        lock (_consumers)
+        {
+            consumers = _consumers.ToArray();
+            _consumers.Clear();
+        }
+        foreach (var consumer in consumers)
+        {
+            await consumer.DisposeAsync().ConfigureAwait(false);
+        }
+        var channel = Interlocked.Exchange(ref _publishChannel, null);
+        if (channel is not null)
+        {
+            await SafeCloseAsync(() => channel.CloseAsync()).ConfigureAwait(false);
+            channel.Dispose();
+        }
+        var connection = Interlocked.Exchange(ref _connection, null);
+        if (connection is not null)
+        {
+            await SafeCloseAsync(() => connection.CloseAsync(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+            connection.Dispose();
+        }
+    }
+
+    private static async Task SafeCloseAsync(Func<Task> close)
+    {
+        try
+        {
+            await close().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException or TimeoutException or OperationCanceledException)
+        {
+            // Closing something the broker already closed: nothing left to release on its side.
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Connection
+    // ---------------------------------------------------------------------------------------------------------
+
+    internal async Task<IConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        if (_connection is { } existing)
+        {
+            return existing;
+        }
+        await _connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_connection is { } raced)
+            {
+                return raced;
+            }
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            var factory = new ConnectionFactory
+            {
+                Uri = new Uri(_options.ConnectionString!),
+                AutomaticRecoveryEnabled = true,
+                TopologyRecoveryEnabled = true,
+                NetworkRecoveryInterval = _options.NetworkRecoveryInterval,
+                RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+                ClientProvidedName = $"{_options.ServiceName} ({Environment.MachineName}:{Environment.ProcessId})",
+            };
+            IConnection connection;
+            try
+            {
+                connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AuthenticationFailureException)
+            {
+                throw DescribeConnectFailure(factory, ex);
+            }
+            connection.ConnectionShutdownAsync += (_, e) =>
+            {
+                if (e.Initiator != ShutdownInitiator.Application)
+                {
+                    Log.ConnectionLost(_logger, e.ReplyCode, e.ReplyText);
+                }
+                return Task.CompletedTask;
+            };
+            connection.RecoverySucceededAsync += (_, _) =>
+            {
+                Interlocked.Increment(ref _recoveries);
+                Log.ConnectionRecovered(_logger);
+                return Task.CompletedTask;
+            };
+            _connection = connection;
+            return connection;
+        }
+        finally
+        {
+            _connectGate.Release();
+        }
+    }
+
+    private BrokerConnectionException DescribeConnectFailure(ConnectionFactory factory, Exception ex)
+    {
+        var where = $"{factory.HostName}:{factory.Port} (virtual host '{factory.VirtualHost}')";
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is AuthenticationFailureException or PossibleAuthenticationFailureException)
+            {
+                return new BrokerConnectionException(
+                    $"RabbitMQ at {where} refused the credentials of user '{factory.UserName}'. Check the user name and password in RabbitMQOptions.ConnectionString.", ex);
+            }
+            if (inner is OperationInterruptedException { ShutdownReason.ReplyCode: 530 } interrupted)
+            {
+                return new BrokerConnectionException(
+                    $"RabbitMQ at {where} refused access for user '{factory.UserName}': {interrupted.ShutdownReason?.ReplyText}. Does the virtual host exist and may the user use it?", ex);
+            }
+        }
+        var root = ex;
+        while (root.InnerException is not null)
+        {
+            root = root.InnerException;
+        }
+        return new BrokerConnectionException(
+            $"Cannot reach RabbitMQ at {where}: {root.Message}. Is the broker running, and are the host and port in RabbitMQOptions.ConnectionString right?", ex);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Topology and serialization
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// <summary>Which listener queues this service consumes, and which (route, listener index) each event name maps to.</summary>
+    private SortedDictionary<string, Dictionary<string, ConsumerEntry>> BuildConsumerPlan()
+    {
+        foreach (var type in _options.EventTypes)
+        {
+            GetTypeInfo(type, RabbitMQOptions.EventNames_Of(type));
+        }
+        var plan = new SortedDictionary<string, Dictionary<string, ConsumerEntry>>(StringComparer.Ordinal);
+        if (!_options.Consume || _dispatcher is null)
+        {
+            return plan;
+        }
+        foreach (var route in _dispatcher.Routes)
+        {
+            if (!_options.EventNames.Contains(route.EventName))
+            {
+                continue;
+            }
+            var typeInfo = GetTypeInfo(route.EventType, route.EventName);
+            for (var i = 0; i < route.Listeners.Count; i++)
+            {
+                var queue = QueueName(route.Listeners[i]);
+                if (!plan.TryGetValue(queue, out var entries))
+                {
+                    plan.Add(queue, entries = new Dictionary<string, ConsumerEntry>(StringComparer.Ordinal));
+                }
+                entries[route.EventName] = new ConsumerEntry(route, i, typeInfo);
+            }
+        }
+        return plan;
+    }
+
+    internal string QueueName(ListenerInfo listener) => $"{_options.ServiceName}.{listener.Name}";
+
+    internal JsonTypeInfo GetTypeInfo(Type type, string eventName)
+    {
+        if (_typeInfos.TryGetValue(type, out var cached))
+        {
+            return cached;
+        }
+        var info = _json.GetTypeInfo(type)
+            ?? throw new InvalidOperationException(
+                $"Event '{eventName}' ({type.FullName}) crosses the RabbitMQ broker, but the JsonSerializerContext {_json.GetType().FullName} cannot serialize it. Add [JsonSerializable(typeof({type.FullName}))] to that context.");
+        return _typeInfos.GetOrAdd(type, info);
+    }
+
+    /// <summary>Declares the event's durable fanout exchange, once, and binds it to the exchanges of its named base classes.</summary>
+    internal Task EnsureExchangeAsync(IChannel channel, string eventName, Type? eventType, CancellationToken cancellationToken)
+    {
+        var task = _declaredExchanges.GetOrAdd(eventName, _ => DeclareExchangeAsync(channel, eventName, eventType, cancellationToken));
+        if (task.IsFaulted || task.IsCanceled)
+        {
+            // Not cached: the next publish or consumer start declares again.
+            _declaredExchanges.TryRemove(new KeyValuePair<string, Task>(eventName, task));
+        }
+        return task;
+    }
+
+    private static async Task DeclareExchangeAsync(IChannel channel, string eventName, Type? eventType, CancellationToken cancellationToken)
+    {
+        await channel.ExchangeDeclareAsync(eventName, ExchangeType.Fanout, durable: true, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // Polymorphism across the broker: a derived event is also delivered to the queues bound to its base types' exchanges.
+        for (var baseType = eventType?.BaseType; baseType is not null && baseType != typeof(object); baseType = baseType.BaseType)
+        {
+            var baseName = baseType.GetCustomAttribute<EventAttribute>(inherit: false)?.Name;
+            if (baseName is null)
+            {
+                continue;
+            }
+            await channel.ExchangeDeclareAsync(baseName, ExchangeType.Fanout, durable: true, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+            await channel.ExchangeBindAsync(destination: baseName, source: eventName, routingKey: string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Publishing
+    // ---------------------------------------------------------------------------------------------------------
+
+    /// <inheritdoc />
+    public async ValueTask<string> PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        ArgumentNullException.ThrowIfNull(@event);
+        var type = @event.GetType();
+        var route = _dispatcher?.GetRoute(type);
+        var eventName = route?.EventName ?? RabbitMQOptions.EventNames_Of(type);
+        if (!_options.EventNames.Contains(eventName))
+        {
+            throw new InvalidOperationException(
+                $"Event '{eventName}' ({type.FullName}) does not cross the broker: opt it in with RabbitMQOptions.CrossBroker(\"{eventName}\").");
+        }
+        var body = JsonSerializer.SerializeToUtf8Bytes(@event, GetTypeInfo(type, eventName));
+        var messageId = route?.GetEventId(@event) ?? (@event as IIdentifiableEvent)?.EventId ?? Guid.NewGuid().ToString("N");
+
+        using var activity = ActivitySource.StartActivity($"{eventName} publish", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", eventName);
+        activity?.SetTag("messaging.message.id", messageId);
+
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [RabbitMQHeaders.EventName] = eventName };
+        if ((activity ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            headers[RabbitMQHeaders.TraceParent] = current.Id;
+            if (current.TraceStateString is { Length: > 0 } state)
+            {
+                headers[RabbitMQHeaders.TraceState] = state;
+            }
+        }
+        var properties = new BasicProperties
+        {
+            MessageId = messageId,
+            Type = eventName,
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            AppId = _options.ServiceName,
+            Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
+            Headers = headers,
+        };
+        await PublishConfirmedAsync(eventName, type, routingKey: string.Empty, properties, body, eventName, messageId, cancellationToken).ConfigureAwait(false);
+        return messageId;
+    }
+
+    /// <summary>
+    /// Publishes and waits for the broker's confirm, retrying through connection loss and nacks until
+    /// <see cref="RabbitMQOptions.PublishTimeout"/>. A retried message keeps its id, so a duplicate (a publish the
+    /// broker did take but whose confirm was lost) is removed by the consumers' de-duplication.
+    /// </summary>
+    internal async Task PublishConfirmedAsync(
+        string exchange, Type? eventType, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
+        string eventName, string messageId, CancellationToken cancellationToken)
+    {
+        var timeout = _options.PublishTimeout;
+        var started = Stopwatch.GetTimestamp();
+        var pause = TimeSpan.FromMilliseconds(50);
+        Exception? lastError = null;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var remaining = timeout - Stopwatch.GetElapsedTime(started);
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new BrokerPublishException(eventName, messageId, timeout, lastError);
+            }
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(remaining);
+            try
+            {
+                var channel = await GetPublishChannelAsync(attempt.Token).ConfigureAwait(false);
+                if (exchange.Length > 0)
+                {
+                    await EnsureExchangeAsync(channel, exchange, eventType, attempt.Token).ConfigureAwait(false);
+                }
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, attempt.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                lastError ??= new TimeoutException("No confirm from the broker in time.");
+                continue; // the loop head reports the timeout
+            }
+            catch (Exception ex) when (IsTransient(ex))
+            {
+                lastError = ex;
+                Log.PublishRetry(_logger, eventName, messageId, ex.Message);
+            }
+            var wait = pause < remaining ? pause : remaining;
+            await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+        }
+    }
+
+    private static bool IsTransient(Exception ex) =>
+        ex is AlreadyClosedException or OperationInterruptedException or PublishException or BrokerUnreachableException
+            or BrokerConnectionException or System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException
+            or ObjectDisposedException or InvalidOperationException { Source: "RabbitMQ.Client" };
+
+    private async Task<IChannel> GetPublishChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_publishChannel is { IsOpen: true } open)
+        {
+            return open;
+        }
+        await _publishChannelGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var channel = _publishChannel;
+            if (channel is { IsOpen: true })
+            {
+                return channel;
+            }
+            var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            if (channel is not null)
+            {
+                // A channel closed by a channel-level error (404, 406, …) is never recovered: replace it. One closed
+                // with its connection comes back with the connection's recovery.
+                var closedByChannelError = channel.CloseReason is { Initiator: ShutdownInitiator.Peer, ReplyCode: >= 403 and <= 406 };
+                if (!closedByChannelError || !connection.IsOpen)
+                {
+                    throw new AlreadyClosedException(channel.CloseReason ?? new ShutdownEventArgs(ShutdownInitiator.Library, 0, "publish channel closed"));
+                }
+                _declaredExchanges.Clear();
+                channel.Dispose();
+            }
+            channel = await connection.CreateChannelAsync(
+                new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+                cancellationToken).ConfigureAwait(false);
+            _publishChannel = channel;
+            return channel;
+        }
+        finally
+        {
+            _publishChannelGate.Release();
+        }
+    }
+}
+
+/// <summary>Where a queue's messages of one event name go: the route, the listener's index in it, and the JSON metadata.</summary>
+internal sealed record ConsumerEntry(EventRoute Route, int ListenerIndex, JsonTypeInfo TypeInfo);

@@ -1,0 +1,142 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Threading.Tasks;
+using RabbitMQ.Client;
+
+namespace EventRouter.RabbitMQ.Tests;
+
+/// <summary>
+/// A real RabbitMQ node for the tests. Reuses the node started by <c>scripts/services/rabbitmq.sh</c> (its URI file,
+/// or <c>ER_RABBITMQ_URI</c>), else starts a private one through the same script (installing Debian's rabbitmq-server
+/// when missing) on its own port, node name and data dir, and stops it afterwards.
+/// </summary>
+public sealed class BrokerFixture : IAsyncLifetime
+{
+    private const string SharedDir = "/tmp/eventrouter-rabbitmq";
+    private readonly string _script = Path.Combine(FindRepositoryRoot(), "scripts", "services", "rabbitmq.sh");
+    private (string Key, string Value)[] _nodeEnvironment = [];
+    private bool _owned;
+
+    public string Uri { get; private set; } = "";
+
+    public async Task InitializeAsync()
+    {
+        var sharedUri = Path.Combine(Environment.GetEnvironmentVariable("ER_RABBITMQ_DIR") ?? SharedDir, "uri");
+        if (Environment.GetEnvironmentVariable("ER_RABBITMQ_URI") is { Length: > 0 } uri)
+        {
+            Uri = uri;
+        }
+        else if (File.Exists(sharedUri) && await CanConnectAsync((await File.ReadAllTextAsync(sharedUri)).Trim()))
+        {
+            Uri = (await File.ReadAllTextAsync(sharedUri)).Trim();
+            if (Environment.GetEnvironmentVariable("ER_RABBITMQ_DIR") is { Length: > 0 } dir)
+            {
+                _nodeEnvironment = [("ER_RABBITMQ_DIR", dir)];
+            }
+        }
+        else
+        {
+            var dir = Path.Combine(Path.GetTempPath(), $"eventrouter-rabbitmq-tests-{Environment.ProcessId}");
+            _nodeEnvironment =
+            [
+                ("ER_RABBITMQ_DIR", dir),
+                ("ER_RABBITMQ_PORT", "5698"),
+                ("ER_RABBITMQ_DIST_PORT", "25698"),
+                ("ER_RABBITMQ_NODE", $"eventrouter-tests-{Environment.ProcessId}@localhost"),
+            ];
+            _owned = true;
+            await RunScriptAsync("start");
+            Uri = (await File.ReadAllTextAsync(Path.Combine(dir, "uri"))).Trim();
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_owned)
+        {
+            await RunScriptAsync("stop");
+            var dir = _nodeEnvironment[0].Value;
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still held by the exiting node: the temp dir is cleaned by the OS eventually.
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Stops the broker application (every connection drops), waits, and starts it again.</summary>
+    public async Task RestartBrokerAsync(TimeSpan down)
+    {
+        await StopBrokerAsync();
+        await Task.Delay(down);
+        await StartBrokerAsync();
+    }
+
+    public Task StopBrokerAsync() => RunScriptAsync("ctl stop_app");
+
+    public Task StartBrokerAsync() => RunScriptAsync("ctl start_app");
+
+    public async Task<IConnection> ConnectAsync() =>
+        await new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
+
+    private static async Task<bool> CanConnectAsync(string uri)
+    {
+        try
+        {
+            await using var connection = await new ConnectionFactory { Uri = new System.Uri(uri) }.CreateConnectionAsync();
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    private async Task RunScriptAsync(string arguments)
+    {
+        var start = new ProcessStartInfo("bash", $"\"{_script}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+        };
+        foreach (var (key, value) in _nodeEnvironment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"rabbitmq.sh {arguments} failed ({process.ExitCode}): {await output}{await error}");
+        }
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "EventRouter.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("EventRouter.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class BrokerCollection : ICollectionFixture<BrokerFixture>
+{
+    public const string Name = "RabbitMQ broker";
+}
