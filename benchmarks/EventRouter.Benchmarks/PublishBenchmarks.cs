@@ -32,6 +32,12 @@ public class PublishOneListener
     [Benchmark(Description = "seed-000 design port")]
     public void SeedDesign() => Scenarios.Wait(_s.Seed1.DispatchAsync(_s.Ping1));
 
+    [Benchmark(Description = "EventRouter typed, one synchronous filter")]
+    public void TypedFiltered() => Scenarios.Wait(_s.Router.PublishAsync(_s.FilteredPing1));
+
+    [Benchmark(Description = "EventRouter typed, subscriptions for other types only")]
+    public void TypedWithUnusedSubscriptions() => Scenarios.Wait(_s.SubscribedRouter.PublishAsync(_s.Ping1));
+
     [Benchmark(Description = "MediatR 5.1.0 Publish")]
     public void MediatR() => Scenarios.Wait(_s.MediatR.Publish(_s.Ping1));
 }

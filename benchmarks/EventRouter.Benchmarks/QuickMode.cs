@@ -30,6 +30,8 @@ public static class QuickMode
         Compare("publish-1-generic/direct", n => { var r = s.Router; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync<Ping1>(e)); }, Direct1(s), higherIsBetter: false, target: 2.0);
         Compare("publish-1-object/direct", n => { var r = s.Router; object e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 3.0);
         // Printed as seed-design-time/our-time: higher is better.
+        Compare("publish-1-typed-filtered/direct", n => { var r = s.Router; var e = s.FilteredPing1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5);
+        Compare("publish-1-typed-with-unused-subscriptions/direct", n => { var r = s.SubscribedRouter; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5);
         Compare("seed-design-10/publish-10-typed", Typed10(s), n => { var d = s.Seed10; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.DispatchAsync(e)); }, higherIsBetter: true, target: 2.5);
 
         // Not an issue id: the prototype of docs/benchmarks.md's proposal, to stderr only.

@@ -19,6 +19,10 @@ public sealed class Scenarios
     public readonly ParcelShipped Parcel = new();
     public readonly ScopedPing Scoped = new();
     public readonly YieldPing Yield = new();
+    public readonly FilteredPing1 FilteredPing1 = new();
+
+    /// <summary>A dispatcher with run-time subscriptions for other event types than the one it publishes.</summary>
+    internal readonly EventDispatcher SubscribedRouter = new();
 
     /// <summary>The generated dispatcher, listeners created without DI (the singleton fast path).</summary>
     internal readonly EventDispatcher Router = new();
@@ -44,6 +48,8 @@ public sealed class Scenarios
     public Scenarios()
     {
         Publisher = Router;
+        SubscribedRouter.Subscribe<Ping10>(static (_, _) => default);
+        SubscribedRouter.Subscribe<ParcelShipped>(static (_, _) => default);
         Seed1.RegisterListener(new SeedListener0());
         Seed10.RegisterListener(new SeedListener0());
         Seed10.RegisterListener(new SeedListener1());
