@@ -354,50 +354,55 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
         {
             return route.InvokeTypedAsync(@event, index, services, cancellationToken);
         }
-        var (started, activity, previous) = StartInvocation(route.EventName);
-        try
-        {
-            var invocation = ListenerInterception.Find(route.Listeners[index].ListenerType) is { } stub
-                ? stub(@event!, cancellationToken)
-                : route.InvokeTypedAsync(@event, index, services, cancellationToken);
-            return InstrumentAsync(route.EventName, route.Listeners[index].Name, invocation, started, activity);
-        }
-        catch (Exception ex)
-        {
-            return InstrumentAsync(route.EventName, route.Listeners[index].Name, ValueTask.FromException(ex), started, activity);
-        }
-        finally
-        {
-            Activity.Current = previous;
-        }
+        var listener = route.Listeners[index];
+        return RunInstrumented(
+            route.EventName, listener, parent: default, attempt: 0, payload: null,
+            (route, @event, index, services, cancellationToken),
+            static s => ListenerInterception.Find(s.route.Listeners[s.index].ListenerType) is { } stub
+                ? stub(s.@event!, s.cancellationToken)
+                : s.route.InvokeTypedAsync(s.@event, s.index, s.services, s.cancellationToken));
     }
 
-    private static ValueTask InvokeSubscriberAsync(EventRoute route, Subscription subscriber, object @event, CancellationToken cancellationToken)
+    private static ValueTask InvokeSubscriberAsync(EventRoute route, Subscription subscriber, object @event, CancellationToken cancellationToken) =>
+        Telemetry.IsEnabled
+            ? RunInstrumented(route.EventName, subscriber.Info, parent: default, attempt: 0, payload: null,
+                (subscriber, @event, cancellationToken), static s => s.subscriber.InvokeAsync(s.@event, s.cancellationToken))
+            : subscriber.InvokeAsync(@event, cancellationToken);
+
+    /// <summary>
+    /// Runs one listener invocation inside a "process" span (current while the listener's synchronous part runs) and
+    /// records its outcome and duration. Shared by publish and the dispatch loop; only called when telemetry is on.
+    /// </summary>
+    /// <param name="eventName">The event's name (span destination).</param>
+    /// <param name="listener">The listener invoked.</param>
+    /// <param name="parent">An explicit parent (the enqueue span for background deliveries); default: the current span.</param>
+    /// <param name="attempt">The attempt number to tag, or 0 for none.</param>
+    /// <param name="payload">The event, attached to the span, or null.</param>
+    /// <param name="state">What <paramref name="invoke"/> needs, so the lambda can be static.</param>
+    /// <param name="invoke">Starts the invocation.</param>
+    internal static ValueTask RunInstrumented<TState>(
+        string eventName, ListenerInfo listener, ActivityContext parent, int attempt, object? payload, TState state, Func<TState, ValueTask> invoke)
     {
-        if (!Telemetry.IsEnabled)
+        var previous = Activity.Current;
+        var started = Stopwatch.GetTimestamp();
+        var activity = Telemetry.StartActivity("process", eventName, ActivityKind.Consumer, parent, payload);
+        if (attempt > 0)
         {
-            return subscriber.InvokeAsync(@event, cancellationToken);
+            activity?.SetTag("eventrouter.attempt", attempt);
         }
-        var (started, activity, previous) = StartInvocation(route.EventName);
         try
         {
-            return InstrumentAsync(route.EventName, subscriber.Info.Name, subscriber.InvokeAsync(@event, cancellationToken), started, activity);
+            return InstrumentAsync(eventName, listener.Name, invoke(state), started, activity);
         }
         catch (Exception ex)
         {
-            return InstrumentAsync(route.EventName, subscriber.Info.Name, ValueTask.FromException(ex), started, activity);
+            return InstrumentAsync(eventName, listener.Name, ValueTask.FromException(ex), started, activity);
         }
         finally
         {
             // Starting the span made it current for the listener's synchronous part; the caller continues under its own.
             Activity.Current = previous;
         }
-    }
-
-    private static (long Started, Activity? Activity, Activity? Previous) StartInvocation(string eventName)
-    {
-        var previous = Activity.Current;
-        return (Stopwatch.GetTimestamp(), Telemetry.StartActivity("process", eventName, ActivityKind.Consumer), previous);
     }
 
     /// <summary>Awaits one invocation and records it. The span was started before the invocation so it parents the listener's own spans.</summary>

@@ -557,30 +557,22 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 : Subscribers![slot - count].InvokeAsync(Event, cancellationToken);
         }
 
-        private ValueTask InvokeInstrumented(int slot, IServiceProvider? services, CancellationToken cancellationToken, int attempt)
-        {
-            var previous = Activity.Current;
-            var started = Stopwatch.GetTimestamp();
-            var info = InfoAt(slot);
-            var activity = Telemetry.StartActivity("process", Route.EventName, ActivityKind.Consumer, Parent, Event);
-            activity?.SetTag("eventrouter.attempt", attempt);
-            try
-            {
-                var count = Route.Listeners.Count;
-                var invocation = slot < count
-                    ? (ListenerInterception.Find(info.ListenerType) is { } stub ? stub(Event, cancellationToken) : Route.InvokeAsync(Event, slot, services, cancellationToken))
-                    : Subscribers![slot - count].InvokeAsync(Event, cancellationToken);
-                return EventDispatcherBase.InstrumentAsync(Route.EventName, info.Name, invocation, started, activity);
-            }
-            catch (Exception ex)
-            {
-                return EventDispatcherBase.InstrumentAsync(Route.EventName, info.Name, ValueTask.FromException(ex), started, activity);
-            }
-            finally
-            {
-                Activity.Current = previous;
-            }
-        }
+        private ValueTask InvokeInstrumented(int slot, IServiceProvider? services, CancellationToken cancellationToken, int attempt) =>
+            EventDispatcherBase.RunInstrumented(
+                Route.EventName, InfoAt(slot), Parent, attempt, Event,
+                (envelope: this, slot, services, cancellationToken),
+                static s =>
+                {
+                    var e = s.envelope;
+                    var count = e.Route.Listeners.Count;
+                    if (s.slot >= count)
+                    {
+                        return e.Subscribers![s.slot - count].InvokeAsync(e.Event, s.cancellationToken);
+                    }
+                    return ListenerInterception.Find(e.Route.Listeners[s.slot].ListenerType) is { } stub
+                        ? stub(e.Event, s.cancellationToken)
+                        : e.Route.InvokeAsync(e.Event, s.slot, s.services, s.cancellationToken);
+                });
 
         public IReadOnlyList<ListenerInfo> AllSlots()
         {
