@@ -17,10 +17,10 @@ internal static class TableBuilder
         ImmutableArray<EventTypeModel?> candidates,
         ReferencedModel referenced,
         bool hasDependencyInjection,
-        ImmutableArray<FilterModel?> localFilters = default)
+        ImmutableArray<FilterModel?> localFilters)
     {
         // Outermost first: by Order, then by name so equal orders (reported as ER0007) still give a stable chain.
-        var filters = (localFilters.IsDefault ? ImmutableArray<FilterModel?>.Empty : localFilters)
+        var filters = localFilters
             .Where(f => f is not null).Select(f => f!)
             .GroupBy(f => f.FullName, StringComparer.Ordinal).Select(g => g.First())
             .OrderBy(f => f.Order).ThenBy(f => f.FullName, StringComparer.Ordinal)

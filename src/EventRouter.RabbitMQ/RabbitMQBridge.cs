@@ -266,7 +266,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     {
         foreach (var type in _options.EventTypes)
         {
-            GetTypeInfo(type, RabbitMQOptions.EventNames_Of(type));
+            GetTypeInfo(type, EventDispatcherBase.EventNameOf(type));
         }
         var plan = new SortedDictionary<string, Dictionary<string, ConsumerEntry>>(StringComparer.Ordinal);
         if (!_options.Consume || _dispatcher is null)
@@ -346,7 +346,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         ArgumentNullException.ThrowIfNull(@event);
         var type = @event.GetType();
         var route = _dispatcher?.GetRoute(type);
-        var eventName = route?.EventName ?? RabbitMQOptions.EventNames_Of(type);
+        var eventName = route?.EventName ?? EventDispatcherBase.EventNameOf(type);
         if (!_options.EventNames.Contains(eventName))
         {
             throw new InvalidOperationException(

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Reflection;
 using System.Text.Json.Serialization;
 using EventRouter.DispatchLoop;
 
@@ -95,13 +94,9 @@ public sealed class RabbitMQOptions
     public RabbitMQOptions CrossBroker<TEvent>()
     {
         _eventTypes.Add(typeof(TEvent));
-        _eventNames.Add(EventNames_Of(typeof(TEvent)));
+        _eventNames.Add(EventDispatcherBase.EventNameOf(typeof(TEvent)));
         return this;
     }
-
-    /// <summary>The stable name of an event type: its [Event] name, else its full type name.</summary>
-    internal static string EventNames_Of(Type type) =>
-        type.GetCustomAttribute<EventAttribute>(inherit: false)?.Name ?? type.FullName ?? type.Name;
 
     internal void Validate()
     {

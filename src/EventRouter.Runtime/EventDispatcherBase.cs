@@ -94,14 +94,17 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     public IDisposable Subscribe<TEvent>(IEventListener<TEvent> listener)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        return AddSubscription(new ListenerSubscription<TEvent>(this, listener));
+        var type = listener.GetType();
+        return AddSubscription(new Subscription<TEvent>(
+            this, listener.HandleAsync, new ListenerInfo(type.FullName ?? type.Name, type, ListenerLifetime.Singleton)));
     }
 
     /// <inheritdoc />
     public IDisposable Subscribe<TEvent>(Func<TEvent, CancellationToken, ValueTask> handler, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return AddSubscription(new DelegateSubscription<TEvent>(this, handler, name));
+        return AddSubscription(new Subscription<TEvent>(
+            this, handler, new ListenerInfo(name ?? "subscription:" + typeof(TEvent).FullName, typeof(Func<TEvent, CancellationToken, ValueTask>), ListenerLifetime.Singleton)));
     }
 
     private Subscription AddSubscription(Subscription subscription)
@@ -167,9 +170,6 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
             : route.PublishAsync(@event, cancellationToken);
     }
 
-    /// <summary>Publishes through a run-time route (a type unknown at compile time).</summary>
-    internal ValueTask PublishViaRouteAsync(EventRoute<object> route, object @event, CancellationToken cancellationToken) =>
-        PublishThroughRouteAsync(route, @event, cancellationToken);
 
     /// <summary>Applies the no-listener policy. Called by generated code for events without listeners.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
@@ -192,7 +192,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
+    protected internal ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
         Telemetry.IsEnabled
             ? PublishInstrumentedAsync(route, @event, cancellationToken)
             : PublishUninstrumentedAsync(route, @event, cancellationToken);
@@ -474,6 +474,6 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 
     /// <summary>The stable name of a type known only at run time: its [Event] name, else its full name.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected internal static string EventNameOf(Type type) =>
+    public static string EventNameOf(Type type) =>
         type.GetCustomAttribute<EventAttribute>(inherit: false)?.Name ?? type.FullName ?? type.Name;
 }

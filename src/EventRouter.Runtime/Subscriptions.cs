@@ -49,31 +49,18 @@ internal abstract class Subscription : IDisposable
     }
 }
 
-internal sealed class ListenerSubscription<TEvent> : Subscription
-{
-    private readonly IEventListener<TEvent> _listener;
-
-    public ListenerSubscription(EventDispatcherBase owner, IEventListener<TEvent> listener)
-        : base(owner, typeof(TEvent), new ListenerInfo(listener.GetType().FullName ?? listener.GetType().Name, listener.GetType(), ListenerLifetime.Singleton))
-    {
-        _listener = listener;
-    }
-
-    // The route only hands over events assignable to TEvent, so this cast never fails.
-    public override ValueTask InvokeAsync(object @event, CancellationToken cancellationToken) =>
-        _listener.HandleAsync((TEvent)@event, cancellationToken);
-}
-
-internal sealed class DelegateSubscription<TEvent> : Subscription
+/// <summary>A subscription of a delegate, or of a listener instance through its <c>HandleAsync</c> method.</summary>
+internal sealed class Subscription<TEvent> : Subscription
 {
     private readonly Func<TEvent, CancellationToken, ValueTask> _handler;
 
-    public DelegateSubscription(EventDispatcherBase owner, Func<TEvent, CancellationToken, ValueTask> handler, string? name)
-        : base(owner, typeof(TEvent), new ListenerInfo(name ?? "subscription:" + typeof(TEvent).FullName, typeof(Func<TEvent, CancellationToken, ValueTask>), ListenerLifetime.Singleton))
+    public Subscription(EventDispatcherBase owner, Func<TEvent, CancellationToken, ValueTask> handler, ListenerInfo info)
+        : base(owner, typeof(TEvent), info)
     {
         _handler = handler;
     }
 
+    // The route only hands over events assignable to TEvent, so this cast never fails.
     public override ValueTask InvokeAsync(object @event, CancellationToken cancellationToken) =>
         _handler((TEvent)@event, cancellationToken);
 }
@@ -96,5 +83,5 @@ internal sealed class SubscriptionOnlyRoute : EventRoute<object>
         throw InvalidListenerIndex(listenerIndex);
 
     public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
-        _dispatcher.PublishViaRouteAsync(this, @event, cancellationToken);
+        _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
 }

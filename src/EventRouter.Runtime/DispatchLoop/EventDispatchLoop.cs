@@ -412,6 +412,10 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                     lane.Channel.Writer.TryComplete();
                 }
                 _stopTask = DrainAsync(_workers, timeout, cancellationToken);
+                // A stopped loop leaves the gauges; they keep reporting it only while it can still hold events.
+                _stopTask.ContinueWith(
+                    static (_, gauges) => Array.ForEach((IDisposable[])gauges!, g => g.Dispose()),
+                    _gauges, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
             return _stopTask;
         }

@@ -16,8 +16,8 @@ internal static class ModuleMetrics
         "eventrouter.module.command.dropped", unit: "{command}", description: "Queued commands dropped by an immediate module shutdown.");
 
     public static void CommandFailed(string module) =>
-        s_commandFailures.Add(1, new KeyValuePair<string, object?>("eventrouter.module", module));
+        s_commandFailures.Add(1, new KeyValuePair<string, object?>(ModuleTelemetry.ModuleTag, module));
 
     public static void CommandsDropped(string module, long count) =>
-        s_commandsDropped.Add(count, new KeyValuePair<string, object?>("eventrouter.module", module));
+        s_commandsDropped.Add(count, new KeyValuePair<string, object?>(ModuleTelemetry.ModuleTag, module));
 }

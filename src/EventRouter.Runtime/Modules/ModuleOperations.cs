@@ -21,9 +21,6 @@ internal abstract class ModuleOperation
     /// <summary>The modules waiting on this message's caller, or null for a call from outside any module.</summary>
     public ModuleFrame? Chain { get; protected set; }
 
-    /// <summary>True once the caller stopped waiting (result, cancellation, timeout, stop): the server then skips it.</summary>
-    public bool IsCompleted => Volatile.Read(ref _state) == Completed;
-
     /// <summary>Claims the message for the handler; false when the caller already stopped waiting.</summary>
     public bool TryStart() => Interlocked.CompareExchange(ref _state, Running, Queued) == Queued;
 
@@ -418,6 +415,8 @@ internal sealed class CommandOperation<TCommand> : ModuleOperation
         }
         if (pending.IsCompletedSuccessfully)
         {
+            // Consume the result: a ValueTask backed by a pooled source returns it to its pool only on GetResult.
+            pending.GetAwaiter().GetResult();
             Return();
             return default;
         }

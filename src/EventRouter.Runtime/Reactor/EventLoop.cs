@@ -124,7 +124,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// <summary>Schedules pipe continuations onto this loop; used for connections bound to it.</summary>
     internal PipeScheduler PipeScheduler { get; }
 
-    internal ILogger Logger => _logger;
 
     /// <summary>Queues a callback to run on the loop. Safe from any thread; allocates nothing in steady state.</summary>
     /// <param name="callback">What to run; pass a static lambda and use <paramref name="state"/> to avoid a closure.</param>

@@ -90,9 +90,16 @@ public sealed class ModuleOperationTests
         Assert.True(op.ExecuteAsync(CancellationToken.None).IsCompletedSuccessfully);
 
         Assert.Equal(new EchoReply(4), Read(new ValueTask<EchoReply>(op, op.Version)));
-        time.Advance(TimeSpan.FromSeconds(10));
 
-        var next = RentAndRun(5);
-        Assert.Equal(new EchoReply(5), Read(new ValueTask<EchoReply>(next, next.Version)));
+        // Reuse the pooled operation without a deadline of its own; the old t=1 tick must not time it out.
+        var next = RequestOperation<Echo, EchoReply>.Rent(_server, _module, new Echo(5), chain: null);
+        Assert.Same(op, next);
+        next.Arm(CancellationToken.None, Timeout.InfiniteTimeSpan, time);
+        var task = new ValueTask<EchoReply>(next, next.Version);
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(task.IsCompleted);
+        Assert.True(next.TryStart());
+        Assert.True(next.ExecuteAsync(CancellationToken.None).IsCompletedSuccessfully);
+        Assert.Equal(new EchoReply(5), Read(task));
     }
 }

@@ -86,6 +86,26 @@ public sealed class DispatchLoopTelemetryTests
     }
 
     [Fact]
+    public async Task QueueDepthGauge_StoppedLoop_IsNoLongerReported()
+    {
+        using var capture = new TelemetryCapture();
+        var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions { MaxParallelism = 1 });
+        for (var i = 0; i < 3; i++)
+        {
+            await loop.EnqueueAsync(new TracedJob(Guid.NewGuid().ToString("N"), 0));
+        }
+        capture.RecordObservableInstruments();
+        var instance = capture.Measurements("eventrouter.dispatch_loop.queue_depth").Single(m => m.Value == 3).Tags["eventrouter.instance"];
+
+        loop.Start();
+        await loop.StopAsync(TimeSpan.FromSeconds(30));
+        capture.RecordObservableInstruments();
+
+        Assert.Single(capture.Measurements("eventrouter.dispatch_loop.queue_depth"), m => Equals(m.Tags["eventrouter.instance"], instance));
+        GC.KeepAlive(loop);
+    }
+
+    [Fact]
     public async Task Harness_RecordsEnqueueRetryAndDeadLetterInOrder()
     {
         using var harness = EventRouterTestHarness.Start();
