@@ -46,6 +46,13 @@ public sealed partial class ModuleServerGenerator
             w.Indent();
             w.Line(Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));");
             w.Unindent();
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line(s_generatedCode);
+            w.Line("static void " + Runtime + "IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
+            w.Indent();
+            w.Line(Runtime + "ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
+            w.Unindent();
             w.Close();
             w.Line();
 
@@ -61,6 +68,25 @@ public sealed partial class ModuleServerGenerator
             w.Indent().Line(": base(server)").Unindent();
             w.Line("{");
             w.Line("}");
+            w.Line();
+            w.Line("/// <summary>Creates the client of the module served in another process.</summary>");
+            w.Line("/// <param name=\"transport\">Carries the messages to the module's server.</param>");
+            w.Line("public " + client + "(" + Runtime + "IModuleTransport transport)");
+            w.Indent().Line(": base(transport)").Unindent();
+            w.Line("{");
+            w.Line("}");
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Open("public override void VisitMessages(" + Runtime + "IModuleMessageVisitor visitor)");
+            foreach (var request in model.Requests)
+            {
+                w.Line("visitor.Request<" + request.RequestType + ", " + request.ResponseType + ">(RequestAsync);");
+            }
+            foreach (var command in model.Commands)
+            {
+                w.Line("visitor.Command<" + command.CommandType + ">(SendAsync);");
+            }
+            w.Close();
 
             foreach (var request in model.Requests)
             {

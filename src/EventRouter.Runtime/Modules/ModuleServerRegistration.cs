@@ -17,6 +17,14 @@ public interface IModuleServerRegistration
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Configures the server's options; optional.</param>
     static abstract void RegisterModule(IServiceCollection services, Action<ModuleServerOptions>? configure);
+
+    /// <summary>
+    /// Registers the module's typed client built on a transport, for a module served in another process. Implemented by
+    /// generated code; called by transports (for example the RabbitMQ bridge's <c>CallModule</c>).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="transport">Creates the transport that carries the client's messages.</param>
+    static abstract void RegisterRemoteClient(IServiceCollection services, Func<IServiceProvider, IModuleTransport> transport);
 }
 
 /// <summary>Registration helpers used by generated code.</summary>
@@ -25,14 +33,27 @@ public static class ModuleServerRegistration
 {
     /// <summary>
     /// Registers <typeparamref name="TModule"/> (a singleton resolved by the container, so it can take dependencies),
-    /// <see cref="ModuleServer{TModule}"/> as a singleton hosted service, and <typeparamref name="TClient"/> as a singleton.
+    /// <see cref="ModuleServer{TModule}"/> as a singleton hosted service, and <typeparamref name="TClient"/> as a singleton
+    /// (also as <see cref="ModuleClient{TModule}"/>, which transports use to serve the module to other processes).
     /// </summary>
     public static void Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TModule, TClient>(IServiceCollection services, Action<ModuleServerOptions>? configure, Func<ModuleServer<TModule>, TClient> createClient)
         where TModule : class
-        where TClient : class
+        where TClient : ModuleClient<TModule>
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(createClient);
+        var servedHere = false;
+        var calledRemotely = false;
+        foreach (var descriptor in services)
+        {
+            servedHere |= descriptor.ServiceType == typeof(ModuleServer<TModule>);
+            calledRemotely |= descriptor.ServiceType == typeof(ModuleClient<TModule>);
+        }
+        if (calledRemotely && !servedHere)
+        {
+            throw new InvalidOperationException(
+                $"Module {typeof(TModule).Name} is already registered as a remote module (called through a transport); serve it here or call it remotely, not both.");
+        }
         services.TryAddSingleton<TModule>();
         services.TryAddSingleton(sp =>
         {
@@ -42,6 +63,31 @@ public static class ModuleServerRegistration
         });
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ModuleServer<TModule>>());
         services.TryAddSingleton(sp => createClient(sp.GetRequiredService<ModuleServer<TModule>>()));
+        services.TryAddSingleton<ModuleClient<TModule>>(static sp => sp.GetRequiredService<TClient>());
+    }
+
+    /// <summary>
+    /// Registers <typeparamref name="TClient"/> built on a transport (also as <see cref="ModuleClient{TModule}"/>), for a
+    /// module served in another process.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The module is also served in this process.</exception>
+    public static void RegisterRemote<TModule, TClient>(IServiceCollection services, Func<IServiceProvider, IModuleTransport> transport, Func<IModuleTransport, TClient> createClient)
+        where TModule : class
+        where TClient : ModuleClient<TModule>
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(createClient);
+        foreach (var descriptor in services)
+        {
+            if (descriptor.ServiceType == typeof(ModuleServer<TModule>))
+            {
+                throw new InvalidOperationException(
+                    $"Module {typeof(TModule).Name} is served in this process (AddModuleServer<{typeof(TModule).Name}>()); call it through its local client instead of a remote one.");
+            }
+        }
+        services.TryAddSingleton(sp => createClient(transport(sp)));
+        services.TryAddSingleton<ModuleClient<TModule>>(static sp => sp.GetRequiredService<TClient>());
     }
 }
 

@@ -7,6 +7,11 @@ partial class Counter : global::EventRouter.Modules.IModuleServerRegistration
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
         global::EventRouter.Modules.ModuleServerRegistration.Register<global::Counter, global::CounterClient>(services, configure, static server => new global::CounterClient(server));
+
+    /// <inheritdoc />
+    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+        global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Counter, global::CounterClient>(services, transport, static t => new global::CounterClient(t));
 }
 
 /// <summary>
@@ -21,6 +26,20 @@ internal sealed class CounterClient : global::EventRouter.Modules.ModuleClient<g
     public CounterClient(global::EventRouter.Modules.ModuleServer<global::Counter> server)
         : base(server)
     {
+    }
+
+    /// <summary>Creates the client of the module served in another process.</summary>
+    /// <param name="transport">Carries the messages to the module's server.</param>
+    public CounterClient(global::EventRouter.Modules.IModuleTransport transport)
+        : base(transport)
+    {
+    }
+
+    /// <inheritdoc />
+    public override void VisitMessages(global::EventRouter.Modules.IModuleMessageVisitor visitor)
+    {
+        visitor.Request<global::Tick, int[]>(RequestAsync);
+        visitor.Command<global::Tick>(SendAsync);
     }
 
     /// <summary>Sends a <see cref="global::Tick"/> request and waits for the module's response.</summary>

@@ -9,6 +9,11 @@ namespace Shop
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
         static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
             global::EventRouter.Modules.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
     }
 
     /// <summary>
@@ -23,6 +28,21 @@ namespace Shop
         public OrdersClient(global::EventRouter.Modules.ModuleServer<global::Shop.Orders> server)
             : base(server)
         {
+        }
+
+        /// <summary>Creates the client of the module served in another process.</summary>
+        /// <param name="transport">Carries the messages to the module's server.</param>
+        public OrdersClient(global::EventRouter.Modules.IModuleTransport transport)
+            : base(transport)
+        {
+        }
+
+        /// <inheritdoc />
+        public override void VisitMessages(global::EventRouter.Modules.IModuleMessageVisitor visitor)
+        {
+            visitor.Request<global::Shop.PlaceOrder, global::Shop.OrderId>(RequestAsync);
+            visitor.Request<global::Shop.Query, global::System.Collections.Generic.List<global::Shop.Order?>>(RequestAsync);
+            visitor.Command<global::Shop.Cancel>(SendAsync);
         }
 
         /// <summary>Sends a <see cref="global::Shop.PlaceOrder"/> request and waits for the module's response.</summary>

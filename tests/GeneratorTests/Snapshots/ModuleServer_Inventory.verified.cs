@@ -9,6 +9,11 @@ namespace Sample.Inventory
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
         static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
             global::EventRouter.Modules.ModuleServerRegistration.Register<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, configure, static server => new global::Sample.Inventory.InventoryModuleClient(server));
+
+        /// <inheritdoc />
+        [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, transport, static t => new global::Sample.Inventory.InventoryModuleClient(t));
     }
 
     /// <summary>
@@ -23,6 +28,22 @@ namespace Sample.Inventory
         public InventoryModuleClient(global::EventRouter.Modules.ModuleServer<global::Sample.Inventory.InventoryModule> server)
             : base(server)
         {
+        }
+
+        /// <summary>Creates the client of the module served in another process.</summary>
+        /// <param name="transport">Carries the messages to the module's server.</param>
+        public InventoryModuleClient(global::EventRouter.Modules.IModuleTransport transport)
+            : base(transport)
+        {
+        }
+
+        /// <inheritdoc />
+        public override void VisitMessages(global::EventRouter.Modules.IModuleMessageVisitor visitor)
+        {
+            visitor.Request<global::Sample.Inventory.GetData, global::Sample.Inventory.Data>(RequestAsync);
+            visitor.Request<global::Sample.Inventory.UpdateData, bool>(RequestAsync);
+            visitor.Request<string, string?>(RequestAsync);
+            visitor.Command<global::Sample.Inventory.LogEvent>(SendAsync);
         }
 
         /// <summary>Sends a <see cref="global::Sample.Inventory.GetData"/> request and waits for the module's response.</summary>

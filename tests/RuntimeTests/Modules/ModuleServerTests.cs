@@ -255,7 +255,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     public async Task SendAsync_CommandThrows_RecordedOnEventRouterMeter()
     {
         var (_, _, client) = Start(inline: true, o => o.Name = "metered-" + Guid.NewGuid().ToString("N"));
-        var name = ((ModuleClient<TestModule>)client).Server.Name;
+        var name = ((ModuleClient<TestModule>)client).Server!.Name;
         long recorded = 0;
         using var listener = new System.Diagnostics.Metrics.MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
