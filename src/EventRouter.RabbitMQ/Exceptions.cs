@@ -29,3 +29,36 @@ public sealed class BrokerConnectionException : Exception
     {
     }
 }
+
+/// <summary>
+/// A remote module could not answer a request: its handler threw, or it could not read the request. Thrown to the
+/// caller of the generated typed client of a module called through the broker.
+/// </summary>
+public sealed class RemoteModuleException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public RemoteModuleException(string moduleName, Type requestType, string reason, string? remoteExceptionType, string remoteMessage)
+        : base($"Module '{moduleName}' failed {requestType.Name} ({reason}): {(remoteExceptionType is null ? "" : remoteExceptionType + ": ")}{remoteMessage}")
+    {
+        ModuleName = moduleName;
+        RequestType = requestType;
+        Reason = reason;
+        RemoteExceptionType = remoteExceptionType;
+        RemoteMessage = remoteMessage;
+    }
+
+    /// <summary>The module's name.</summary>
+    public string ModuleName { get; }
+
+    /// <summary>The request's type.</summary>
+    public Type RequestType { get; }
+
+    /// <summary>Why: <c>handler-failed</c>, <c>malformed-json</c> or <c>unknown-message-type</c>.</summary>
+    public string Reason { get; }
+
+    /// <summary>The full name of the exception the serving side saw, when there was one.</summary>
+    public string? RemoteExceptionType { get; }
+
+    /// <summary>The serving side's error message.</summary>
+    public string RemoteMessage { get; }
+}

@@ -17,24 +17,18 @@ namespace EventRouter.RabbitMQ;
 /// Consumes one listener queue (<c>&lt;service&gt;.&lt;listener&gt;</c>) on its own channel: de-duplicates, invokes exactly
 /// that listener, acknowledges after success, and moves failures through the delay queues to the error queue.
 /// </summary>
-internal sealed class ListenerConsumer : IAsyncDisposable
+internal sealed class ListenerConsumer : QueueConsumer
 {
-    private readonly RabbitMQBridge _bridge;
     private readonly IReadOnlyDictionary<string, ConsumerEntry> _entries;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _inFlightIds = new(StringComparer.Ordinal);
     private readonly string[] _delayQueues;
-    private IChannel? _channel;
-    private string? _consumerTag;
-    private int _running;
     private long _handled;
     private long _duplicates;
     private long _deadLettered;
 
     public ListenerConsumer(RabbitMQBridge bridge, string queue, IReadOnlyDictionary<string, ConsumerEntry> entries)
+        : base(bridge, queue)
     {
-        _bridge = bridge;
-        Queue = queue;
-        ErrorQueue = queue + ".error";
         _entries = entries;
         _delayQueues = new string[bridge.Options.DelayedRetries.Count];
         for (var i = 0; i < _delayQueues.Length; i++)
@@ -42,10 +36,6 @@ internal sealed class ListenerConsumer : IAsyncDisposable
             _delayQueues[i] = $"{queue}.delay.{(long)bridge.Options.DelayedRetries[i].TotalMilliseconds}ms";
         }
     }
-
-    public string Queue { get; }
-
-    public string ErrorQueue { get; }
 
     /// <summary>Messages whose listener completed here.</summary>
     public long Handled => Interlocked.Read(ref _handled);
@@ -56,16 +46,10 @@ internal sealed class ListenerConsumer : IAsyncDisposable
     /// <summary>Messages moved to the error queue.</summary>
     public long DeadLettered => Interlocked.Read(ref _deadLettered);
 
-    public async Task StartAsync(IConnection connection, CancellationToken cancellationToken)
+    /// <summary>The delay queues of the broker-side retries, and the queue's bindings to its events' exchanges.</summary>
+    protected override async Task DeclareTopologyAsync(IChannel channel, CancellationToken cancellationToken)
     {
-        var options = _bridge.Options;
-        var channel = await connection.CreateChannelAsync(
-            new CreateChannelOptions(publisherConfirmationsEnabled: false, publisherConfirmationTrackingEnabled: false, consumerDispatchConcurrency: options.ConsumerConcurrency),
-            cancellationToken).ConfigureAwait(false);
-        _channel = channel;
-
-        await channel.QueueDeclareAsync(Queue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
-        await channel.QueueDeclareAsync(ErrorQueue, durable: true, exclusive: false, autoDelete: false, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var options = Bridge.Options;
         for (var i = 0; i < _delayQueues.Length; i++)
         {
             // No plugin: a message waits out the queue's TTL, then the default exchange dead-letters it back to the listener queue.
@@ -79,78 +63,16 @@ internal sealed class ListenerConsumer : IAsyncDisposable
         }
         foreach (var (eventName, entry) in _entries)
         {
-            await _bridge.EnsureExchangeAsync(channel, eventName, entry.Route.EventType, cancellationToken).ConfigureAwait(false);
+            await Bridge.EnsureExchangeAsync(channel, eventName, entry.Route.EventType, cancellationToken).ConfigureAwait(false);
             await channel.QueueBindAsync(Queue, eventName, routingKey: string.Empty, arguments: null, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
-
-        await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: options.PrefetchCount, global: false, cancellationToken).ConfigureAwait(false);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += OnReceivedAsync;
-        // Recorded by the connection: automatic recovery declares the queue and starts this consumer again.
-        _consumerTag = await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task CancelAsync(CancellationToken cancellationToken)
+    protected override async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
-        if (_channel is { IsOpen: true } channel && _consumerTag is { } tag)
-        {
-            try
-            {
-                await channel.BasicCancelAsync(tag, noWait: false, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or OperationCanceledException or TimeoutException)
-            {
-                // Channel already gone: the broker requeues what was unacknowledged.
-            }
-        }
-    }
-
-    /// <summary>Waits for deliveries in progress, up to the host's stop token.</summary>
-    public async Task DrainAsync(CancellationToken cancellationToken)
-    {
-        while (Volatile.Read(ref _running) > 0 && !cancellationToken.IsCancellationRequested)
-        {
-            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        var channel = Interlocked.Exchange(ref _channel, null);
-        if (channel is null)
-        {
-            return;
-        }
-        try
-        {
-            await channel.CloseAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException or OperationCanceledException)
-        {
-            // Closed with its connection.
-        }
-        channel.Dispose();
-    }
-
-    private async Task OnReceivedAsync(object sender, BasicDeliverEventArgs delivery)
-    {
-        Interlocked.Increment(ref _running);
-        try
-        {
-            await HandleAsync((AsyncEventingBasicConsumer)sender, delivery).ConfigureAwait(false);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
-    }
-
-    private async Task HandleAsync(AsyncEventingBasicConsumer consumer, BasicDeliverEventArgs delivery)
-    {
-        var channel = consumer.Channel;
         var properties = delivery.BasicProperties;
         var messageId = properties.MessageId;
-        var eventName = ReadString(properties.Headers, RabbitMQHeaders.EventName) ?? properties.Type;
+        var eventName = Deliveries.ReadString(properties.Headers, RabbitMQHeaders.EventName) ?? properties.Type;
 
         if (eventName is null || !_entries.TryGetValue(eventName, out var entry))
         {
@@ -194,30 +116,31 @@ internal sealed class ListenerConsumer : IAsyncDisposable
         }
         try
         {
-            if (messageId is not null && await _bridge.IdempotencyStore.IsCompletedAsync(messageId, listener.Name, _bridge.Stopping).ConfigureAwait(false))
+            if (messageId is not null && await Bridge.IdempotencyStore.IsCompletedAsync(messageId, listener.Name, Bridge.Stopping).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _duplicates);
-                Log.Duplicate(_bridge.Logger, Queue, messageId);
+                Log.Duplicate(Bridge.Logger, Queue, messageId);
                 await AckAsync(channel, delivery, messageId).ConfigureAwait(false);
                 return;
             }
 
-            using var activity = StartActivity(properties, eventName, messageId, listener.Name);
-            var options = _bridge.Options;
+            using var activity = Deliveries.StartActivity(properties, $"{eventName} process", ActivityKind.Consumer, messageId);
+            activity?.SetTag("eventrouter.listener", listener.Name);
+            var options = Bridge.Options;
             Exception? failure = null;
             for (var attempt = 1; attempt <= options.ImmediateAttempts; attempt++)
             {
                 try
                 {
-                    var scope = _bridge.Services.CreateAsyncScope();
+                    var scope = Bridge.Services.CreateAsyncScope();
                     await using (scope.ConfigureAwait(false))
                     {
-                        await entry.Route.InvokeAsync(@event, entry.ListenerIndex, scope.ServiceProvider, _bridge.Stopping).ConfigureAwait(false);
+                        await entry.Route.InvokeAsync(@event, entry.ListenerIndex, scope.ServiceProvider, Bridge.Stopping).ConfigureAwait(false);
                     }
                     failure = null;
                     break;
                 }
-                catch (OperationCanceledException) when (_bridge.Stopping.IsCancellationRequested)
+                catch (OperationCanceledException) when (Bridge.Stopping.IsCancellationRequested)
                 {
                     // Stopping: leave the message unacknowledged; the broker gives it to another instance.
                     return;
@@ -227,7 +150,7 @@ internal sealed class ListenerConsumer : IAsyncDisposable
                     failure = ex;
                     if (attempt < options.ImmediateAttempts)
                     {
-                        await Task.Delay(options.ImmediateRetryDelay, _bridge.Stopping).ConfigureAwait(false);
+                        await Task.Delay(options.ImmediateRetryDelay, Bridge.Stopping).ConfigureAwait(false);
                     }
                 }
             }
@@ -236,12 +159,12 @@ internal sealed class ListenerConsumer : IAsyncDisposable
             {
                 if (messageId is not null)
                 {
-                    await _bridge.IdempotencyStore.MarkCompletedAsync(messageId, listener.Name, CancellationToken.None).ConfigureAwait(false);
+                    await Bridge.IdempotencyStore.MarkCompletedAsync(messageId, listener.Name, CancellationToken.None).ConfigureAwait(false);
                 }
                 Interlocked.Increment(ref _handled);
                 if (options.BeforeAck is { } hook)
                 {
-                    await hook(messageId ?? string.Empty, _bridge.Stopping).ConfigureAwait(false);
+                    await hook(messageId ?? string.Empty, Bridge.Stopping).ConfigureAwait(false);
                 }
                 await AckAsync(channel, delivery, messageId).ConfigureAwait(false);
                 return;
@@ -251,8 +174,8 @@ internal sealed class ListenerConsumer : IAsyncDisposable
             var delayed = ReadInt(properties.Headers, RabbitMQHeaders.DelayedRetries);
             if (delayed < _delayQueues.Length)
             {
-                Log.DelayedRetry(_bridge.Logger, failure, Queue, messageId, options.ImmediateAttempts, options.DelayedRetries[delayed]);
-                var headers = CopyHeaders(properties.Headers);
+                Log.DelayedRetry(Bridge.Logger, failure, Queue, messageId, options.ImmediateAttempts, options.DelayedRetries[delayed]);
+                var headers = Deliveries.CopyHeaders(properties.Headers);
                 headers[RabbitMQHeaders.DelayedRetries] = delayed + 1;
                 await RepublishAsync(delivery, _delayQueues[delayed], headers, eventName, messageId).ConfigureAwait(false);
                 await AckAsync(channel, delivery, messageId).ConfigureAwait(false);
@@ -261,7 +184,7 @@ internal sealed class ListenerConsumer : IAsyncDisposable
             await DeadLetterAsync(channel, delivery, "listener-failed",
                 $"Listener {listener.Name} failed {options.ImmediateAttempts * (delayed + 1)} time(s).", failure, options.ImmediateAttempts * (delayed + 1), listener.Name).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_bridge.Stopping.IsCancellationRequested)
+        catch (OperationCanceledException) when (Bridge.Stopping.IsCancellationRequested)
         {
             // Stopping: unacknowledged, so redelivered.
         }
@@ -277,28 +200,20 @@ internal sealed class ListenerConsumer : IAsyncDisposable
 
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string reason, string description, Exception? exception, int attempts, string? listener = null)
     {
-        var headers = CopyHeaders(delivery.BasicProperties.Headers);
-        headers[RabbitMQHeaders.Reason] = reason;
-        headers[RabbitMQHeaders.SourceQueue] = Queue;
-        headers[RabbitMQHeaders.ExceptionMessage] = exception?.Message ?? description;
+        var headers = Deliveries.FailureHeaders(delivery.BasicProperties.Headers, reason, Queue, description, exception);
         if (listener is not null)
         {
             headers[RabbitMQHeaders.Listener] = listener;
-        }
-        if (exception is not null)
-        {
-            headers[RabbitMQHeaders.ExceptionType] = exception.GetType().FullName;
-            headers[RabbitMQHeaders.ExceptionStackTrace] = Truncate(exception.ToString(), 8_000);
         }
         if (attempts > 0)
         {
             headers[RabbitMQHeaders.Attempts] = attempts;
         }
         var messageId = delivery.BasicProperties.MessageId;
-        Log.DeadLettered(_bridge.Logger, exception, Queue, messageId, ErrorQueue, reason);
+        Log.DeadLettered(Bridge.Logger, exception, Queue, messageId, ErrorQueue, reason);
         try
         {
-            await RepublishAsync(delivery, ErrorQueue, headers, ReadString(delivery.BasicProperties.Headers, RabbitMQHeaders.EventName) ?? "(unknown)", messageId).ConfigureAwait(false);
+            await RepublishAsync(delivery, ErrorQueue, headers, Deliveries.ReadString(delivery.BasicProperties.Headers, RabbitMQHeaders.EventName) ?? "(unknown)", messageId).ConfigureAwait(false);
         }
         catch (BrokerPublishException)
         {
@@ -325,45 +240,12 @@ internal sealed class ListenerConsumer : IAsyncDisposable
             Headers = headers,
         };
         // The body is copied: the delivery's buffer is returned to the pool when this handler completes.
-        return _bridge.PublishConfirmedAsync(string.Empty, null, queue, properties, delivery.Body.ToArray(), eventName, messageId ?? "(none)", _bridge.Stopping);
+        return Bridge.PublishConfirmedAsync(string.Empty, null, queue, properties, delivery.Body.ToArray(), eventName, messageId ?? "(none)", Bridge.Stopping);
     }
 
-    private async Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, string? messageId)
-    {
-        try
-        {
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
-        {
-            // The channel died with the delivery: the broker redelivers it, and the idempotency store skips the listener.
-            Log.AckFailed(_bridge.Logger, Queue, messageId, ex.Message);
-        }
-    }
-
-    private static Activity? StartActivity(IReadOnlyBasicProperties properties, string eventName, string? messageId, string listener)
-    {
-        var traceParent = ReadString(properties.Headers, RabbitMQHeaders.TraceParent);
-        ActivityContext.TryParse(traceParent, ReadString(properties.Headers, RabbitMQHeaders.TraceState), out var parent);
-        var activity = RabbitMQBridge.ActivitySource.StartActivity($"{eventName} process", ActivityKind.Consumer, parent);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.message.id", messageId);
-        activity?.SetTag("eventrouter.listener", listener);
-        return activity;
-    }
-
-    private static Dictionary<string, object?> CopyHeaders(IDictionary<string, object?>? headers) =>
-        headers is null ? new(StringComparer.Ordinal) : new(headers, StringComparer.Ordinal);
-
-    internal static string? ReadString(IDictionary<string, object?>? headers, string key) =>
-        headers is not null && headers.TryGetValue(key, out var value)
-            ? value switch
-            {
-                byte[] bytes => Encoding.UTF8.GetString(bytes), // AMQP long strings arrive as bytes
-                string text => text,
-                _ => value?.ToString(),
-            }
-            : null;
+    // The channel may die with the delivery: the broker then redelivers it, and the idempotency store skips the listener.
+    private Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, string? messageId) =>
+        Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, messageId);
 
     private static int ReadInt(IDictionary<string, object?>? headers, string key) =>
         headers is not null && headers.TryGetValue(key, out var value)
@@ -377,6 +259,4 @@ internal sealed class ListenerConsumer : IAsyncDisposable
                 _ => 0,
             }
             : 0;
-
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
 }

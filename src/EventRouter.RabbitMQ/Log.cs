@@ -5,8 +5,8 @@ namespace EventRouter.RabbitMQ;
 /// <summary>Every log message of the RabbitMQ bridge, with stable event ids.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "RabbitMQ bridge of service '{ServiceName}' started: {Consumers} listener queue(s) on {Broker}.")]
-    public static partial void Started(ILogger logger, string serviceName, int consumers, string broker);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "RabbitMQ bridge of service '{ServiceName}' started: {Consumers} listener queue(s) and {Modules} module queue(s) on {Broker}.")]
+    public static partial void Started(ILogger logger, string serviceName, int consumers, int modules, string broker);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "RabbitMQ connection lost ({ReplyCode} {ReplyText}); recovering automatically.")]
     public static partial void ConnectionLost(ILogger logger, ushort replyCode, string replyText);
@@ -20,7 +20,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Listener queue '{Queue}': message {MessageId} failed {Attempts} time(s) in process; retrying in {Delay}.")]
     public static partial void DelayedRetry(ILogger logger, System.Exception exception, string queue, string? messageId, int attempts, System.TimeSpan delay);
 
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Listener queue '{Queue}': message {MessageId} dead-lettered to '{ErrorQueue}' ({Reason}).")]
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Queue '{Queue}': message {MessageId} dead-lettered to '{ErrorQueue}' ({Reason}).")]
     public static partial void DeadLettered(ILogger logger, System.Exception? exception, string queue, string? messageId, string errorQueue, string reason);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Debug, Message = "Listener queue '{Queue}': message {MessageId} already handled; acknowledged without running the listener again.")]

@@ -73,7 +73,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var plan = BuildConsumerPlan(); // validates the serializer context before touching the network
+        // Both plans validate the serializer context (and the module registrations) before touching the network.
+        var plan = BuildConsumerPlan();
+        var modules = BuildModulePlan();
         var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (queue, entries) in plan)
         {
@@ -84,7 +86,16 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             }
             await consumer.StartAsync(connection, cancellationToken).ConfigureAwait(false);
         }
-        Log.Started(_logger, _options.ServiceName!, _consumers.Count, RabbitMQOptions.Redact(_options.ConnectionString!));
+        await DeclareCalledModuleQueuesAsync(connection, cancellationToken).ConfigureAwait(false);
+        foreach (var consumer in modules)
+        {
+            lock (_moduleConsumers)
+            {
+                _moduleConsumers.Add(consumer);
+            }
+            await consumer.StartAsync(connection, cancellationToken).ConfigureAwait(false);
+        }
+        Log.Started(_logger, _options.ServiceName!, _consumers.Count, modules.Count, RabbitMQOptions.Redact(_options.ConnectionString!));
     }
 
     /// <inheritdoc />
@@ -96,11 +107,24 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         {
             consumers = _consumers.ToArray();
         }
+        ModuleQueueConsumer[] moduleConsumers;
+        lock (_moduleConsumers)
+        {
+            moduleConsumers = _moduleConsumers.ToArray();
+        }
         foreach (var consumer in consumers)
         {
             await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
         }
+        foreach (var consumer in moduleConsumers)
+        {
+            await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
+        }
         foreach (var consumer in consumers)
+        {
+            await consumer.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        foreach (var consumer in moduleConsumers)
         {
             await consumer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -147,6 +171,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         {
             await consumer.DisposeAsync().ConfigureAwait(false);
         }
+        await CloseModulesAsync().ConfigureAwait(false);
         var channel = Interlocked.Exchange(ref _publishChannel, null);
         if (channel is not null)
         {
@@ -295,15 +320,23 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
 
     internal string QueueName(ListenerInfo listener) => $"{_options.ServiceName}.{listener.Name}";
 
-    internal JsonTypeInfo GetTypeInfo(Type type, string eventName)
+    internal JsonTypeInfo GetTypeInfo(Type type, string eventName) => GetTypeInfo(type, eventName, moduleName: null);
+
+    /// <summary>The serializer metadata of a module's request, response or command type.</summary>
+    /// <param name="moduleName">The module, for the error message.</param>
+    internal JsonTypeInfo<T> GetModuleTypeInfo<T>(string moduleName) =>
+        (JsonTypeInfo<T>)GetTypeInfo(typeof(T), eventName: null, moduleName);
+
+    private JsonTypeInfo GetTypeInfo(Type type, string? eventName, string? moduleName)
     {
         if (_typeInfos.TryGetValue(type, out var cached))
         {
             return cached;
         }
+        var what = moduleName is null ? $"Event '{eventName}' ({type.FullName})" : $"Type {type.FullName} of module '{moduleName}'";
         var info = _json.GetTypeInfo(type)
             ?? throw new InvalidOperationException(
-                $"Event '{eventName}' ({type.FullName}) crosses the RabbitMQ broker, but the JsonSerializerContext {_json.GetType().FullName} cannot serialize it. Add [JsonSerializable(typeof({type.FullName}))] to that context.");
+                $"{what} crosses the RabbitMQ broker, but the JsonSerializerContext {_json.GetType().FullName} cannot serialize it. Add [JsonSerializable(typeof({type.FullName}))] to that context.");
         return _typeInfos.GetOrAdd(type, info);
     }
 

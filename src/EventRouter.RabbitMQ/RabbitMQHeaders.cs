@@ -6,6 +6,9 @@ public static class RabbitMQHeaders
     /// <summary>The event's stable name (<see cref="EventAttribute"/>); also the message's <c>type</c> property.</summary>
     public const string EventName = "er-event-name";
 
+    /// <summary>On a module request or command: the message's type name (the <c>[Event]</c> name, else the full type name).</summary>
+    public const string MessageType = "er-message-type";
+
     /// <summary>The W3C trace context of the publisher's current activity.</summary>
     public const string TraceParent = "traceparent";
 
@@ -15,16 +18,19 @@ public static class RabbitMQHeaders
     /// <summary>How many broker-side (delay queue) retries a message has been through.</summary>
     public const string DelayedRetries = "er-delayed-retries";
 
-    /// <summary>On a dead-lettered message: why (<c>listener-failed</c>, <c>malformed-json</c>, <c>unknown-event</c>, …).</summary>
+    /// <summary>
+    /// On a dead-lettered message or a failed module response: why (<c>listener-failed</c>, <c>malformed-json</c>,
+    /// <c>unknown-event</c>, <c>unknown-message-type</c>, <c>handler-failed</c>, …).
+    /// </summary>
     public const string Reason = "er-reason";
 
     /// <summary>On a dead-lettered message: the listener that failed or that the message was meant for.</summary>
     public const string Listener = "er-listener";
 
-    /// <summary>On a dead-lettered message: the exception's type.</summary>
+    /// <summary>On a dead-lettered message or a failed module response: the exception's type.</summary>
     public const string ExceptionType = "er-exception-type";
 
-    /// <summary>On a dead-lettered message: the exception's message.</summary>
+    /// <summary>On a dead-lettered message or a failed module response: the exception's message.</summary>
     public const string ExceptionMessage = "er-exception-message";
 
     /// <summary>On a dead-lettered message: the exception's stack trace.</summary>

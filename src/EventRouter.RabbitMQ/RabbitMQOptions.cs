@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Text.Json.Serialization;
 using EventRouter.DispatchLoop;
+using EventRouter.Modules;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EventRouter.RabbitMQ;
 
@@ -10,6 +12,8 @@ public sealed class RabbitMQOptions
 {
     private readonly HashSet<string> _eventNames = new(StringComparer.Ordinal);
     private readonly List<Type> _eventTypes = new();
+    private readonly List<ServedModule> _servedModules = new();
+    private readonly List<CalledModule> _calledModules = new();
 
     /// <summary>The broker's AMQP URI, for example <c>amqp://user:password@host:5672/vhost</c>. Required.</summary>
     public string? ConnectionString { get; set; }
@@ -68,6 +72,17 @@ public sealed class RabbitMQOptions
 
     internal IReadOnlyList<Type> EventTypes => _eventTypes;
 
+    internal IReadOnlyList<ServedModule> ServedModules => _servedModules;
+
+    internal IReadOnlyList<CalledModule> CalledModules => _calledModules;
+
+    /// <summary>
+    /// How long a remote module request waits for its response by default (<see cref="CallModule{TModule}"/> can set
+    /// it per module). A request not taken off the module's queue within this time expires there, so a server that
+    /// comes back later does not answer a caller that gave up. Default 30 s.
+    /// </summary>
+    public TimeSpan ModuleRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Test hook: runs after a listener completed and before the message is acknowledged.</summary>
     internal Func<string, System.Threading.CancellationToken, System.Threading.Tasks.Task>? BeforeAck { get; set; }
 
@@ -96,6 +111,85 @@ public sealed class RabbitMQOptions
         _eventTypes.Add(typeof(TEvent));
         _eventNames.Add(EventDispatcherBase.EventNameOf(typeof(TEvent)));
         return this;
+    }
+
+    /// <summary>
+    /// Serves a module of this process to other services: its requests and commands are consumed from the durable
+    /// queue <paramref name="queue"/> and run on the local <c>ModuleServer</c> through its typed client (one at a
+    /// time, with its filters); responses go back to the caller through direct reply-to. The module must be registered
+    /// with <c>services.AddModuleServer&lt;TModule&gt;()</c>, and every request, response and command type must be in
+    /// <see cref="JsonContext"/>.
+    /// </summary>
+    /// <typeparam name="TModule">The <c>[ModuleServer]</c> class.</typeparam>
+    /// <param name="queue">The module's queue; default <c>module.&lt;class name&gt;</c>. Callers must use the same name.</param>
+    /// <returns>These options, for chaining.</returns>
+    public RabbitMQOptions ServeModule<TModule>(string? queue = null)
+        where TModule : class, IModuleServerRegistration
+    {
+        var name = ModuleQueue<TModule>(queue);
+        _servedModules.Add(new ServedModule(name, typeof(TModule).Name, static services =>
+            (services.GetService<ModuleClient<TModule>>()
+            ?? throw new InvalidOperationException(
+                $"RabbitMQOptions.ServeModule<{typeof(TModule).Name}>() needs the module registered in this process: call services.AddModuleServer<{typeof(TModule).Name}>().")).VisitMessages,
+            typeof(TModule)));
+        return this;
+    }
+
+    /// <summary>
+    /// Calls a module served by another service (<see cref="ServeModule{TModule}"/> there): registers the module's
+    /// generated typed client so that its requests and commands cross the broker. A request fails with
+    /// <c>ModuleRequestTimeoutException</c> when no response arrives in time (for example while the serving service is
+    /// down), and with <see cref="RemoteModuleException"/> when the remote handler failed. A command returns once the
+    /// broker confirmed it; it waits in the module's queue while the serving service is down.
+    /// </summary>
+    /// <typeparam name="TModule">The <c>[ModuleServer]</c> class (shared with the serving service, for example through a contracts project).</typeparam>
+    /// <param name="queue">The module's queue; default <c>module.&lt;class name&gt;</c>.</param>
+    /// <param name="timeout">How long a request waits for its response; default <see cref="ModuleRequestTimeout"/>.</param>
+    /// <returns>These options, for chaining.</returns>
+    public RabbitMQOptions CallModule<TModule>(string? queue = null, TimeSpan? timeout = null)
+        where TModule : class, IModuleServerRegistration
+    {
+        if (timeout is { } given && given <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), given, "A module request timeout must be positive.");
+        }
+        var name = ModuleQueue<TModule>(queue);
+        _calledModules.Add(new CalledModule(
+            name, typeof(TModule).Name, timeout,
+            static (services, transport) => TModule.RegisterRemoteClient(services, transport),
+            static services => services.GetRequiredService<ModuleClient<TModule>>().VisitMessages,
+            typeof(TModule)));
+        return this;
+    }
+
+    private string ModuleQueue<TModule>(string? queue)
+    {
+        if (queue is not null)
+        {
+            ArgumentException.ThrowIfNullOrWhiteSpace(queue, nameof(queue));
+        }
+        var name = queue ?? "module." + typeof(TModule).Name;
+        foreach (var module in _servedModules)
+        {
+            ThrowIfTaken(module.Queue, module.ModuleType);
+        }
+        foreach (var module in _calledModules)
+        {
+            ThrowIfTaken(module.Queue, module.ModuleType);
+        }
+        return name;
+
+        void ThrowIfTaken(string taken, Type other)
+        {
+            if (other == typeof(TModule))
+            {
+                throw new InvalidOperationException($"Module {typeof(TModule).Name} is already served or called through the broker; a process either serves a module or calls it, once.");
+            }
+            if (taken == name)
+            {
+                throw new InvalidOperationException($"Queue '{name}' is already used by module {other.Name}.");
+            }
+        }
     }
 
     internal void Validate()
@@ -133,6 +227,10 @@ public sealed class RabbitMQOptions
         {
             throw new InvalidOperationException("RabbitMQOptions.PublishTimeout must be positive.");
         }
+        if (ModuleRequestTimeout <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("RabbitMQOptions.ModuleRequestTimeout must be positive.");
+        }
     }
 
     /// <summary>The URI without its password, for error messages and logs.</summary>
@@ -146,3 +244,18 @@ public sealed class RabbitMQOptions
         return connectionString;
     }
 }
+
+/// <summary>A module this process serves through the broker: its queue, its name, and how to visit its local client's messages.</summary>
+internal sealed record ServedModule(string Queue, string ModuleName, Func<IServiceProvider, Action<IModuleMessageVisitor>> ResolveMessages, Type ModuleType);
+
+/// <summary>
+/// A module this process calls through the broker: its queue, its name, its request timeout (null: the default), how
+/// to register its remote client, and how to visit that client's messages (to check the serializer context).
+/// </summary>
+internal sealed record CalledModule(
+    string Queue,
+    string ModuleName,
+    TimeSpan? Timeout,
+    Action<IServiceCollection, Func<IServiceProvider, IModuleTransport>> RegisterClient,
+    Func<IServiceProvider, Action<IModuleMessageVisitor>> ResolveMessages,
+    Type ModuleType);

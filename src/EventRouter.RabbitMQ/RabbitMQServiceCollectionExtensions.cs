@@ -15,7 +15,10 @@ public static class RabbitMQServiceCollectionExtensions
     /// Registers the RabbitMQ bridge: an <see cref="IBrokerPublisher"/> and a hosted service that connects at start-up,
     /// declares this service's listener queues for the events opted in with
     /// <see cref="RabbitMQOptions.CrossBroker(string[])"/> and consumes them with the listeners of the
-    /// <see cref="EventDispatcherBase"/> registered by <c>services.AddEventRouter()</c>.
+    /// <see cref="EventDispatcherBase"/> registered by <c>services.AddEventRouter()</c>. Modules opted in with
+    /// <see cref="RabbitMQOptions.ServeModule{TModule}"/> are served on their queues; modules opted in with
+    /// <see cref="RabbitMQOptions.CallModule{TModule}"/> get their generated typed client registered, talking through
+    /// the broker.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the options; <see cref="RabbitMQOptions.ConnectionString"/>,
@@ -38,6 +41,10 @@ public static class RabbitMQServiceCollectionExtensions
             provider.GetService<ILoggerFactory>()?.CreateLogger("EventRouter.RabbitMQ") ?? NullLogger.Instance));
         services.TryAddSingleton<IBrokerPublisher>(static provider => provider.GetRequiredService<RabbitMQBridge>());
         services.AddHostedService(static provider => provider.GetRequiredService<RabbitMQBridge>());
+        foreach (var module in options.CalledModules)
+        {
+            module.RegisterClient(services, provider => provider.GetRequiredService<RabbitMQBridge>().CreateModuleTransport(module));
+        }
         return services;
     }
 }

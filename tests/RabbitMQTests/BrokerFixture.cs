@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Text;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
 
@@ -85,6 +87,37 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public async Task<IConnection> ConnectAsync() =>
         await new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
+
+    /// <summary>Takes every message off a queue (on <paramref name="channel"/>, or a connection of its own).</summary>
+    public async Task<List<BasicGetResult>> DrainAsync(string queue, IChannel? channel = null)
+    {
+        IConnection? connection = null;
+        if (channel is null)
+        {
+            connection = await ConnectAsync();
+            channel = await connection.CreateChannelAsync();
+        }
+        try
+        {
+            var messages = new List<BasicGetResult>();
+            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
+            {
+                messages.Add(message);
+            }
+            return messages;
+        }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>A header's text (AMQP long strings arrive as bytes).</summary>
+    public static string Text(IDictionary<string, object?> headers, string key) =>
+        headers.TryGetValue(key, out var value) ? value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString() ?? "" : "";
 
     private static async Task<bool> CanConnectAsync(string uri)
     {

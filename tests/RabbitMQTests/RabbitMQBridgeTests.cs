@@ -78,16 +78,16 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         // 2 in process, then once more after the delay queue sent it back.
         Assert.Equal(4, recorder.Calls[(nameof(AlwaysFails), "d-1")]);
-        var dead = Assert.Single(await DrainAsync(consumer.ErrorQueue));
+        var dead = Assert.Single(await broker.DrainAsync(consumer.ErrorQueue));
         Assert.Equal("d-1", dead.BasicProperties.MessageId);
         var headers = dead.BasicProperties.Headers!;
-        Assert.Equal("listener-failed", Text(headers, RabbitMQHeaders.Reason));
-        Assert.Equal(typeof(InvalidOperationException).FullName, Text(headers, RabbitMQHeaders.ExceptionType));
-        Assert.Equal("payment service rejected d-1", Text(headers, RabbitMQHeaders.ExceptionMessage));
-        Assert.Contains(nameof(AlwaysFails), Text(headers, RabbitMQHeaders.ExceptionStackTrace));
-        Assert.Equal(typeof(AlwaysFails).FullName, Text(headers, RabbitMQHeaders.Listener));
-        Assert.Equal(consumer.Queue, Text(headers, RabbitMQHeaders.SourceQueue));
-        Assert.Equal("tests.doomed", Text(headers, RabbitMQHeaders.EventName));
+        Assert.Equal("listener-failed", BrokerFixture.Text(headers, RabbitMQHeaders.Reason));
+        Assert.Equal(typeof(InvalidOperationException).FullName, BrokerFixture.Text(headers, RabbitMQHeaders.ExceptionType));
+        Assert.Equal("payment service rejected d-1", BrokerFixture.Text(headers, RabbitMQHeaders.ExceptionMessage));
+        Assert.Contains(nameof(AlwaysFails), BrokerFixture.Text(headers, RabbitMQHeaders.ExceptionStackTrace));
+        Assert.Equal(typeof(AlwaysFails).FullName, BrokerFixture.Text(headers, RabbitMQHeaders.Listener));
+        Assert.Equal(consumer.Queue, BrokerFixture.Text(headers, RabbitMQHeaders.SourceQueue));
+        Assert.Equal("tests.doomed", BrokerFixture.Text(headers, RabbitMQHeaders.EventName));
         Assert.Equal(4, Convert.ToInt32(headers[RabbitMQHeaders.Attempts]));
         Assert.Equal("{\"Id\":\"d-1\"}", Encoding.UTF8.GetString(dead.Body.Span));
     }
@@ -110,12 +110,12 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "p-ok")), "the valid event after the poison ones");
         await TestHost.Eventually(() => consumer.DeadLettered == 3, "three dead letters");
-        var dead = (await DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
+        var dead = (await broker.DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
         Assert.Equal(3, dead.Count);
-        Assert.Equal("malformed-json", Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
-        Assert.Equal("malformed-json", Text(dead["bad-shape"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
-        Assert.Equal("unknown-event", Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
-        Assert.Contains("tests.nobody-knows-me", Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.ExceptionMessage));
+        Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
+        Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-shape"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
+        Assert.Equal("unknown-event", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
+        Assert.Contains("tests.nobody-knows-me", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.ExceptionMessage));
         Assert.Single(recorder.Calls);
     }
 
@@ -167,12 +167,12 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         activity.Stop();
 
         Assert.Equal("trace-1", id);
-        var message = Assert.Single(await DrainAsync(probe, channel));
+        var message = Assert.Single(await broker.DrainAsync(probe, channel));
         Assert.Equal("trace-1", message.BasicProperties.MessageId);
         Assert.Equal("application/json", message.BasicProperties.ContentType);
         Assert.Equal(DeliveryModes.Persistent, message.BasicProperties.DeliveryMode);
-        Assert.Equal("tests.traced", Text(message.BasicProperties.Headers!, RabbitMQHeaders.EventName));
-        var traceParent = Text(message.BasicProperties.Headers!, RabbitMQHeaders.TraceParent);
+        Assert.Equal("tests.traced", BrokerFixture.Text(message.BasicProperties.Headers!, RabbitMQHeaders.EventName));
+        var traceParent = BrokerFixture.Text(message.BasicProperties.Headers!, RabbitMQHeaders.TraceParent);
         Assert.True(ActivityContext.TryParse(traceParent, null, out var context), traceParent);
         Assert.Equal(activity.TraceId, context.TraceId);
     }
@@ -189,8 +189,8 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         await host.Publisher.PublishAsync(new DogEvent("dog-1", "beagle"));
 
-        var message = Assert.Single(await DrainAsync(animals, channel));
-        Assert.Equal("tests.dog", Text(message.BasicProperties.Headers!, RabbitMQHeaders.EventName));
+        var message = Assert.Single(await broker.DrainAsync(animals, channel));
+        Assert.Equal("tests.dog", BrokerFixture.Text(message.BasicProperties.Headers!, RabbitMQHeaders.EventName));
         Assert.Equal("dog-1", message.BasicProperties.MessageId);
     }
 
@@ -287,32 +287,6 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
     }
 
-    private async Task<List<BasicGetResult>> DrainAsync(string queue, IChannel? channel = null)
-    {
-        IConnection? connection = null;
-        if (channel is null)
-        {
-            connection = await broker.ConnectAsync();
-            channel = await connection.CreateChannelAsync();
-        }
-        try
-        {
-            var messages = new List<BasicGetResult>();
-            while (await channel.BasicGetAsync(queue, autoAck: true) is { } message)
-            {
-                messages.Add(message);
-            }
-            return messages;
-        }
-        finally
-        {
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-        }
-    }
-
     private async Task WaitUntilQueuesEmptyAsync(IEnumerable<string> queues)
     {
         await using var connection = await broker.ConnectAsync();
@@ -333,6 +307,5 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         }
     }
 
-    private static string Text(IDictionary<string, object?> headers, string key) =>
-        headers.TryGetValue(key, out var value) ? value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString() ?? "" : "";
+
 }

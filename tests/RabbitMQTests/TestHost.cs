@@ -1,8 +1,10 @@
 using System;
 using System.Diagnostics;
+using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace EventRouter.RabbitMQ.Tests;
 
@@ -22,11 +24,12 @@ internal sealed class TestHost : IAsyncDisposable
 
     public IBrokerPublisher Publisher { get; }
 
-    public static TestHost Create(BrokerFixture broker, string service, Recorder recorder, Action<RabbitMQOptions> configure, IIdempotencyStore? store = null)
+    public static TestHost Create(BrokerFixture broker, string service, Recorder recorder, Action<RabbitMQOptions> configure, IIdempotencyStore? store = null, Action<IServiceCollection>? register = null)
     {
         var services = new ServiceCollection();
         services.AddSingleton(recorder);
         services.AddEventRouter();
+        register?.Invoke(services);
         services.AddEventRouterRabbitMQ(o =>
         {
             o.ConnectionString = broker.Uri;
@@ -39,17 +42,31 @@ internal sealed class TestHost : IAsyncDisposable
         return new TestHost(services.BuildServiceProvider());
     }
 
-    public static async Task<TestHost> StartAsync(BrokerFixture broker, string service, Recorder recorder, Action<RabbitMQOptions> configure, IIdempotencyStore? store = null)
+    public static async Task<TestHost> StartAsync(BrokerFixture broker, string service, Recorder recorder, Action<RabbitMQOptions> configure, IIdempotencyStore? store = null, Action<IServiceCollection>? register = null)
     {
-        var host = Create(broker, service, recorder, configure, store);
-        await host.Bridge.StartAsync(default);
+        var host = Create(broker, service, recorder, configure, store, register);
+        await host.StartAsync();
         return host;
     }
+
+    /// <summary>Starts every hosted service (the bridge, module servers) in registration order, as the generic host does.</summary>
+    public async Task StartAsync()
+    {
+        foreach (var hosted in _provider.GetServices<IHostedService>())
+        {
+            await hosted.StartAsync(default);
+        }
+    }
+
+    public T Get<T>() where T : notnull => _provider.GetRequiredService<T>();
 
     public async ValueTask DisposeAsync()
     {
         using var stop = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await Bridge.StopAsync(stop.Token);
+        foreach (var hosted in _provider.GetServices<IHostedService>().Reverse())
+        {
+            await hosted.StopAsync(stop.Token);
+        }
         await _provider.DisposeAsync();
     }
 

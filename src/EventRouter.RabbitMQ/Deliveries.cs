@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Text;
+using System.Threading.Tasks;
+using Microsoft.Extensions.Logging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace EventRouter.RabbitMQ;
+
+/// <summary>What the listener and module queue consumers do alike with a delivery: headers, trace context, failure headers, ack.</summary>
+internal static class Deliveries
+{
+    /// <summary>Starts the consuming side's span as a child of the publisher's W3C trace context, when the message carries one.</summary>
+    public static Activity? StartActivity(IReadOnlyBasicProperties properties, string name, ActivityKind kind, string? messageId)
+    {
+        var traceParent = ReadString(properties.Headers, RabbitMQHeaders.TraceParent);
+        ActivityContext.TryParse(traceParent, ReadString(properties.Headers, RabbitMQHeaders.TraceState), out var parent);
+        var activity = RabbitMQBridge.ActivitySource.StartActivity(name, kind, parent);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.message.id", messageId);
+        return activity;
+    }
+
+    public static Dictionary<string, object?> CopyHeaders(IDictionary<string, object?>? headers) =>
+        headers is null ? new(StringComparer.Ordinal) : new(headers, StringComparer.Ordinal);
+
+    /// <summary>A copy of the message's headers plus why it failed: reason, source queue, and the exception when there is one.</summary>
+    public static Dictionary<string, object?> FailureHeaders(IDictionary<string, object?>? headers, string reason, string queue, string description, Exception? exception)
+    {
+        var failure = CopyHeaders(headers);
+        failure[RabbitMQHeaders.Reason] = reason;
+        failure[RabbitMQHeaders.SourceQueue] = queue;
+        failure[RabbitMQHeaders.ExceptionMessage] = exception?.Message ?? description;
+        if (exception is not null)
+        {
+            failure[RabbitMQHeaders.ExceptionType] = exception.GetType().FullName;
+            failure[RabbitMQHeaders.ExceptionStackTrace] = Truncate(exception.ToString(), 8_000);
+        }
+        return failure;
+    }
+
+    public static string? ReadString(IDictionary<string, object?>? headers, string key) =>
+        headers is not null && headers.TryGetValue(key, out var value)
+            ? value switch
+            {
+                byte[] bytes => Encoding.UTF8.GetString(bytes), // AMQP long strings arrive as bytes
+                string text => text,
+                _ => value?.ToString(),
+            }
+            : null;
+
+    /// <summary>Acknowledges; a channel that died with the delivery is logged, not thrown: the broker redelivers the message.</summary>
+    public static async Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, ILogger logger, string queue, string? messageId)
+    {
+        try
+        {
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+        {
+            Log.AckFailed(logger, queue, messageId, ex.Message);
+        }
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max];
+}

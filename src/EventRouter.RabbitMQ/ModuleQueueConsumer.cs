@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.Modules;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+using RabbitMQ.Client.Exceptions;
+
+namespace EventRouter.RabbitMQ;
+
+/// <summary>
+/// Consumes a served module's queue: each message runs through the module's local typed client (so on its server,
+/// one at a time, with its filters); a request's response or failure goes back to its <c>reply-to</c> with the
+/// request's correlation id. Instances of the serving service compete for the queue.
+/// </summary>
+internal sealed class ModuleQueueConsumer : QueueConsumer
+{
+    private readonly string _moduleName;
+    private readonly IReadOnlyDictionary<string, RemoteHandler> _handlers;
+    private long _handled;
+    private long _failed;
+
+    public ModuleQueueConsumer(RabbitMQBridge bridge, string queue, string moduleName, IReadOnlyDictionary<string, RemoteHandler> handlers)
+        : base(bridge, queue)
+    {
+        _moduleName = moduleName;
+        _handlers = handlers;
+    }
+
+    /// <summary>Messages the module handled (requests answered, commands accepted).</summary>
+    public long Handled => Interlocked.Read(ref _handled);
+
+    /// <summary>Messages that failed: answered with an error, or moved to the error queue.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    protected override async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        var properties = delivery.BasicProperties;
+        var messageType = Deliveries.ReadString(properties.Headers, RabbitMQHeaders.MessageType) ?? properties.Type;
+        if (messageType is null || !_handlers.TryGetValue(messageType, out var handler))
+        {
+            await FailAsync(channel, delivery, "unknown-message-type",
+                $"Module '{_moduleName}' handles no message of type '{messageType ?? "(no message type header)"}'.", null).ConfigureAwait(false);
+            return;
+        }
+
+        using var activity = Deliveries.StartActivity(
+            properties, $"{_moduleName} {messageType} process", handler.IsRequest ? ActivityKind.Server : ActivityKind.Consumer, properties.MessageId);
+        activity?.SetTag("eventrouter.module", _moduleName);
+        byte[]? response;
+        try
+        {
+            response = await handler.HandleAsync(delivery.Body, Bridge.Stopping).ConfigureAwait(false);
+        }
+        catch (MalformedMessageException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await FailAsync(channel, delivery, "malformed-json", ex.Message, ex.InnerException).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is ModuleStoppedException || (ex is OperationCanceledException && Bridge.Stopping.IsCancellationRequested))
+        {
+            // This instance's module is going away: stop taking its messages and give this one back, so another
+            // instance (or this service after a restart) handles it.
+            // Not awaited: the cancel's confirmation is dispatched behind this very callback.
+            _ = CancelAsync(CancellationToken.None);
+            await RequeueAsync(channel, delivery).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (!handler.IsRequest)
+        {
+            // A command the module would not take (a full queue that stayed full): back to the queue after a pause,
+            // tried again.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            await Task.Delay(Bridge.Options.ImmediateRetryDelay, CancellationToken.None).ConfigureAwait(false);
+            await RequeueAsync(channel, delivery).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            // The request's handler failed: that is the request's answer, as it would be in process. Not retried.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Interlocked.Increment(ref _failed);
+            await ReplyAsync(channel, delivery, ReadOnlyMemory<byte>.Empty,
+                Deliveries.FailureHeaders(null, "handler-failed", Queue, ex.Message, ex)).ConfigureAwait(false);
+            await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+            return;
+        }
+
+        if (response is not null)
+        {
+            await ReplyAsync(channel, delivery, response, headers: null).ConfigureAwait(false);
+        }
+        Interlocked.Increment(ref _handled);
+        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A message the module cannot read: a request's caller gets the reason at once; the message itself goes to the
+    /// error queue with the reason in its headers, and the consumer goes on.
+    /// </summary>
+    private async Task FailAsync(IChannel channel, BasicDeliverEventArgs delivery, string reason, string description, Exception? exception)
+    {
+        Interlocked.Increment(ref _failed);
+        var source = delivery.BasicProperties;
+        var headers = Deliveries.FailureHeaders(source.Headers, reason, Queue, description, exception);
+        Log.DeadLettered(Bridge.Logger, exception, Queue, source.MessageId, ErrorQueue, reason);
+        if (source.ReplyTo is not null)
+        {
+            await ReplyAsync(channel, delivery, ReadOnlyMemory<byte>.Empty, Deliveries.FailureHeaders(null, reason, Queue, description, exception)).ConfigureAwait(false);
+        }
+        var properties = new BasicProperties
+        {
+            MessageId = source.MessageId,
+            Type = source.Type,
+            ContentType = source.ContentType,
+            CorrelationId = source.CorrelationId,
+            AppId = source.AppId,
+            DeliveryMode = DeliveryModes.Persistent,
+            Headers = headers,
+        };
+        try
+        {
+            // The body is copied: the delivery's buffer is returned to the pool when this handler completes.
+            await Bridge.PublishConfirmedAsync(string.Empty, null, ErrorQueue, properties, delivery.Body.ToArray(),
+                source.Type ?? "(unknown)", source.MessageId ?? "(none)", Bridge.Stopping).ConfigureAwait(false);
+        }
+        catch (BrokerPublishException)
+        {
+            // Not confirmed in the error queue: keep the original unacknowledged so it is redelivered, never dropped.
+            return;
+        }
+        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, source.MessageId).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers a request through its reply-to address. Not confirmed: a lost reply shows as the caller's timeout.</summary>
+    private static async Task ReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body, Dictionary<string, object?>? headers)
+    {
+        if (delivery.BasicProperties.ReplyTo is not { Length: > 0 } replyTo)
+        {
+            return;
+        }
+        var properties = new BasicProperties
+        {
+            CorrelationId = delivery.BasicProperties.CorrelationId,
+            ContentType = "application/json",
+            Headers = headers,
+        };
+        try
+        {
+            await channel.BasicPublishAsync(string.Empty, replyTo, mandatory: false, properties, body).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+        {
+            // The channel died: the request is redelivered (unacknowledged) and answered again, or the caller times out.
+        }
+    }
+
+    private static async Task RequeueAsync(IChannel channel, BasicDeliverEventArgs delivery)
+    {
+        try
+        {
+            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
+        {
+            // Closed with its channel: unacknowledged messages return to the queue anyway.
+        }
+    }
+}

@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.Modules;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Exceptions;
+
+namespace EventRouter.RabbitMQ;
+
+/// <summary>The name a module message type travels under: its <c>[Event]</c> name, else its full type name.</summary>
+internal static class WireName<T>
+{
+    public static readonly string Value = EventDispatcherBase.EventNameOf(typeof(T));
+}
+
+/// <summary>
+/// The calling side of a module served by another service: a request is published to the module's queue with a
+/// correlation id and <c>reply-to</c> = direct reply-to, and waits (bounded) for the reply; a command is published
+/// with publisher confirms, like an event.
+/// </summary>
+internal sealed class RabbitMQModuleTransport : IModuleTransport
+{
+    private readonly RabbitMQBridge _bridge;
+    private readonly string _queue;
+    private readonly string _moduleName;
+    private readonly TimeSpan _timeout;
+    private readonly string _expiration;
+
+    public RabbitMQModuleTransport(RabbitMQBridge bridge, string queue, string moduleName, TimeSpan timeout)
+    {
+        _bridge = bridge;
+        _queue = queue;
+        _moduleName = moduleName;
+        _timeout = timeout;
+        // The request expires in the queue when its caller stops waiting: a server that comes back later does not
+        // handle requests nobody will read the answer of.
+        _expiration = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(request, _bridge.GetModuleTypeInfo<TRequest>(_moduleName));
+        var messageType = WireName<TRequest>.Value;
+        var correlationId = Guid.NewGuid().ToString("N");
+
+        using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TRequest).Name} request", ActivityKind.Client);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", _queue);
+        activity?.SetTag("messaging.message.conversation_id", correlationId);
+
+        var properties = new BasicProperties
+        {
+            MessageId = correlationId,
+            CorrelationId = correlationId,
+            ReplyTo = RabbitMQBridge.DirectReplyTo,
+            Expiration = _expiration,
+            Type = messageType,
+            ContentType = "application/json",
+            AppId = _bridge.Options.ServiceName,
+            Headers = RemoteModuleMessages.Headers(messageType, activity),
+        };
+        var reply = _bridge.ExpectReply(correlationId);
+        var started = Stopwatch.GetTimestamp();
+        RemoteReply answer;
+        try
+        {
+            await PublishRequestAsync(properties, body, started, typeof(TRequest), cancellationToken).ConfigureAwait(false);
+            answer = await reply.Task.WaitAsync(Remaining(started, typeof(TRequest)), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "timeout");
+            throw new ModuleRequestTimeoutException(_moduleName, typeof(TRequest), _timeout);
+        }
+        finally
+        {
+            _bridge.ForgetReply(correlationId);
+        }
+
+        if (Deliveries.ReadString(answer.Headers, RabbitMQHeaders.Reason) is { } reason)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            throw new RemoteModuleException(
+                _moduleName, typeof(TRequest), reason,
+                Deliveries.ReadString(answer.Headers, RabbitMQHeaders.ExceptionType),
+                Deliveries.ReadString(answer.Headers, RabbitMQHeaders.ExceptionMessage) ?? "(no message)");
+        }
+        return JsonSerializer.Deserialize(answer.Body.Span, _bridge.GetModuleTypeInfo<TResponse>(_moduleName))!;
+    }
+
+    public async ValueTask SendAsync<TCommand>(TCommand command, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(command, _bridge.GetModuleTypeInfo<TCommand>(_moduleName));
+        var messageType = WireName<TCommand>.Value;
+        var messageId = Guid.NewGuid().ToString("N");
+        using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TCommand).Name} send", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "rabbitmq");
+        activity?.SetTag("messaging.destination.name", _queue);
+        var properties = new BasicProperties
+        {
+            MessageId = messageId,
+            Type = messageType,
+            ContentType = "application/json",
+            DeliveryMode = DeliveryModes.Persistent,
+            AppId = _bridge.Options.ServiceName,
+            Headers = RemoteModuleMessages.Headers(messageType, activity),
+        };
+        // Confirmed, retried through outages up to PublishTimeout, then BrokerPublishException: never assumed sent.
+        await _bridge.PublishConfirmedAsync(string.Empty, null, _queue, properties, body, messageType, messageId, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a request, retrying through a connection outage until the request's deadline.</summary>
+    private async Task PublishRequestAsync(BasicProperties properties, byte[] body, long started, Type requestType, CancellationToken cancellationToken)
+    {
+        var pause = TimeSpan.FromMilliseconds(50);
+        while (true)
+        {
+            var remaining = Remaining(started, requestType);
+            try
+            {
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(remaining);
+                var channel = await _bridge.GetReplyChannelAsync(attempt.Token).ConfigureAwait(false);
+                await channel.BasicPublishAsync(string.Empty, _queue, mandatory: false, properties, body, attempt.Token).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException();
+            }
+            catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or BrokerUnreachableException
+                or BrokerConnectionException or System.IO.IOException or System.Net.Sockets.SocketException or ObjectDisposedException)
+            {
+                Log.PublishRetry(_bridge.Logger, properties.Type!, properties.MessageId!, ex.Message);
+            }
+            await Task.Delay(pause < remaining ? pause : remaining, cancellationToken).ConfigureAwait(false);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
+        }
+    }
+
+    private TimeSpan Remaining(long started, Type requestType)
+    {
+        var remaining = _timeout - Stopwatch.GetElapsedTime(started);
+        return remaining > TimeSpan.Zero ? remaining : throw new TimeoutException();
+    }
+}
+
+/// <summary>Header helpers shared by both sides of remote module calls.</summary>
+internal static class RemoteModuleMessages
+{
+    public static Dictionary<string, object?> Headers(string messageType, Activity? activity)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [RabbitMQHeaders.MessageType] = messageType };
+        if ((activity ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C } current)
+        {
+            headers[RabbitMQHeaders.TraceParent] = current.Id;
+            if (current.TraceStateString is { Length: > 0 } state)
+            {
+                headers[RabbitMQHeaders.TraceState] = state;
+            }
+        }
+        return headers;
+    }
+}
+
+/// <summary>Checks that the serializer context covers every message type of a called module (at start-up).</summary>
+internal sealed class ModuleTypeCheck(RabbitMQBridge bridge, string moduleName) : IModuleMessageVisitor
+{
+    public void Request<TRequest, TResponse>(Func<TRequest, CancellationToken, ValueTask<TResponse>> send)
+    {
+        bridge.GetModuleTypeInfo<TRequest>(moduleName);
+        bridge.GetModuleTypeInfo<TResponse>(moduleName);
+    }
+
+    public void Command<TCommand>(Func<TCommand, CancellationToken, ValueTask> send) => bridge.GetModuleTypeInfo<TCommand>(moduleName);
+}
+
+/// <summary>
+/// Builds, from a served module's local client, the table the queue consumer dispatches on: message type name →
+/// a handler that deserializes, sends through the client, and serializes the response. Closed generic types, built
+/// once: nothing is looked up by reflection per message.
+/// </summary>
+internal sealed class ModuleHandlerTable(RabbitMQBridge bridge, string moduleName) : IModuleMessageVisitor
+{
+    public Dictionary<string, RemoteHandler> Handlers { get; } = new(StringComparer.Ordinal);
+
+    public void Request<TRequest, TResponse>(Func<TRequest, CancellationToken, ValueTask<TResponse>> send) =>
+        Handlers[WireName<TRequest>.Value] = new RemoteRequestHandler<TRequest, TResponse>(
+            send, bridge.GetModuleTypeInfo<TRequest>(moduleName), bridge.GetModuleTypeInfo<TResponse>(moduleName));
+
+    public void Command<TCommand>(Func<TCommand, CancellationToken, ValueTask> send) =>
+        Handlers[WireName<TCommand>.Value] = new RemoteCommandHandler<TCommand>(send, bridge.GetModuleTypeInfo<TCommand>(moduleName));
+}
+
+/// <summary>Runs one message type of a served module.</summary>
+internal abstract class RemoteHandler
+{
+    /// <summary>True for requests (a response goes back), false for commands.</summary>
+    public abstract bool IsRequest { get; }
+
+    /// <summary>
+    /// Deserializes the body, sends the message through the module's client, and returns the serialized response
+    /// (null for a command). A body that is not valid JSON for the type throws <see cref="MalformedMessageException"/>.
+    /// </summary>
+    public abstract ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
+
+    protected static T Read<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> info)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(body, info)!;
+        }
+        catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            throw new MalformedMessageException($"The body is not a valid {typeof(T).Name}: {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary>A module message whose body could not be read.</summary>
+internal sealed class MalformedMessageException(string message, Exception inner) : Exception(message, inner);
+
+internal sealed class RemoteRequestHandler<TRequest, TResponse>(
+    Func<TRequest, CancellationToken, ValueTask<TResponse>> send, JsonTypeInfo<TRequest> requestInfo, JsonTypeInfo<TResponse> responseInfo) : RemoteHandler
+{
+    public override bool IsRequest => true;
+
+    public override async ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        var response = await send(Read(body.Span, requestInfo), cancellationToken).ConfigureAwait(false);
+        return JsonSerializer.SerializeToUtf8Bytes(response, responseInfo);
+    }
+}
+
+internal sealed class RemoteCommandHandler<TCommand>(Func<TCommand, CancellationToken, ValueTask> send, JsonTypeInfo<TCommand> commandInfo) : RemoteHandler
+{
+    public override bool IsRequest => false;
+
+    public override async ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
+    {
+        await send(Read(body.Span, commandInfo), cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+}

@@ -1,0 +1,274 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Text;
+using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.Modules;
+using Microsoft.Extensions.DependencyInjection;
+using RabbitMQ.Client;
+
+namespace EventRouter.RabbitMQ.Tests;
+
+public sealed record GetStock(string Sku);
+public sealed record StockLevel(string Sku, int Quantity);
+public sealed record Restock(string Sku, int Quantity);
+public sealed record BreakStock(string Why);
+public sealed record Unserializable(string Why);
+
+/// <summary>What the stock module did, shared with the test (the module itself lives in the serving host's container).</summary>
+public sealed class StockLedger
+{
+    public ConcurrentDictionary<string, int> Quantities { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentQueue<string> Requests { get; } = new();
+}
+
+[ModuleServer]
+public sealed partial class StockModule(StockLedger ledger) :
+    IRequestHandler<GetStock, StockLevel>,
+    IRequestHandler<BreakStock, int>,
+    ICommandHandler<Restock>
+{
+    public ValueTask<StockLevel> HandleAsync(GetStock request, CancellationToken cancellationToken)
+    {
+        ledger.Requests.Enqueue(request.Sku);
+        return ValueTask.FromResult(new StockLevel(request.Sku, ledger.Quantities.GetValueOrDefault(request.Sku)));
+    }
+
+    public ValueTask<int> HandleAsync(BreakStock request, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("stock is broken: " + request.Why);
+
+    public ValueTask HandleAsync(Restock command, CancellationToken cancellationToken)
+    {
+        ledger.Quantities.AddOrUpdate(command.Sku, command.Quantity, (_, q) => q + command.Quantity);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A module with a request type that is in no serializer context.</summary>
+[ModuleServer]
+public sealed partial class UnserializableModule : IRequestHandler<Unserializable, int>
+{
+    public ValueTask<int> HandleAsync(Unserializable request, CancellationToken cancellationToken) => ValueTask.FromResult(0);
+}
+
+[JsonSerializable(typeof(GetStock))]
+[JsonSerializable(typeof(StockLevel))]
+[JsonSerializable(typeof(Restock))]
+[JsonSerializable(typeof(BreakStock))]
+[JsonSerializable(typeof(int))]
+public sealed partial class StockJsonContext : JsonSerializerContext;
+
+[Collection(BrokerCollection.Name)]
+public sealed class RemoteModuleTests(BrokerFixture broker)
+{
+    [Fact]
+    public async Task RemoteRequestAndCommand_RunOnTheServingService_ThroughTheGeneratedClient()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using var server = await StartServerAsync(queue, ledger);
+        await using var caller = await StartCallerAsync(queue);
+        var client = caller.Get<StockModuleClient>();
+
+        await client.SendAsync(new Restock("apple", 5));
+        await TestHost.Eventually(() => ledger.Quantities.GetValueOrDefault("apple") == 5, "the remote command");
+        var level = await client.RequestAsync(new GetStock("apple"));
+
+        Assert.Null(client.Server);
+        Assert.Equal(new StockLevel("apple", 5), level);
+        Assert.Equal(2, server.Bridge.ModuleConsumers.Single().Handled);
+    }
+
+    [Fact]
+    public async Task RemoteHandlerThrows_CallerGetsRemoteModuleExceptionWithTheRemoteError()
+    {
+        var queue = NewQueue();
+        await using var server = await StartServerAsync(queue, new StockLedger());
+        await using var caller = await StartCallerAsync(queue);
+
+        var error = await Assert.ThrowsAsync<RemoteModuleException>(() => caller.Get<StockModuleClient>().RequestAsync(new BreakStock("flood")).AsTask());
+
+        Assert.Equal("handler-failed", error.Reason);
+        Assert.Equal(typeof(InvalidOperationException).FullName, error.RemoteExceptionType);
+        Assert.Equal("stock is broken: flood", error.RemoteMessage);
+        Assert.Equal(typeof(BreakStock), error.RequestType);
+        // The module goes on answering.
+        Assert.Equal(0, (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("pear"))).Quantity);
+    }
+
+    [Fact]
+    public async Task ServingServiceDown_RequestTimesOut_AndTheExpiredRequestIsNotHandledLater()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using var caller = await StartCallerAsync(queue, timeout: TimeSpan.FromSeconds(1));
+        var client = caller.Get<StockModuleClient>();
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => client.RequestAsync(new GetStock("stale")).AsTask());
+        Assert.Equal("StockModule", error.ModuleName);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "a timeout, not a hang"); // the hang guard, not a timing assertion
+
+        await using var server = await StartServerAsync(queue, ledger);
+        Assert.Equal("fresh", (await client.RequestAsync(new GetStock("fresh"))).Sku);
+        Assert.Equal(new[] { "fresh" }, ledger.Requests.ToArray());
+    }
+
+    [Fact]
+    public async Task CommandSentWhileServingServiceDown_WaitsInTheQueue_HandledWhenItStarts()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using (var caller = await StartCallerAsync(queue))
+        {
+            await caller.Get<StockModuleClient>().SendAsync(new Restock("plum", 3));
+        }
+
+        await using var server = await StartServerAsync(queue, ledger);
+        await TestHost.Eventually(() => ledger.Quantities.GetValueOrDefault("plum") == 3, "the command sent while the server was down");
+    }
+
+    [Fact]
+    public async Task ServingInstanceWhoseModuleStopped_GivesItsRequestsBack_AnotherInstanceAnswersAll()
+    {
+        var queue = NewQueue();
+        var stoppedLedger = new StockLedger();
+        var liveLedger = new StockLedger();
+        await using var stopped = await StartServerAsync(queue, stoppedLedger);
+        await using var live = await StartServerAsync(queue, liveLedger);
+        await using var caller = await StartCallerAsync(queue);
+        await stopped.Get<ModuleServer<StockModule>>().ShutdownAsync();
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => caller.Get<StockModuleClient>().RequestAsync(new GetStock("sku" + i)).AsTask()));
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => "sku" + i), answers.Select(a => a.Sku));
+        Assert.Empty(stoppedLedger.Requests);
+        Assert.Equal(20, liveLedger.Requests.Count);
+    }
+
+    [Fact]
+    public async Task MalformedAndUnknownMessages_GoToTheErrorQueueWithReason_ModuleKeepsAnswering()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using var server = await StartServerAsync(queue, ledger);
+        var consumer = server.Bridge.ModuleConsumers.Single();
+
+        await using (var connection = await broker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            await PublishRawAsync(channel, queue, "bad-json", typeof(Restock).FullName!, "{\"Sku\": ");
+            await PublishRawAsync(channel, queue, "stranger", "Nobody.Knows.This", "{}");
+        }
+        await using var caller = await StartCallerAsync(queue);
+        Assert.Equal("kiwi", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("kiwi"))).Sku);
+
+        await TestHost.Eventually(() => consumer.Failed == 2, "two failed messages");
+        var dead = (await broker.DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
+        Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
+        Assert.Equal("unknown-message-type", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
+        Assert.Contains("Nobody.Knows.This", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.ExceptionMessage));
+        Assert.Empty(ledger.Quantities);
+    }
+
+    [Fact]
+    public async Task RemoteRequest_CarriesTheCallersTraceToTheServingSide()
+    {
+        var queue = NewQueue();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await StartServerAsync(queue, new StockLedger());
+        await using var caller = await StartCallerAsync(queue);
+
+        await caller.Get<StockModuleClient>().RequestAsync(new GetStock("traced"));
+
+        static bool OverTheBroker(Activity span) => (string?)span.GetTagItem("messaging.system") == "rabbitmq";
+        var request = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && s.DisplayName.Contains("GetStock"));
+        await TestHost.Eventually(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span");
+        var served = spans.First(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId);
+        Assert.Equal(request.TraceId, served.TraceId);
+        // The module's own spans on the serving side continue the same trace.
+        Assert.Contains(spans, s => !OverTheBroker(s) && s.TraceId == request.TraceId && s.ParentSpanId == served.SpanId);
+    }
+
+    [Fact]
+    public async Task ServeModule_WithoutTheModuleRegistered_StartFailsWithClearError()
+    {
+        await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o =>
+        {
+            o.JsonContext = StockJsonContext.Default;
+            o.ServeModule<StockModule>(NewQueue());
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Bridge.StartAsync(default));
+        Assert.Contains("services.AddModuleServer<StockModule>()", error.Message);
+        Assert.Null(host.Bridge.Connection);
+    }
+
+    [Fact]
+    public async Task CalledModuleTypeMissingFromJsonContext_StartFailsBeforeConnecting()
+    {
+        await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o =>
+        {
+            o.JsonContext = StockJsonContext.Default;
+            o.CallModule<UnserializableModule>(NewQueue());
+        });
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.Bridge.StartAsync(default));
+        Assert.Contains("UnserializableModule", error.Message);
+        Assert.Contains($"[JsonSerializable(typeof({typeof(Unserializable).FullName}))]", error.Message);
+        Assert.Null(host.Bridge.Connection);
+    }
+
+    [Fact]
+    public void ServingAndCallingOneModule_OrTwoModulesOnOneQueue_AreRejected()
+    {
+        var options = new RabbitMQOptions().ServeModule<StockModule>("shared");
+        Assert.Throws<InvalidOperationException>(() => options.CallModule<StockModule>());
+        var taken = Assert.Throws<InvalidOperationException>(() => options.ServeModule<UnserializableModule>("shared"));
+        Assert.Contains("'shared'", taken.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new RabbitMQOptions().CallModule<StockModule>(timeout: TimeSpan.Zero));
+    }
+
+    private static string NewQueue() => "module.stock." + Guid.NewGuid().ToString("N")[..8];
+
+    private Task<TestHost> StartServerAsync(string queue, StockLedger ledger) =>
+        TestHost.StartAsync(broker, TestHost.NewServiceName(), new Recorder(), o =>
+        {
+            o.JsonContext = StockJsonContext.Default;
+            o.ServeModule<StockModule>(queue);
+        }, register: services =>
+        {
+            services.AddSingleton(ledger);
+            services.AddModuleServer<StockModule>();
+        });
+
+    private Task<TestHost> StartCallerAsync(string queue, TimeSpan? timeout = null) =>
+        TestHost.StartAsync(broker, TestHost.NewServiceName(), new Recorder(), o =>
+        {
+            o.JsonContext = StockJsonContext.Default;
+            o.CallModule<StockModule>(queue, timeout ?? TimeSpan.FromSeconds(60));
+        });
+
+    private static async Task PublishRawAsync(IChannel channel, string queue, string messageId, string messageType, string json)
+    {
+        var properties = new BasicProperties
+        {
+            MessageId = messageId,
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object?> { [RabbitMQHeaders.MessageType] = messageType },
+        };
+        await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+    }
+}
