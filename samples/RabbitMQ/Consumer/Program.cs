@@ -1,11 +1,14 @@
 // The Shipping service: its listeners handle OrderPlaced events published by the Orders service in another process.
 // Each listener gets its own durable queue (shipping.<listener>), so each is acknowledged, retried and
-// dead-lettered on its own. Start two of these processes and they share the work (competing consumers).
+// dead-lettered on its own. It also serves its ShippingDesk module on the queue module.ShippingDesk: the Orders
+// service asks it for quotes and sends it holds through the desk's generated typed client. Start two of these
+// processes and they share the work (competing consumers).
 //   dotnet run --project samples/RabbitMQ/Consumer -- 10     (stops after 10 orders; omit for Ctrl+C)
 using System;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
+using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using RabbitMQSample;
@@ -15,12 +18,15 @@ var expected = args.Length > 0 && int.TryParse(args[0], out var n) ? n : int.Max
 var builder = Host.CreateApplicationBuilder(args);
 builder.Services.AddSingleton(new Progress(expected));
 builder.Services.AddEventRouter();   // generated: the dispatch table with ShipOrder and EmailReceipt
+builder.Services.AddSingleton<IShippingRates, FlatRates>();
+builder.Services.AddModuleServer<ShippingDesk>();   // the desk runs here, one message at a time
 builder.Services.AddEventRouterRabbitMQ(o =>
 {
     o.ConnectionString = SampleSettings.ConnectionString;
     o.ServiceName = "shipping";
     o.JsonContext = SampleJsonContext.Default;
     o.CrossBroker("orders.placed");
+    o.ServeModule<ShippingDesk>();                  // ...and answers other services through the broker
     o.PrefetchCount = 16;
 });
 using var host = builder.Build();
@@ -46,6 +52,19 @@ internal sealed class Progress(int expected)
             _done.TrySetResult();
         }
     }
+}
+
+/// <summary>The Shipping service's rates: flat, cheaper for large orders.</summary>
+internal sealed class FlatRates : IShippingRates
+{
+    public ShippingQuote Quote(QuoteShipping request)
+    {
+        var price = request.Total >= 50m ? 0m : 4.90m;
+        Console.WriteLine($"shipping: quoted {request.OrderId}: {price} in 2 days");
+        return new ShippingQuote(request.OrderId, price, Days: 2);
+    }
+
+    public void Hold(HoldShipment command) => Console.WriteLine($"shipping: holding {command.OrderId} ({command.Reason})");
 }
 
 /// <summary>Books the shipment. A failure here is retried for this listener only.</summary>

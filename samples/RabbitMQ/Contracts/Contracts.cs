@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using System.Threading;
+using System.Threading.Tasks;
 using EventRouter;
 
 namespace RabbitMQSample;
@@ -14,8 +16,49 @@ public sealed record OrderPlaced(string OrderId, string Customer, decimal Total)
     string IIdentifiableEvent.EventId => OrderId;
 }
 
-/// <summary>Every event that crosses the broker, serialized without reflection (trimming and Native AOT safe).</summary>
+/// <summary>Asks the Shipping service what shipping an order costs.</summary>
+public sealed record QuoteShipping(string OrderId, decimal Total);
+
+/// <summary>The Shipping service's answer to <see cref="QuoteShipping"/>.</summary>
+public sealed record ShippingQuote(string OrderId, decimal Price, int Days);
+
+/// <summary>Tells the Shipping service to hold an order's shipment (fire-and-forget).</summary>
+public sealed record HoldShipment(string OrderId, string Reason);
+
+/// <summary>
+/// The Shipping service's desk, a module server: it runs in the Shipping service (which serves it on the broker), and
+/// the Orders service calls it through the same generated <c>ShippingDeskClient</c> it would use in process. The
+/// class is shared through this contracts project so both sides have the typed client; the work itself is done by
+/// <see cref="IShippingRates"/>, which only the Shipping service implements.
+/// </summary>
+[ModuleServer]
+public sealed partial class ShippingDesk(IShippingRates rates) :
+    IRequestHandler<QuoteShipping, ShippingQuote>,
+    ICommandHandler<HoldShipment>
+{
+    public ValueTask<ShippingQuote> HandleAsync(QuoteShipping request, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(rates.Quote(request));
+
+    public ValueTask HandleAsync(HoldShipment command, CancellationToken cancellationToken)
+    {
+        rates.Hold(command);
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The Shipping service's rates and holds; the desk module runs them one message at a time.</summary>
+public interface IShippingRates
+{
+    ShippingQuote Quote(QuoteShipping request);
+
+    void Hold(HoldShipment command);
+}
+
+/// <summary>Every type that crosses the broker, serialized without reflection (trimming and Native AOT safe).</summary>
 [JsonSerializable(typeof(OrderPlaced))]
+[JsonSerializable(typeof(QuoteShipping))]
+[JsonSerializable(typeof(ShippingQuote))]
+[JsonSerializable(typeof(HoldShipment))]
 public sealed partial class SampleJsonContext : JsonSerializerContext;
 
 /// <summary>Shared settings of the two processes.</summary>

@@ -1,5 +1,6 @@
-// The Orders service: publishes OrderPlaced events through RabbitMQ, each confirmed by the broker.
-// Run the Consumer in another terminal first (it declares the Shipping service's queue), then:
+// The Orders service: asks the Shipping service's desk module for a quote (a request answered across the broker),
+// then publishes OrderPlaced events through RabbitMQ, each confirmed by the broker, and finally holds one shipment
+// (a command). Run the Consumer in another terminal first (it declares the Shipping service's queues), then:
 //   dotnet run --project samples/RabbitMQ/Publisher -- 10
 using System;
 using EventRouter.RabbitMQ;
@@ -17,16 +18,21 @@ builder.Services.AddEventRouterRabbitMQ(o =>
     o.JsonContext = SampleJsonContext.Default;
     o.Consume = false;              // this process only publishes
     o.CrossBroker<OrderPlaced>();   // checked against the JSON context at start-up
+    o.CallModule<ShippingDesk>(timeout: TimeSpan.FromSeconds(10));   // registers ShippingDeskClient, over the broker
 });
 using var host = builder.Build();
 await host.StartAsync();
 
 var publisher = host.Services.GetRequiredService<IBrokerPublisher>();
+var desk = host.Services.GetRequiredService<ShippingDeskClient>();
 for (var i = 1; i <= count; i++)
 {
     var order = new OrderPlaced($"order-{i}", $"customer-{i % 3}", 10m * i);
+    var quote = await desk.RequestAsync(new QuoteShipping(order.OrderId, order.Total)); // answered by the Shipping service
     var messageId = await publisher.PublishAsync(order); // returns once the broker confirmed it
-    Console.WriteLine($"published {order.OrderId} (message id {messageId})");
+    Console.WriteLine($"published {order.OrderId} (message id {messageId}), shipping {quote.Price} in {quote.Days} days");
 }
+await desk.SendAsync(new HoldShipment("order-1", "address check")); // confirmed by the broker, run by the desk
+Console.WriteLine("sent hold for order-1");
 
 await host.StopAsync();
