@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using EventRouter.Generator.Models;
@@ -143,19 +144,9 @@ public sealed partial class ModuleServerGenerator
             {
                 w.Line("private " + model.Filters[f].FullName + "? _filter" + f + ";");
             }
-            for (var r = 0; r < model.Requests.Count; r++)
+            foreach (var chain in Chains(model))
             {
-                if (model.Requests[r].Filters.Count > 0)
-                {
-                    w.Line("private " + RequestChainType(model.Requests[r]) + "? _requestChain" + r + ";");
-                }
-            }
-            for (var c = 0; c < model.Commands.Count; c++)
-            {
-                if (model.Commands[c].Filters.Count > 0)
-                {
-                    w.Line("private " + CommandChainType(model.Commands[c]) + "? _commandChain" + c + ";");
-                }
+                w.Line("private " + chain.Type + "? " + chain.Field + ";");
             }
 
             w.Line();
@@ -165,15 +156,23 @@ public sealed partial class ModuleServerGenerator
                 var constructor = filter.HasParameterlessConstructor ? "static () => new " + filter.FullName + "()" : "null";
                 w.Line("private " + filter.FullName + " Filter" + f + " => _filter" + f + " ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter" + f + ", Server, " + constructor + ");");
             }
+            foreach (var chain in Chains(model))
+            {
+                w.Line();
+                w.Line("private " + chain.Type + " " + chain.Property + " =>");
+                w.Indent().Line(chain.Field + " ??= new " + chain.Type + "(Server, Module, () => " + FilterArray(chain.Filters) + ");").Unindent();
+            }
+        }
+
+        /// <summary>The filtered handlers: requests, then commands, each in the module's order.</summary>
+        private static IEnumerable<(string Type, string Property, string Field, EquatableArray<int> Filters)> Chains(ModuleModel model)
+        {
             for (var r = 0; r < model.Requests.Count; r++)
             {
                 var request = model.Requests[r];
                 if (request.Filters.Count > 0)
                 {
-                    var type = RequestChainType(request);
-                    w.Line();
-                    w.Line("private " + type + " " + RequestChain + r + " =>");
-                    w.Indent().Line("_requestChain" + r + " ??= new " + type + "(Server, Module, () => " + FilterArray(request.Filters) + ");").Unindent();
+                    yield return (RequestChainType(request), RequestChain + r, "_requestChain" + r, request.Filters);
                 }
             }
             for (var c = 0; c < model.Commands.Count; c++)
@@ -181,10 +180,7 @@ public sealed partial class ModuleServerGenerator
                 var command = model.Commands[c];
                 if (command.Filters.Count > 0)
                 {
-                    var type = CommandChainType(command);
-                    w.Line();
-                    w.Line("private " + type + " " + CommandChain + c + " =>");
-                    w.Indent().Line("_commandChain" + c + " ??= new " + type + "(Server, Module, () => " + FilterArray(command.Filters) + ");").Unindent();
+                    yield return (CommandChainType(command), CommandChain + c, "_commandChain" + c, command.Filters);
                 }
             }
         }
