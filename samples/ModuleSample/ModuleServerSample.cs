@@ -19,6 +19,7 @@ public static class ModuleServerSample
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton(output);
+        // Also registers the module's filters (MessageLogFilter), which wrap every handler on the module's server.
         builder.Services.AddModuleServer<DataModule>(options =>
         {
             options.Capacity = 32;                          // spark-channel: mpsc::channel(32)

@@ -17,6 +17,19 @@ internal enum ListenerProblem
     NoUsableConstructor,
 }
 
+/// <summary>Which filter interfaces an [EventFilter] class implements: what the filter wraps.</summary>
+[System.Flags]
+internal enum FilterKinds
+{
+    None = 0,
+
+    /// <summary><c>IEventFilter</c>: wraps listeners (the event generator).</summary>
+    Event = 1,
+
+    /// <summary><c>IModuleFilter</c>: wraps module request and command handlers (the module generator).</summary>
+    Module = 2,
+}
+
 /// <summary>What is wrong with an [EventFilter] class.</summary>
 internal enum FilterProblem
 {
@@ -86,10 +99,14 @@ internal static class Parser
             handles.OrderBy(h => h.Event.FullName, System.StringComparer.Ordinal).ToEquatableArray());
     }
 
-    public static FilterModel? ParseFilter(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// A filter model for one generator: null when the class is invalid (the analyzer reports why) or does not implement
+    /// the interface of <paramref name="kind"/> (a module-only filter is no event filter, and the other way round).
+    /// </summary>
+    public static FilterModel? ParseFilter(GeneratorAttributeSyntaxContext context, FilterKinds kind, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (context.TargetSymbol is not INamedTypeSymbol type || ValidateFilter(type) != FilterProblem.None)
+        if (context.TargetSymbol is not INamedTypeSymbol type || (KindsOf(type) & kind) == 0 || ValidateFilter(type) != FilterProblem.None)
         {
             return null;
         }
@@ -109,9 +126,24 @@ internal static class Parser
         return new FilterModel(FullName(type), type.ToDisplayString(DisplayFormat), order, appliesTo, HasParameterlessConstructor(type, fromSource: true));
     }
 
+    public static FilterKinds KindsOf(INamedTypeSymbol type)
+    {
+        var kinds = FilterKinds.None;
+        foreach (var iface in type.AllInterfaces)
+        {
+            kinds |= iface.ToDisplayString() switch
+            {
+                KnownNames.EventFilterInterface => FilterKinds.Event,
+                KnownNames.ModuleFilterInterface => FilterKinds.Module,
+                _ => FilterKinds.None,
+            };
+        }
+        return kinds;
+    }
+
     public static FilterProblem ValidateFilter(INamedTypeSymbol type)
     {
-        if (!type.AllInterfaces.Any(i => i.ToDisplayString() == KnownNames.EventFilterInterface))
+        if (KindsOf(type) == FilterKinds.None)
         {
             return FilterProblem.NotAFilter;
         }

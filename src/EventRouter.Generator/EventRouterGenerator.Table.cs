@@ -19,12 +19,7 @@ internal static class TableBuilder
         bool hasDependencyInjection,
         ImmutableArray<FilterModel?> localFilters)
     {
-        // Outermost first: by Order, then by name so equal orders (reported as ER0007) still give a stable chain.
-        var filters = localFilters
-            .Where(f => f is not null).Select(f => f!)
-            .GroupBy(f => f.FullName, StringComparer.Ordinal).Select(g => g.First())
-            .OrderBy(f => f.Order).ThenBy(f => f.FullName, StringComparer.Ordinal)
-            .ToList();
+        var filters = FilterOrder.OutermostFirst(localFilters);
 
         var listeners = localListeners.Where(l => l is not null).Select(l => l!)
             .Concat(referenced.Listeners)

@@ -56,7 +56,7 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
                 static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                static (ctx, ct) => Parser.ParseFilter(ctx, ct))
+                static (ctx, ct) => Parser.ParseFilter(ctx, FilterKinds.Event, ct))
             .WithTrackingName(TrackingNames.Filters)
             .Collect();
 

@@ -9,6 +9,7 @@ internal static class KnownNames
     public const string PartitionKeyAttribute = "EventRouter.PartitionKeyAttribute";
     public const string EventFilterAttribute = "EventRouter.EventFilterAttribute";
     public const string EventFilterInterface = "EventRouter.IEventFilter";
+    public const string ModuleFilterInterface = "EventRouter.IModuleFilter";
     public const string EventRouterAssemblyAttribute = "EventRouter.EventRouterAssemblyAttribute";
     public const string EventListenerInterface = "EventRouter.IEventListener`1";
     public const string ServiceCollection = "Microsoft.Extensions.DependencyInjection.IServiceCollection";

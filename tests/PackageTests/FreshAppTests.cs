@@ -13,14 +13,18 @@ namespace EventRouter.PackageTests;
 [Collection(PackageCollection.Name)]
 public sealed class FreshAppTests(PackageFixture package, ITestOutputHelper log)
 {
-    /// <summary>What the app prints; the same under JIT and Native AOT.</summary>
+    /// <summary>What the app prints; the same under JIT and Native AOT. The "filter:" lines prove the event and module filters ran.</summary>
     internal static readonly string[] ExpectedOutput =
     {
+        "filter: orders.placed -> PackageApp.AuditLog",
         "audit: OrderPlaced A-1",
+        "filter: orders.placed -> PackageApp.Billing",
         "billing: charged A-1 12.50",
         "audit: OrderShipped A-1",
         "shipping: A-1 #1",
+        "filter: orders.placed -> PackageApp.AuditLog",
         "audit: OrderPlaced A-2",
+        "filter: orders.placed -> PackageApp.Billing",
         "billing: charged A-2 3.00",
         "audit: OrderShipped B-2",
         "shipping: B-2 #2",
@@ -28,11 +32,16 @@ public sealed class FreshAppTests(PackageFixture package, ITestOutputHelper log)
         "audit: OrderShipped D-5",
         "shipping: D-5 #3",
         "event loop: app-loop idle, 0 pending",
+        "filter: Inventory skipped an empty restock of A-1",
+        "filter: Inventory answered Reserve with 3",
         "inventory: 3 left",
+        "filter: Inventory failed Reserve: InvalidOperationException",
         "inventory: only 3 of A-1 in stock",
         "audit: OrderShipped C-3",
         "shipping: C-3 #4",
+        "filter: orders.placed -> PackageApp.AuditLog",
         "audit: OrderPlaced C-4",
+        "filter: orders.placed -> PackageApp.Billing",
         "billing: charged C-4 1.00",
         "drained: accepted=True, handled=2 of 2",
         "routes: orders.placed -> PackageApp.AuditLog, PackageApp.Billing; PackageApp.OrderShipped -> PackageApp.AuditLog, PackageApp.Flaky, PackageApp.Shipping",

@@ -12,7 +12,20 @@ public sealed class ModuleSampleTests
 
         Assert.Equal(0, exitCode);
         Assert.Equal(
-            new[] { "== spark-channel example ==", "Update succeeded: True", "Received data: [1, 2, 3]", "Event logged: User logged in", "After shutdown: ModuleStoppedException", "done" },
+            new[]
+            {
+                "== spark-channel example ==",
+                "[DataModule] UpdateData { Key = user123, Value = 1 }",
+                "[DataModule] UpdateData { Key = user123, Value = 2 }",
+                "[DataModule] UpdateData { Key = user123, Value = 3 }",
+                "[DataModule] GetData { Key = user123 }",
+                "Update succeeded: True",
+                "Received data: [1, 2, 3]",
+                "[DataModule] LogEvent { Text = User logged in }", // the filter, on the module's server, before the handler
+                "Event logged: User logged in",
+                "After shutdown: ModuleStoppedException",
+                "done",
+            },
             lines);
     }
 }

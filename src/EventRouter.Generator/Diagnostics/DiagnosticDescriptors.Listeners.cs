@@ -46,14 +46,14 @@ internal static partial class DiagnosticDescriptors
 {
     public static readonly DiagnosticDescriptor InvalidFilter = Create(
         "ER0006",
-        "Event filter has an invalid shape",
+        "Filter has an invalid shape",
         "'{0}' is marked [EventFilter] but {1}, so it is not applied",
         Usage,
         DiagnosticSeverity.Error);
 
     public static readonly DiagnosticDescriptor FilterOrderConflict = Create(
         "ER0007",
-        "Two event filters have the same order",
+        "Two filters have the same order",
         "Filters '{0}' and '{1}' both have Order = {2}; their relative order falls back to type names. Give each a distinct Order.",
         Usage,
         DiagnosticSeverity.Warning);

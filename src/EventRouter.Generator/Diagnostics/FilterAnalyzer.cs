@@ -6,7 +6,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventRouter.Generator.Diagnostics;
 
-/// <summary>Reports [EventFilter] classes the generator cannot use (ER0006) and ambiguous filter order (ER0007).</summary>
+/// <summary>
+/// Reports [EventFilter] classes the generators cannot use (ER0006) and ambiguous filter order (ER0007), for event
+/// filters and module filters alike.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class FilterAnalyzer : DiagnosticAnalyzer
 {
@@ -27,7 +30,7 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
             {
                 return;
             }
-            var valid = new ConcurrentBag<(INamedTypeSymbol Type, int Order, Location Location)>();
+            var valid = new ConcurrentBag<(INamedTypeSymbol Type, int Order, FilterKinds Kinds, Location Location)>();
             start.RegisterSymbolAction(symbolContext =>
             {
                 var type = (INamedTypeSymbol)symbolContext.Symbol;
@@ -39,9 +42,9 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                 var location = marker.ApplicationSyntaxReference?.GetSyntax(symbolContext.CancellationToken).GetLocation() ?? type.Locations.FirstOrDefault();
                 var reason = Parser.ValidateFilter(type) switch
                 {
-                    FilterProblem.NotAFilter => "does not implement IEventFilter",
+                    FilterProblem.NotAFilter => "implements neither IEventFilter nor IModuleFilter",
                     FilterProblem.NotConcrete => "is abstract, static or generic",
-                    FilterProblem.Inaccessible => "is not accessible to the generated dispatch table (make it public or internal)",
+                    FilterProblem.Inaccessible => "is not accessible to the generated code (make it public or internal)",
                     FilterProblem.NoUsableConstructor => "has no public or internal constructor",
                     _ => null,
                 };
@@ -51,10 +54,12 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                     return;
                 }
                 var order = marker.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 0;
-                valid.Add((type, order, location ?? Location.None));
+                valid.Add((type, order, Parser.KindsOf(type), location ?? Location.None));
             }, SymbolKind.NamedType);
 
-            // Needs every filter of the compilation, so it runs once at the end.
+            // Needs every filter of the compilation, so it runs once at the end. Two filters conflict only when they can
+            // meet in one chain: both wrap listeners, or both wrap module handlers. Each filter is reported once, against
+            // the nearest earlier filter (by name) it conflicts with.
             start.RegisterCompilationEndAction(end =>
             {
                 foreach (var group in valid.GroupBy(f => f.Order))
@@ -62,9 +67,13 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                     var sorted = group.OrderBy(f => f.Type.ToDisplayString(), System.StringComparer.Ordinal).ToList();
                     for (var i = 1; i < sorted.Count; i++)
                     {
-                        end.ReportDiagnostic(Diagnostic.Create(
-                            DiagnosticDescriptors.FilterOrderConflict, sorted[i].Location,
-                            sorted[i - 1].Type.ToDisplayString(), sorted[i].Type.ToDisplayString(), group.Key));
+                        var earlier = sorted.Take(i).LastOrDefault(f => (f.Kinds & sorted[i].Kinds) != 0);
+                        if (earlier.Type is not null)
+                        {
+                            end.ReportDiagnostic(Diagnostic.Create(
+                                DiagnosticDescriptors.FilterOrderConflict, sorted[i].Location,
+                                earlier.Type.ToDisplayString(), sorted[i].Type.ToDisplayString(), group.Key));
+                        }
                     }
                 }
             });

@@ -13,5 +13,6 @@ internal static class ModuleNames
 internal static class ModuleTrackingNames
 {
     public const string Modules = "ModuleServers";
+    public const string Filters = "ModuleFilters";
     public const string Output = "ModuleServerOutput";
 }

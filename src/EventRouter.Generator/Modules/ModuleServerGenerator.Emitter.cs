@@ -1,4 +1,7 @@
+using System.Collections.Generic;
+using System.Linq;
 using System.Reflection;
+using EventRouter.Generator.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -12,6 +15,10 @@ public sealed partial class ModuleServerGenerator
         private const string Runtime = "global::EventRouter.Modules.";
         private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
         private const string CancellationToken = "global::System.Threading.CancellationToken";
+        private const string ServiceDescriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
+        private const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
+        private const string RequestChain = "RequestChain";
+        private const string CommandChain = "CommandChain";
 
         private static readonly string s_generatedCode =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"{KnownNames.GeneratorName}\", \"{typeof(Emitter).Assembly.GetName().Version}\")]";
@@ -42,10 +49,22 @@ public sealed partial class ModuleServerGenerator
             w.Open("partial class " + model.ClassName + " : " + Runtime + "IModuleServerRegistration");
             w.Line("/// <inheritdoc />");
             w.Line(s_generatedCode);
-            w.Line("static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure) =>");
-            w.Indent();
-            w.Line(Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));");
-            w.Unindent();
+            var registerModule = "static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
+            var register = Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
+            if (model.Filters.Count == 0)
+            {
+                w.Line(registerModule + " =>");
+                w.Indent();
+                w.Line(register);
+                w.Unindent();
+            }
+            else
+            {
+                w.Open(registerModule);
+                WriteFilterRegistrations(w, model);
+                w.Line(register);
+                w.Close();
+            }
             w.Line();
             w.Line("/// <inheritdoc />");
             w.Line(s_generatedCode);
@@ -88,8 +107,9 @@ public sealed partial class ModuleServerGenerator
             }
             w.Close();
 
-            foreach (var request in model.Requests)
+            for (var r = 0; r < model.Requests.Count; r++)
             {
+                var request = model.Requests[r];
                 w.Line();
                 w.Line("/// <summary>Sends a " + See(request.RequestType) + " request and waits for the module's response.</summary>");
                 w.Line("/// <param name=\"request\">The request.</param>");
@@ -98,12 +118,13 @@ public sealed partial class ModuleServerGenerator
                 w.Line("/// <exception cref=\"global::EventRouter.ModuleRequestTimeoutException\">No response within the module's request timeout.</exception>");
                 w.Line("public " + ValueTask + "<" + request.ResponseType + "> RequestAsync(" + request.RequestType + " request, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
-                w.Line("RequestCoreAsync<" + request.RequestType + ", " + request.ResponseType + ">(Module, request, cancellationToken);");
+                w.Line("RequestCoreAsync<" + request.RequestType + ", " + request.ResponseType + ">(" + (request.Filters.Count == 0 ? "Module" : RequestChain + r) + ", request, cancellationToken);");
                 w.Unindent();
             }
 
-            foreach (var command in model.Commands)
+            for (var c = 0; c < model.Commands.Count; c++)
             {
+                var command = model.Commands[c];
                 w.Line();
                 w.Line("/// <summary>Queues a " + See(command.CommandType) + " command; completes when the module has accepted it.</summary>");
                 w.Line("/// <param name=\"command\">The command.</param>");
@@ -111,8 +132,13 @@ public sealed partial class ModuleServerGenerator
                 w.Line("/// <exception cref=\"global::EventRouter.ModuleStoppedException\">The module is stopping or stopped.</exception>");
                 w.Line("public " + ValueTask + " SendAsync(" + command.CommandType + " command, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
-                w.Line("SendCoreAsync<" + command.CommandType + ">(Module, command, cancellationToken);");
+                w.Line("SendCoreAsync<" + command.CommandType + ">(" + (command.Filters.Count == 0 ? "Module" : CommandChain + c) + ", command, cancellationToken);");
                 w.Unindent();
+            }
+
+            if (model.Filters.Count > 0)
+            {
+                WriteFilterChains(w, model);
             }
 
             w.Close();
@@ -122,6 +148,78 @@ public sealed partial class ModuleServerGenerator
             }
             return w.ToString();
         }
+
+        /// <summary>The module's filters are singletons of the container its server is created with, shared with the event dispatcher's.</summary>
+        private static void WriteFilterRegistrations(SourceWriter w, ModuleModel model)
+        {
+            foreach (var filter in model.Filters)
+            {
+                w.Line(TryAdd + "(services, " + ServiceDescriptor + ".Singleton<" + filter.FullName + ", " + filter.FullName + ">());");
+            }
+        }
+
+        /// <summary>
+        /// The filter instances and one chain per filtered handler, at the end of the client so they stay apart from its
+        /// constructors. Both are created on first use: a chain resolves its filters on the module's server the first
+        /// time a message goes through it, so a filter may depend on this client without a construction cycle.
+        /// </summary>
+        private static void WriteFilterChains(SourceWriter w, ModuleModel model)
+        {
+            w.Line();
+            for (var f = 0; f < model.Filters.Count; f++)
+            {
+                w.Line("private " + model.Filters[f].FullName + "? _filter" + f + ";");
+            }
+            foreach (var chain in Chains(model))
+            {
+                w.Line("private " + chain.Type + "? " + chain.Field + ";");
+            }
+
+            w.Line();
+            for (var f = 0; f < model.Filters.Count; f++)
+            {
+                var filter = model.Filters[f];
+                var constructor = filter.HasParameterlessConstructor ? "static () => new " + filter.FullName + "()" : "null";
+                w.Line("private " + filter.FullName + " Filter" + f + " => _filter" + f + " ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter" + f + ", Server!, " + constructor + ");");
+            }
+            foreach (var chain in Chains(model))
+            {
+                w.Line();
+                // A client built on a transport has no server here: the serving side runs the filters, around its module.
+                w.Line("private " + chain.Handler + " " + chain.Property + " =>");
+                w.Indent().Line("Server is { } server ? " + chain.Field + " ??= new " + chain.Type + "(server, Module, () => " + FilterArray(chain.Filters) + ") : Module;").Unindent();
+            }
+        }
+
+        /// <summary>The filtered handlers: requests, then commands, each in the module's order.</summary>
+        private static IEnumerable<(string Type, string Handler, string Property, string Field, EquatableArray<int> Filters)> Chains(ModuleModel model)
+        {
+            for (var r = 0; r < model.Requests.Count; r++)
+            {
+                var request = model.Requests[r];
+                if (request.Filters.Count > 0)
+                {
+                    yield return (RequestChainType(request), "global::EventRouter.IRequestHandler<" + request.RequestType + ", " + request.ResponseType + ">", RequestChain + r, "_requestChain" + r, request.Filters);
+                }
+            }
+            for (var c = 0; c < model.Commands.Count; c++)
+            {
+                var command = model.Commands[c];
+                if (command.Filters.Count > 0)
+                {
+                    yield return (CommandChainType(command), "global::EventRouter.ICommandHandler<" + command.CommandType + ">", CommandChain + c, "_commandChain" + c, command.Filters);
+                }
+            }
+        }
+
+        private static string RequestChainType(ModuleRequestModel request) =>
+            "global::EventRouter.RequestFilterChain<" + request.RequestType + ", " + request.ResponseType + ">";
+
+        private static string CommandChainType(ModuleCommandModel command) =>
+            "global::EventRouter.CommandFilterChain<" + command.CommandType + ">";
+
+        private static string FilterArray(EquatableArray<int> filters) =>
+            "new global::EventRouter.IModuleFilter[] { " + string.Join(", ", filters.Select(static f => "Filter" + f)) + " }";
 
         /// <summary>
         /// A doc reference to a type: a cref cannot carry nullable annotations, angle brackets, arrays or tuples, so those

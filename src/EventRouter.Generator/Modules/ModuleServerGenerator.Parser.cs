@@ -44,11 +44,10 @@ public sealed partial class ModuleServerGenerator
                 StringComparer.Ordinal);
             var requests = handlers.Requests
                 .Where(r => !duplicates.Contains(r.Key))
-                .Select(static r => new ModuleRequestModel(r.RequestType, r.ResponseType))
+                .Select(static r => new ModuleRequestModel(r.RequestType, r.ResponseType) { AssignableTo = r.AssignableTo })
                 .OrderBy(static r => r.RequestType, StringComparer.Ordinal)
                 .ToEquatableArray();
             var commands = handlers.Commands
-                .Select(static c => new ModuleCommandModel(c))
                 .OrderBy(static c => c.CommandType, StringComparer.Ordinal)
                 .ToEquatableArray();
 
@@ -100,12 +99,12 @@ public sealed partial class ModuleServerGenerator
             return type.DeclaringSyntaxReferences.Length > 0;
         }
 
-        internal sealed record RequestHandler(string Key, string RequestType, string ResponseType);
+        internal sealed record RequestHandler(string Key, string RequestType, string ResponseType, EquatableArray<string> AssignableTo);
 
         internal sealed class Handlers
         {
             public List<RequestHandler> Requests { get; } = new();
-            public List<string> Commands { get; } = new();
+            public List<ModuleCommandModel> Commands { get; } = new();
             public bool AllTypesPublic { get; set; } = true;
 
             /// <summary>
@@ -142,7 +141,7 @@ public sealed partial class ModuleServerGenerator
                         continue;
                     }
                     result.AllTypesPublic &= IsEffectivelyPublic(request) && IsEffectivelyPublic(response);
-                    result.Requests.Add(new RequestHandler(request.ToDisplayString(KeyFormat), request.ToDisplayString(TypeFormat), response.ToDisplayString(TypeFormat)));
+                    result.Requests.Add(new RequestHandler(request.ToDisplayString(KeyFormat), request.ToDisplayString(TypeFormat), response.ToDisplayString(TypeFormat), AssignableTo(request)));
                 }
                 else if (SymbolEqualityComparer.Default.Equals(definition, commandInterface))
                 {
@@ -157,10 +156,25 @@ public sealed partial class ModuleServerGenerator
                         continue;
                     }
                     result.AllTypesPublic &= IsEffectivelyPublic(command);
-                    result.Commands.Add(command.ToDisplayString(TypeFormat));
+                    result.Commands.Add(new ModuleCommandModel(command.ToDisplayString(TypeFormat)) { AssignableTo = AssignableTo(command) });
                 }
             }
             return result;
+        }
+
+        /// <summary>
+        /// The type, its base classes (but object) and its interfaces, sorted: a filter with <c>AppliesTo = typeof(X)</c>
+        /// wraps the handler when X is among them. Same format as the filter's <c>AppliesTo</c> name.
+        /// </summary>
+        private static EquatableArray<string> AssignableTo(ITypeSymbol type)
+        {
+            var names = new List<string> { type.ToDisplayString(KeyFormat) };
+            for (var b = type.BaseType; b is not null && b.SpecialType is not (SpecialType.System_Object or SpecialType.System_ValueType); b = b.BaseType)
+            {
+                names.Add(b.ToDisplayString(KeyFormat));
+            }
+            names.AddRange(type.AllInterfaces.Select(static i => i.ToDisplayString(KeyFormat)));
+            return names.Distinct(StringComparer.Ordinal).OrderBy(static n => n, StringComparer.Ordinal).ToEquatableArray();
         }
 
         /// <summary>Public all the way out, including every type argument (an internal type in a public signature does not compile).</summary>

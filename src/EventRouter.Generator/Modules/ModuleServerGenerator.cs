@@ -1,3 +1,4 @@
+using EventRouter.Generator.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -16,10 +17,23 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => Parser.Parse(ctx, ct)) // null on invalid input: ModuleServerAnalyzer reports it
             .Where(static m => m is not null)
-            .WithTrackingName(ModuleTrackingNames.Modules)
-            .Select(static (m, _) => m!)
+            .WithTrackingName(ModuleTrackingNames.Modules);
+
+        // [EventFilter] classes implementing IModuleFilter (event-only filters are the event generator's), in chain order.
+        var filters = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownNames.EventFilterAttribute,
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => global::EventRouter.Generator.Parser.ParseFilter(ctx, FilterKinds.Module, ct)) // null when invalid: FilterAnalyzer reports it
+            .Collect()
+            .Select(static (all, _) => FilterOrder.OutermostFirst(all).ToEquatableArray())
+            .WithTrackingName(ModuleTrackingNames.Filters);
+
+        var output = modules
+            .Combine(filters)
+            .Select(static (pair, _) => FilterComposer.Apply(pair.Left!, pair.Right))
             .WithTrackingName(ModuleTrackingNames.Output);
 
-        context.RegisterSourceOutput(modules, static (spc, model) => Emitter.Emit(spc, model));
+        context.RegisterSourceOutput(output, static (spc, model) => Emitter.Emit(spc, model));
     }
 }

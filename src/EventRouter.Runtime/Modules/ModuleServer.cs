@@ -59,6 +59,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     {
         Options = options ?? new ModuleServerOptions();
         Name = Options.Name ?? name;
+        Services = services;
         _timeProvider = Options.TimeProvider ?? services?.GetService(typeof(TimeProvider)) as TimeProvider ?? TimeProvider.System;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService(typeof(ILoggerFactory)) as ILoggerFactory;
         _logger = loggerFactory?.CreateLogger("EventRouter.Modules") ?? NullLogger.Instance;
@@ -94,6 +95,12 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     public Task Completion => _completion.Task;
 
     internal CancellationToken StopToken => _stopSource.Token;
+
+    /// <summary>The services the server was created with: where module filters are resolved from.</summary>
+    internal IServiceProvider? Services { get; }
+
+    /// <summary>The <c>[ModuleServer]</c> class, for module filters.</summary>
+    internal abstract Type ModuleType { get; }
 
     /// <summary>True when nothing is queued and no handler runs (read by the test harness's quiet probe).</summary>
     internal bool IsIdle => Volatile.Read(ref _queued) == 0 && Volatile.Read(ref _gate) == 0;
@@ -572,4 +579,6 @@ public sealed class ModuleServer<TModule> : ModuleServer where TModule : class
 
     /// <summary>The module instance.</summary>
     internal TModule Module { get; }
+
+    internal override Type ModuleType => typeof(TModule);
 }

@@ -95,4 +95,75 @@ internal static class ModuleSources
             ValueTask ICommandHandler<Tick>.HandleAsync(Tick command, CancellationToken cancellationToken) { _total += command.Count; return default; }
         }
         """;
+
+    /// <summary>
+    /// Two modules and four filters: module-only filters restricted by AppliesTo, one filter that wraps listeners and
+    /// modules (and needs DI: no parameterless constructor), one event-only filter. <c>Plain</c>'s messages match no filter.
+    /// </summary>
+    public const string Filtered = """
+        using System;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter;
+
+        namespace Shop
+        {
+            public interface IOrderMessage { }
+            public interface IAudited { }
+            public sealed record PlaceOrder(int Id) : IOrderMessage, IAudited;
+            public sealed record GetStatus(int Id) : IOrderMessage;
+            public sealed record Ping;
+            public sealed record Cancel(int Id) : IAudited;
+            public sealed record Shipped(int Id) : IAudited;
+            public sealed record Hello;
+
+            [ModuleServer]
+            public sealed partial class Orders : IRequestHandler<PlaceOrder, int>, IRequestHandler<GetStatus, string?>, IRequestHandler<Ping, bool>, ICommandHandler<Cancel>
+            {
+                public ValueTask<int> HandleAsync(PlaceOrder request, CancellationToken cancellationToken) => new(request.Id);
+                public ValueTask<string?> HandleAsync(GetStatus request, CancellationToken cancellationToken) => new("open");
+                public ValueTask<bool> HandleAsync(Ping request, CancellationToken cancellationToken) => new(true);
+                public ValueTask HandleAsync(Cancel command, CancellationToken cancellationToken) => default;
+            }
+
+            [ModuleServer]
+            public sealed partial class Plain : IRequestHandler<Hello, string>, ICommandHandler<Ping>
+            {
+                public ValueTask<string> HandleAsync(Hello request, CancellationToken cancellationToken) => new("hi");
+                public ValueTask HandleAsync(Ping command, CancellationToken cancellationToken) => default;
+            }
+
+            [EventListener]
+            public sealed class ShippedListener : IEventListener<Shipped>
+            {
+                public ValueTask HandleAsync(Shipped e, CancellationToken ct) => default;
+            }
+
+            [EventFilter(Order = 1, AppliesTo = typeof(IOrderMessage))]
+            public sealed class Timing : IModuleFilter
+            {
+                public ValueTask<TResponse> InvokeRequestAsync<TRequest, TResponse>(TRequest request, RequestNext<TRequest, TResponse> next, CancellationToken ct) =>
+                    next.InvokeAsync(request, ct);
+            }
+
+            [EventFilter(Order = 2, AppliesTo = typeof(IAudited))]
+            internal sealed class Audit : IModuleFilter
+            {
+                public ValueTask InvokeCommandAsync<TCommand>(TCommand command, CommandNext<TCommand> next, CancellationToken ct) => next.InvokeAsync(command, ct);
+            }
+
+            [EventFilter(Order = 3, AppliesTo = typeof(IAudited))]
+            public sealed class Tenant : IModuleFilter, IEventFilter
+            {
+                public Tenant(IServiceProvider services) { }
+                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+            }
+
+            [EventFilter(Order = 4)]
+            public sealed class EventsOnly : IEventFilter
+            {
+                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+            }
+        }
+        """;
 }

@@ -9,7 +9,7 @@ public interface IDomainEvent
 }
 
 [Event("orders.placed")]
-public sealed record OrderPlaced(string Id, decimal Total) : IDomainEvent;
+public sealed record OrderPlaced(string Id, decimal Total) : IDomainEvent, IAudited;
 
 public sealed record OrderShipped(string Id) : IDomainEvent;
 

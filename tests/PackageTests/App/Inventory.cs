@@ -2,9 +2,9 @@ using EventRouter;
 
 namespace PackageApp;
 
-public sealed record Restock(string Sku, int Quantity);
+public sealed record Restock(string Sku, int Quantity) : IAudited;
 
-public sealed record Reserve(string Sku, int Quantity);
+public sealed record Reserve(string Sku, int Quantity) : IAudited;
 
 /// <summary>A module server: its state is touched by one message at a time, so it needs no lock.</summary>
 [ModuleServer]

@@ -51,8 +51,10 @@ await using (var eventLoop = new EventLoop(new EventLoopOptions { Name = "app-lo
     Console.WriteLine($"event loop: {eventLoop.Name} idle, {eventLoop.PendingWorkCount} pending");
 }
 
-// Module server: a command, then a request answered with a typed response, then a request whose handler throws.
+// Module server: commands (an empty one a filter skips), then a request answered with a typed response, then a request
+// whose handler throws. The filters run on the module's server, around its handlers.
 var inventory = provider.GetRequiredService<InventoryClient>();
+await inventory.SendAsync(new Restock("A-1", 0));
 await inventory.SendAsync(new Restock("A-1", 5));
 Console.WriteLine($"inventory: {await inventory.RequestAsync(new Reserve("A-1", 2))} left");
 try
