@@ -350,5 +350,4 @@ public sealed class ModuleFilterAllocationTests
         }
         Assert.Fail("The module never ran a request inline.");
     }
-
 }
