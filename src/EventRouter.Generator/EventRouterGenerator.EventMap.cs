@@ -106,10 +106,11 @@ internal static class EventMapEmitter
         return text.ToString();
     }
 
-    private static string Escape(string value) =>
+    /// <summary>A label for Mermaid: quotes, angle brackets and pipes as Mermaid entities.</summary>
+    internal static string Escape(string value) =>
         value.Replace("\"", "#quot;").Replace("<", "#lt;").Replace(">", "#gt;").Replace("|", "#124;");
 
     private static string Lifetime(int lifetime) => lifetime switch { 1 => "Scoped", 2 => "Transient", _ => "Singleton" };
 
-    private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
+    internal static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 }

@@ -1,7 +1,9 @@
 using System.Collections;
 using System.Linq;
 using System.Reflection;
+using EventRouter.Generator.Modules;
 using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Tests.Modules;
 
 namespace EventRouter.Generator.Tests;
 
@@ -53,5 +55,53 @@ public sealed class EventMapTests
             [EventListener] public sealed class Opener : IEventListener<Envelope<int>> { public ValueTask HandleAsync(Envelope<int> e, CancellationToken ct) => default; }
             """);
         Assert.Contains("E0[\\\"App.Envelope#lt;int#gt;\\\"]", source);
+    }
+
+    [Fact]
+    public void Modules_MatchSnapshot() =>
+        Snapshot.Match(GenerateModuleMap(ModuleSources.Inventory).Source, "EventMap.Modules.Inventory");
+
+    [Fact]
+    public void Modules_AtRunTime_ListEveryModuleWithItsRequestsAndCommands_AndTheRoutesStayAlongside()
+    {
+        var (_, output) = GenerateModuleMap(ModuleSources.Filtered);
+        var map = GeneratorHarness.Load(output).GetType("EventRouter.Generated.EventMap")!;
+
+        var modules = ((IEnumerable)map.GetProperty("Modules", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!).Cast<object>().ToArray();
+        var described = modules.Select(m =>
+            (string)Prop(m, "ModuleType") + ": "
+            + string.Join(", ", ((IEnumerable)Prop(m, "Requests")).Cast<object>().Select(r => $"{Prop(r, "RequestType")}->{Prop(r, "ResponseType")}"))
+            + " | " + string.Join(", ", ((IEnumerable)Prop(m, "Commands")).Cast<string>()));
+        Assert.Equal(
+            new[]
+            {
+                "Shop.Orders: Shop.GetStatus->string?, Shop.Ping->bool, Shop.PlaceOrder->int | Shop.Cancel",
+                "Shop.Plain: Shop.Hello->string | Shop.Ping",
+            },
+            described);
+        var mermaid = (string)map.GetField("ModulesMermaid")!.GetRawConstantValue()!;
+        Assert.Contains("M0R2[\"Shop.PlaceOrder\"] -->|\"int\"| M0", mermaid);
+        Assert.Contains("M1C0[\"Shop.Ping\"] -.-> M1", mermaid);
+        Assert.NotNull(map.GetProperty("Routes", BindingFlags.Public | BindingFlags.Static)); // the event generator's part, same class
+
+        static object Prop(object o, string name) => o.GetType().GetProperty(name)!.GetValue(o)!;
+    }
+
+    [Fact]
+    public void Modules_ProjectWithoutModules_HasAnEmptyList()
+    {
+        var (source, output) = GenerateModuleMap(Sources.Polymorphic);
+        var map = GeneratorHarness.Load(output).GetType("EventRouter.Generated.EventMap")!;
+
+        Assert.Empty((IEnumerable)map.GetProperty("Modules", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!);
+        Assert.Contains("public const string ModulesMermaid = \"flowchart LR\\n\";", source);
+    }
+
+    private static (string Source, Microsoft.CodeAnalysis.Compilation Output) GenerateModuleMap(string source)
+    {
+        var (output, result, _) = GeneratorHarness.Run(ModuleServerGeneratorTests.Compile(source), new ModuleServerGenerator(), new EventRouterGenerator());
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        GeneratorHarness.AssertClean(output);
+        return (GeneratorHarness.GeneratedSource(result, ModuleServerGenerator.ModuleMapEmitter.HintName), output);
     }
 }

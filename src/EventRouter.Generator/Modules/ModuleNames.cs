@@ -15,4 +15,5 @@ internal static class ModuleTrackingNames
     public const string Modules = "ModuleServers";
     public const string Filters = "ModuleFilters";
     public const string Output = "ModuleServerOutput";
+    public const string Map = "ModuleMap";
 }

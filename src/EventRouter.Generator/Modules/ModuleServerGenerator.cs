@@ -1,3 +1,4 @@
+using System.Linq;
 using EventRouter.Generator.Models;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -35,5 +36,12 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
             .WithTrackingName(ModuleTrackingNames.Output);
 
         context.RegisterSourceOutput(output, static (spc, model) => Emitter.Emit(spc, model));
+
+        // The modules' part of the event map: one file for all modules (the filters do not show in it).
+        var map = modules
+            .Collect()
+            .Select(static (all, _) => all.OrderBy(static m => m!.FullyQualifiedName, System.StringComparer.Ordinal).Select(static m => m!).ToEquatableArray())
+            .WithTrackingName(ModuleTrackingNames.Map);
+        context.RegisterSourceOutput(map, static (spc, all) => ModuleMapEmitter.Emit(spc, all));
     }
 }

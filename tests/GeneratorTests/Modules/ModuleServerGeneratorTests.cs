@@ -92,7 +92,7 @@ public sealed class ModuleServerGeneratorTests
         driver.RunGeneratorsAndUpdateCompilation(input, out var output, out _);
 
         var generatedTrees = output.SyntaxTrees.Where(t => t.FilePath.EndsWith(".g.cs", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, generatedTrees.Count);
+        Assert.Equal(3, generatedTrees.Count); // two modules and the modules' part of the event map
         var documentationProblems = output.GetDiagnostics()
             .Where(d => d.Location.SourceTree is { } tree && generatedTrees.Contains(tree) && d.Severity >= DiagnosticSeverity.Warning)
             .ToList();
@@ -149,7 +149,10 @@ public sealed class ModuleServerGeneratorTests
 
         var (_, result) = Generate(source);
 
-        Assert.Empty(result.Results.SelectMany(r => r.GeneratedSources));
+        // Only the modules' part of the event map, listing no module.
+        var generated = Assert.Single(result.Results.SelectMany(r => r.GeneratedSources));
+        Assert.Equal(ModuleServerGenerator.ModuleMapEmitter.HintName, generated.HintName);
+        Assert.DoesNotContain("new Module(", generated.SourceText.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
