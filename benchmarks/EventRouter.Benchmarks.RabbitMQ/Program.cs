@@ -29,6 +29,10 @@ public static class Program
         {
             return QuickMode.Run(uri);
         }
+        if (Array.IndexOf(args, "--profile") is var at and >= 0)
+        {
+            return ProfileMode.Run(uri, args.ElementAtOrDefault(at + 1) ?? "bridge", int.TryParse(args.ElementAtOrDefault(at + 2), out var s) ? s : 20);
+        }
 
         // Every invocation is a whole batch (2,000 publishes or 10,000 events) that is set up and purged around it, so
         // one invocation per iteration. Short by default on the shared 2-core machine; --full for more iterations.
