@@ -6,26 +6,23 @@ namespace EventRouter.Benchmarks.RabbitMQ;
 /// <summary>
 /// Publish with confirms, per publish: the bridge's <c>IBrokerPublisher.PublishAsync</c> against raw
 /// <c>BasicPublishAsync</c> on a confirm-tracking channel, same bytes and properties, with 1 and 64 publishes
-/// outstanding, into a durable queue (persisted before the confirm) or into no queue (confirmed on routing). The sink
-/// queue is purged after every iteration.
+/// outstanding, into no queue (confirmed on routing) or a durable queue (persisted before the confirm). The sink queue
+/// is purged after every iteration. One publish at a time into the durable queue waits for an fsync (milliseconds), so
+/// that case has its own class with smaller batches: <see cref="PublishOneDurableCases"/>.
 /// </summary>
-[MemoryDiagnoser]
-public class PublishCases
+public abstract class PublishCasesBase
 {
-    public const int Publishes = 2000;
     private PublishScenario _s = null!;
 
-    [Params(1, 64)]
-    public int Outstanding { get; set; }
+    protected abstract int Outstanding { get; }
 
-    [Params("durable-queue", "no-queue")]
-    public string Destination { get; set; } = "";
+    protected abstract bool DurableQueue { get; }
 
     [GlobalSetup]
     public async Task Setup()
     {
         _s = await PublishScenario.CreateAsync(Program.BrokerUri);
-        await _s.SetDestinationAsync(Destination == "durable-queue");
+        await _s.SetDestinationAsync(DurableQueue);
     }
 
     [GlobalCleanup]
@@ -34,11 +31,45 @@ public class PublishCases
     [IterationCleanup]
     public void Purge() => _s.PurgeAsync().GetAwaiter().GetResult();
 
+    protected Task RawAsync(int count) => _s.RawAsync(count, Outstanding);
+
+    protected Task BridgeAsync(int count) => _s.BridgeAsync(count, Outstanding);
+}
+
+[MemoryDiagnoser]
+public class PublishCases : PublishCasesBase
+{
+    public const int Publishes = 10_000;
+
+    [Params("1, no queue", "64, no queue", "64, durable queue")]
+    public string Outstanding_Destination { get; set; } = "";
+
+    protected override int Outstanding => int.Parse(Outstanding_Destination.Split(',')[0], System.Globalization.CultureInfo.InvariantCulture);
+
+    protected override bool DurableQueue => Outstanding_Destination.EndsWith("durable queue", System.StringComparison.Ordinal);
+
     [Benchmark(Baseline = true, OperationsPerInvoke = Publishes, Description = "raw BasicPublishAsync, confirm tracking")]
-    public Task Raw() => _s.RawAsync(Publishes, Outstanding);
+    public Task Raw() => RawAsync(Publishes);
 
     [Benchmark(OperationsPerInvoke = Publishes, Description = "bridge IBrokerPublisher.PublishAsync")]
-    public Task Bridge() => _s.BridgeAsync(Publishes, Outstanding);
+    public Task Bridge() => BridgeAsync(Publishes);
+}
+
+/// <summary>One publish at a time into a durable queue: each confirm waits for the broker's fsync.</summary>
+[MemoryDiagnoser]
+public class PublishOneDurableCases : PublishCasesBase
+{
+    public const int Publishes = 500;
+
+    protected override int Outstanding => 1;
+
+    protected override bool DurableQueue => true;
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Publishes, Description = "raw BasicPublishAsync, confirm tracking")]
+    public Task Raw() => RawAsync(Publishes);
+
+    [Benchmark(OperationsPerInvoke = Publishes, Description = "bridge IBrokerPublisher.PublishAsync")]
+    public Task Bridge() => BridgeAsync(Publishes);
 }
 
 /// <summary>
