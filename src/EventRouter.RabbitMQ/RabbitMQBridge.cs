@@ -38,6 +38,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     private readonly List<ListenerConsumer> _consumers = new();
     private IConnection? _connection;
     private IChannel? _publishChannel;
+    private PublishDeadline? _publishDeadline;
     private int _disposed;
     private int _recoveries;
 
@@ -343,7 +344,11 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     /// <summary>Declares the event's durable fanout exchange, once, and binds it to the exchanges of its named base classes.</summary>
     internal Task EnsureExchangeAsync(IChannel channel, string eventName, Type? eventType, CancellationToken cancellationToken)
     {
-        var task = _declaredExchanges.GetOrAdd(eventName, _ => DeclareExchangeAsync(channel, eventName, eventType, cancellationToken));
+        // The factory takes its state as an argument: a capturing lambda would be allocated on every publish.
+        var task = _declaredExchanges.GetOrAdd(
+            eventName,
+            static (name, state) => DeclareExchangeAsync(state.channel, name, state.eventType, state.cancellationToken),
+            (channel, eventType, cancellationToken));
         if (task.IsFaulted || task.IsCanceled)
         {
             // Not cached: the next publish or consumer start declares again.
@@ -388,7 +393,8 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         var body = JsonSerializer.SerializeToUtf8Bytes(@event, GetTypeInfo(type, eventName));
         var messageId = route?.GetEventId(@event) ?? (@event as IIdentifiableEvent)?.EventId ?? Guid.NewGuid().ToString("N");
 
-        using var activity = ActivitySource.StartActivity($"{eventName} publish", ActivityKind.Producer);
+        // HasListeners first: the span name would otherwise be formatted on every publish, listened to or not.
+        using var activity = ActivitySource.HasListeners() ? ActivitySource.StartActivity($"{eventName} publish", ActivityKind.Producer) : null;
         activity?.SetTag("messaging.system", "rabbitmq");
         activity?.SetTag("messaging.destination.name", eventName);
         activity?.SetTag("messaging.message.id", messageId);
@@ -429,6 +435,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         var started = Stopwatch.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(50);
         Exception? lastError = null;
+        // The first attempt of a publish the caller cannot cancel shares one deadline with the others started about
+        // the same time (see SharedPublishDeadline): no token source, timer and registration of its own per message.
+        var shareDeadline = !cancellationToken.CanBeCanceled;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -437,27 +446,42 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             {
                 throw new BrokerPublishException(eventName, messageId, timeout, lastError);
             }
-            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attempt.CancelAfter(remaining);
+            CancellationTokenSource? attempt = null;
+            CancellationToken token;
+            if (shareDeadline)
+            {
+                shareDeadline = false;
+                token = SharedPublishDeadline(timeout, started);
+            }
+            else
+            {
+                attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                attempt.CancelAfter(remaining);
+                token = attempt.Token;
+            }
             try
             {
-                var channel = await GetPublishChannelAsync(attempt.Token).ConfigureAwait(false);
+                var channel = await GetPublishChannelAsync(token).ConfigureAwait(false);
                 if (exchange.Length > 0)
                 {
-                    await EnsureExchangeAsync(channel, exchange, eventType, attempt.Token).ConfigureAwait(false);
+                    await EnsureExchangeAsync(channel, exchange, eventType, token).ConfigureAwait(false);
                 }
-                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, attempt.Token).ConfigureAwait(false);
+                await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, token).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
                 lastError ??= new TimeoutException("No confirm from the broker in time.");
-                continue; // the loop head reports the timeout
+                continue; // the loop head reports the timeout, or retries for what is left after a shared deadline
             }
             catch (Exception ex) when (IsTransient(ex))
             {
                 lastError = ex;
                 Log.PublishRetry(_logger, eventName, messageId, ex.Message);
+            }
+            finally
+            {
+                attempt?.Dispose();
             }
             var wait = pause < remaining ? pause : remaining;
             await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
@@ -465,12 +489,47 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         }
     }
 
+    /// <summary>
+    /// A token cancelled <paramref name="timeout"/> after the start of the current slot (a slot lasts an eighth of the
+    /// timeout), shared by every publish that starts in that slot. So it fires up to a slot before such a publish's own
+    /// deadline, not after it (give or take the moments between the publish's start and this call): a publish cut
+    /// short that way goes round its retry loop with the exact time it has left, on its own token source, as a publish
+    /// with a cancellable caller token always does.
+    /// </summary>
+    private CancellationToken SharedPublishDeadline(TimeSpan timeout, long now)
+    {
+        var current = Volatile.Read(ref _publishDeadline);
+        if (current is not null && current.Timeout == timeout && Stopwatch.GetElapsedTime(current.Started, now) < timeout / 8)
+        {
+            return current.Source.Token;
+        }
+        var fresh = new PublishDeadline(new CancellationTokenSource(timeout), now, timeout);
+        var raced = Interlocked.CompareExchange(ref _publishDeadline, fresh, current);
+        if (!ReferenceEquals(raced, current))
+        {
+            fresh.Source.Dispose();
+            return raced!.Source.Token;
+        }
+        // The replaced source is not disposed: publishes of its slot still wait on its token. Its timer releases it.
+        return fresh.Source.Token;
+    }
+
+    private sealed class PublishDeadline(CancellationTokenSource source, long started, TimeSpan timeout)
+    {
+        public CancellationTokenSource Source { get; } = source;
+
+        public long Started { get; } = started;
+
+        public TimeSpan Timeout { get; } = timeout;
+    }
+
     private static bool IsTransient(Exception ex) =>
         ex is AlreadyClosedException or OperationInterruptedException or PublishException or BrokerUnreachableException
             or BrokerConnectionException or System.IO.IOException or System.Net.Sockets.SocketException or TimeoutException
             or ObjectDisposedException or InvalidOperationException { Source: "RabbitMQ.Client" };
 
-    private async Task<IChannel> GetPublishChannelAsync(CancellationToken cancellationToken)
+    // ValueTask: the usual case (channel open) completes synchronously without allocating a Task.
+    private async ValueTask<IChannel> GetPublishChannelAsync(CancellationToken cancellationToken)
     {
         if (_publishChannel is { IsOpen: true } open)
         {

@@ -85,6 +85,12 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public Task StartBrokerAsync() => RunScriptAsync("ctl start_app");
 
+    /// <summary>
+    /// Raises (or clears) the broker's memory alarm: while it is raised the broker stops reading from connections that
+    /// publish, so their publishes are never confirmed, and nothing else changes. 0.4 is the default of the node.
+    /// </summary>
+    public Task SetMemoryAlarmAsync(bool raised) => RunScriptAsync($"ctl set_vm_memory_high_watermark {(raised ? "0" : "0.4")}");
+
     public async Task<IConnection> ConnectAsync() =>
         await new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
 
