@@ -54,7 +54,7 @@ public sealed partial class EventDispatchLoop
                 var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
                 if (resumeAt < 0)
                 {
-                    Interlocked.Increment(ref lane.Counters.Handled);
+                    LaneCounters.Increment(ref lane.Counters.Handled);
                     continue;
                 }
                 try
@@ -65,7 +65,7 @@ public sealed partial class EventDispatchLoop
                 {
                     // Every expected failure is handled inside; this guards the worker (and the accounting) against a bug.
                     DispatchLoopLog.UnexpectedFailure(_logger, ex, envelope.Route.EventName);
-                    Interlocked.Increment(ref lane.Counters.DeadLettered);
+                    LaneCounters.Increment(ref lane.Counters.DeadLettered);
                 }
             }
         }
@@ -157,7 +157,7 @@ public sealed partial class EventDispatchLoop
 
         if (pending is null)
         {
-            Interlocked.Increment(ref lane.Counters.Handled);
+            LaneCounters.Increment(ref lane.Counters.Handled);
             return;
         }
         await RetryAsync(lane, pending).ConfigureAwait(false);
@@ -218,7 +218,7 @@ public sealed partial class EventDispatchLoop
             {
                 if (await _idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken).ConfigureAwait(false))
                 {
-                    Interlocked.Increment(ref lane.Counters.Deduplicated);
+                    LaneCounters.Increment(ref lane.Counters.Deduplicated);
                     return AttemptResult.Skipped;
                 }
             }
@@ -372,7 +372,7 @@ public sealed partial class EventDispatchLoop
                     {
                         continue;
                     }
-                    Interlocked.Increment(ref lane.Counters.Retries);
+                    LaneCounters.Increment(ref lane.Counters.Retries);
                     var result = await AttemptAsync(lane, envelope, index, services, delivery.Attempts[index] + 1).ConfigureAwait(false);
                     switch (result.Outcome)
                     {
@@ -422,11 +422,11 @@ public sealed partial class EventDispatchLoop
         }
         else if (deadLettered)
         {
-            Interlocked.Increment(ref lane.Counters.DeadLettered);
+            LaneCounters.Increment(ref lane.Counters.DeadLettered);
         }
         else
         {
-            Interlocked.Increment(ref lane.Counters.Handled);
+            LaneCounters.Increment(ref lane.Counters.Handled);
         }
     }
 

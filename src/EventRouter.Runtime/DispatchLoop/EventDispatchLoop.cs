@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Channels;
@@ -476,7 +477,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         DispatchLoopLog.Undelivered(_logger, route.EventName, eventId, pending.Count);
         _undelivered.Enqueue(new UndeliveredEvent(@event, route.EventName, eventId, pending));
-        Interlocked.Increment(ref lane.Counters.Returned);
+        LaneCounters.Increment(ref lane.Counters.Returned);
     }
 
     /// <summary>One worker lane: its queue and the counters only its worker writes.</summary>
@@ -500,6 +501,13 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         [FieldOffset(80)] public long Returned;
         [FieldOffset(88)] public long Retries;
         [FieldOffset(96)] public long Deduplicated;
+
+        /// <summary>
+        /// Bumps a counter of this lane. Only the lane's worker writes them (one delivery at a time; before the
+        /// workers start, only the stop), so a plain write that readers see whole is enough: no locked instruction
+        /// per event.
+        /// </summary>
+        public static void Increment(ref long counter) => Volatile.Write(ref counter, counter + 1);
     }
 
     /// <summary>Counters producers write, padded away from the fields around them.</summary>
@@ -516,29 +524,51 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// Delivery slots are the compile-time listeners, then the subscriptions (a copy-on-write array, so the snapshot
     /// stays stable through retries).
     /// </summary>
+    /// <remarks>
+    /// Three references, not five fields: the envelope is copied into the lane's queue and out again under the
+    /// channel's lock, and every reference copied is a write barrier. The id, the subscriptions and the trace parent
+    /// are rare, so they share one slot: null (the common case), the id, the subscriptions, or — for two of them or a
+    /// trace parent — a small <see cref="Details"/> object.
+    /// </remarks>
     internal readonly struct Envelope
     {
+        private readonly object? _extra;
+
         public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers, ActivityContext parent)
         {
             Event = @event;
             Route = route;
-            EventId = eventId;
-            Subscribers = subscribers;
-            Parent = parent;
+            _extra = parent == default && (eventId is null || subscribers is null)
+                ? (object?)eventId ?? subscribers
+                : new Details(eventId, subscribers, parent);
         }
-
-        /// <summary>The enqueue span (or the producer's current span), so deliveries join the producer's trace.</summary>
-        public ActivityContext Parent { get; }
 
         public object Event { get; }
 
         public EventRoute Route { get; }
 
-        public string? EventId { get; }
+        /// <summary>True when the event has an id, a subscription or a trace parent: anything beyond the plain fast path.</summary>
+        public bool HasExtra => _extra is not null;
 
-        public Subscription[]? Subscribers { get; }
+        public string? EventId => _extra switch
+        {
+            null => null,
+            string id => id,
+            Details details => details.EventId,
+            _ => null,
+        };
 
-        public int SlotCount => Route.Listeners.Count + (Subscribers?.Length ?? 0);
+        public Subscription[]? Subscribers => _extra switch
+        {
+            null or string => null,
+            Details details => details.Subscribers,
+            var subscribers => Unsafe.As<Subscription[]>(subscribers),
+        };
+
+        /// <summary>The enqueue span (or the producer's current span), so deliveries join the producer's trace.</summary>
+        public ActivityContext Parent => _extra is Details details ? details.Parent : default;
+
+        public int SlotCount => _extra is null ? Route.Listeners.Count : Route.Listeners.Count + (Subscribers?.Length ?? 0);
 
         /// <summary>True for a run-time subscription: no idempotency (its name is not a stable identity).</summary>
         public bool IsSubscription(int slot) => slot >= Route.Listeners.Count;
@@ -577,6 +607,15 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                         ? stub(e.Event, s.cancellationToken)
                         : e.Route.InvokeAsync(e.Event, s.slot, s.services, s.cancellationToken);
                 });
+
+        private sealed class Details(string? eventId, Subscription[]? subscribers, ActivityContext parent)
+        {
+            public string? EventId { get; } = eventId;
+
+            public Subscription[]? Subscribers { get; } = subscribers;
+
+            public ActivityContext Parent { get; } = parent;
+        }
 
         public IReadOnlyList<ListenerInfo> AllSlots()
         {
