@@ -39,37 +39,56 @@ public sealed partial class EventDispatchLoop
 
     private async Task RunLaneAsync(Lane lane)
     {
-        var reader = lane.Channel.Reader;
         // No token: the lane ends when stop completes its writer and the worker has read everything. After an abort
         // the remaining events are still read, and returned as undelivered.
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await lane.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var envelope))
+            while (DrainInline(lane, out var slow))
             {
-                if (_abortToken.IsCancellationRequested)
-                {
-                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
-                    continue;
-                }
-                var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
-                if (resumeAt < 0)
-                {
-                    LaneCounters.Increment(ref lane.Counters.Handled);
-                    continue;
-                }
                 try
                 {
-                    await DeliverAsync(lane, envelope, resumeAt, invoked, inFlight, thrown).ConfigureAwait(false);
+                    await DeliverAsync(lane, slow.Envelope, slow.ResumeAt, slow.Invoked, slow.InFlight, slow.Thrown).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
                     // Every expected failure is handled inside; this guards the worker (and the accounting) against a bug.
-                    DispatchLoopLog.UnexpectedFailure(_logger, ex, envelope.Route.EventName);
+                    DispatchLoopLog.UnexpectedFailure(_logger, ex, slow.Envelope.Route.EventName);
                     LaneCounters.Increment(ref lane.Counters.DeadLettered);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Handles queued events for as long as they take the success path. Returns false when the queue is empty, true
+    /// with the event that needs <see cref="DeliverAsync"/>. A plain method, so the events it handles live in
+    /// registers and on its stack, not in the worker's async state machine on the heap (every write there is a GC
+    /// write barrier).
+    /// </summary>
+    private bool DrainInline(Lane lane, out SlowDelivery slow)
+    {
+        while (lane.TryRead(out var envelope))
+        {
+            if (_abortToken.IsCancellationRequested)
+            {
+                ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
+                continue;
+            }
+            var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
+            if (resumeAt < 0)
+            {
+                LaneCounters.Increment(ref lane.Counters.Handled);
+                continue;
+            }
+            slow = new SlowDelivery(envelope, resumeAt, invoked, inFlight, thrown);
+            return true;
+        }
+        slow = default;
+        return false;
+    }
+
+    /// <summary>Where <see cref="DeliverAsync"/> takes over an event from <see cref="RunInline"/>.</summary>
+    private readonly record struct SlowDelivery(Envelope Envelope, int ResumeAt, bool Invoked, ValueTask InFlight, Exception? Thrown);
 
     /// <summary>
     /// The success path, without an async state machine: runs the listeners of an event that needs no scope, id check
