@@ -124,6 +124,11 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     /// <summary>Schedules pipe continuations onto this loop; used for connections bound to it.</summary>
     internal PipeScheduler PipeScheduler { get; }
 
+    /// <summary>Buffers for the pipes of the connections bound to this loop; created with the first connection.</summary>
+    internal BlockMemoryPool MemoryPool => _memoryPool ?? Interlocked.CompareExchange(ref _memoryPool, new BlockMemoryPool(), null) ?? _memoryPool;
+
+    private BlockMemoryPool? _memoryPool;
+
 
     /// <summary>Queues a callback to run on the loop. Safe from any thread; allocates nothing in steady state.</summary>
     /// <param name="callback">What to run; pass a static lambda and use <paramref name="state"/> to avoid a closure.</param>

@@ -38,6 +38,7 @@ public sealed class TcpConnection
     private readonly object _sendLock = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<TcpConnection>? _onClosed;
+    private readonly bool _tracksIdle;
 
     // Reason and exception are published together in one reference swap, so whoever sees the connection closing
     // also sees the exception that closed it.
@@ -68,19 +69,26 @@ public sealed class TcpConnection
         // The pause threshold must hold one whole maximum-size frame, or a large frame would wait forever for bytes
         // the paused receive loop will never read.
         var pause = Math.Max((long)options.ReceivePauseThreshold, (long)_codec.MaxFrameSize + _codec.MaxOverhead + 1);
+        // Both pipes take their buffers from the loop's block pool, not the shared array pool: see BlockMemoryPool.
+        var pool = loop.MemoryPool;
         _input = new Pipe(new PipeOptions(
+            pool: pool,
             readerScheduler: loop.PipeScheduler,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: pause,
             resumeWriterThreshold: pause / 2,
+            minimumSegmentSize: BlockMemoryPool.BlockSize,
             useSynchronizationContext: false));
         // No pause on the output: the bound is ours (MaxSendBufferSize), enforced by disconnecting, not by waiting.
         // An inline reader scheduler makes a flush write to the socket on the sender's thread: no thread hop.
         _output = new Pipe(new PipeOptions(
+            pool: pool,
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: 0,
+            minimumSegmentSize: BlockMemoryPool.BlockSize,
             useSynchronizationContext: false));
+        _tracksIdle = options.IdleTimeout != Timeout.InfiniteTimeSpan;
     }
 
     /// <summary>A process-wide unique id.</summary>
@@ -275,7 +283,7 @@ public sealed class TcpConnection
             ReactorMetrics.ConnectionsOpened.Add(1);
             _receiveTask = ReceiveLoopAsync();
             _sendTask = SendLoopAsync();
-            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            if (_tracksIdle)
             {
                 _idleTimer = _loop.Schedule(_options.IdleTimeout, s_idleCheck, this);
             }
@@ -363,7 +371,11 @@ public sealed class TcpConnection
                 }
                 writer.Advance(received);
                 Interlocked.Add(ref _receivedBytes, received);
-                Volatile.Write(ref _lastActivity, _loop.TimeProvider.GetTimestamp());
+                if (_tracksIdle)
+                {
+                    // Only the idle timer reads it: without one, a clock read per receive would be wasted.
+                    Volatile.Write(ref _lastActivity, _loop.TimeProvider.GetTimestamp());
+                }
                 // Pauses here while the handler is behind: the socket is not read, so TCP pushes back on the peer.
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
