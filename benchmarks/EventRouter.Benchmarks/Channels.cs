@@ -206,10 +206,13 @@ public sealed class ChannelScenarios
 
     private static void WaitUntil(ref long counter, long target)
     {
+        // Spin and yield, but never Thread.Sleep(1): SpinWait's default sleeps a whole timer tick (1 ms or more) once
+        // it has spun 20 times, which is 10x a 1,000-event batch. It then measured the harness, and penalised the side
+        // whose producer finishes first and so waits longer for the consumer's tail.
         var spin = new SpinWait();
         while (Volatile.Read(ref counter) < target)
         {
-            spin.SpinOnce();
+            spin.SpinOnce(sleep1Threshold: -1);
         }
     }
 

@@ -12,7 +12,16 @@ public static class Program
     {
         if (args.Contains("--quick"))
         {
-            return QuickMode.Run();
+            var only = Array.IndexOf(args, "--only");
+            return QuickMode.Run(only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
+        }
+        if (args.Contains("--soak"))
+        {
+            return Soak.Run(args);
+        }
+        if (args.Contains("--loop-split"))
+        {
+            return LoopSplit.Run();
         }
         if (args.Contains("--generator-once"))
         {

@@ -19,8 +19,12 @@ public static class QuickMode
     /// <summary>One side of a comparison: runs <c>n</c> operations.</summary>
     public delegate void Ops(int n);
 
-    public static int Run()
+    /// <summary>With <c>--only TEXT</c>, only the comparisons whose id contains TEXT run (for iterating on one case).</summary>
+    private static string? s_only;
+
+    public static int Run(string? only = null)
     {
+        s_only = only;
         var total = Stopwatch.StartNew();
         var s = new Scenarios();
 
@@ -90,6 +94,10 @@ public static class QuickMode
     /// </summary>
     public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target, bool toStdout = true, double sliceMs = 2, int slices = Slices, int fixedN = 0)
     {
+        if (s_only is not null && !id.Contains(s_only, StringComparison.Ordinal))
+        {
+            return;
+        }
         Warm(ours, fixedN);
         Warm(baseline, fixedN);
         var n = fixedN > 0 ? fixedN : Calibrate(baseline, sliceMs / 1000);
@@ -122,6 +130,10 @@ public static class QuickMode
     /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>
     public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000, bool toStdout = true)
     {
+        if (s_only is not null && !id.Contains(s_only, StringComparison.Ordinal))
+        {
+            return;
+        }
         Warm(ops);
         var before = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
         ops(n);

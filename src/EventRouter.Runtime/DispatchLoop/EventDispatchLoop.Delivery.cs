@@ -39,37 +39,56 @@ public sealed partial class EventDispatchLoop
 
     private async Task RunLaneAsync(Lane lane)
     {
-        var reader = lane.Channel.Reader;
         // No token: the lane ends when stop completes its writer and the worker has read everything. After an abort
         // the remaining events are still read, and returned as undelivered.
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await lane.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var envelope))
+            while (DrainInline(lane, out var slow))
             {
-                if (_abortToken.IsCancellationRequested)
-                {
-                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
-                    continue;
-                }
-                var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
-                if (resumeAt < 0)
-                {
-                    Interlocked.Increment(ref lane.Counters.Handled);
-                    continue;
-                }
                 try
                 {
-                    await DeliverAsync(lane, envelope, resumeAt, invoked, inFlight, thrown).ConfigureAwait(false);
+                    await DeliverAsync(lane, slow.Envelope, slow.ResumeAt, slow.Invoked, slow.InFlight, slow.Thrown).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
                     // Every expected failure is handled inside; this guards the worker (and the accounting) against a bug.
-                    DispatchLoopLog.UnexpectedFailure(_logger, ex, envelope.Route.EventName);
-                    Interlocked.Increment(ref lane.Counters.DeadLettered);
+                    DispatchLoopLog.UnexpectedFailure(_logger, ex, slow.Envelope.Route.EventName);
+                    LaneCounters.Increment(ref lane.Counters.DeadLettered);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// Handles queued events for as long as they take the success path. Returns false when the queue is empty, true
+    /// with the event that needs <see cref="DeliverAsync"/>. A plain method, so the events it handles live in
+    /// registers and on its stack, not in the worker's async state machine on the heap (every write there is a GC
+    /// write barrier).
+    /// </summary>
+    private bool DrainInline(Lane lane, out SlowDelivery slow)
+    {
+        while (lane.TryRead(out var envelope))
+        {
+            if (_abortToken.IsCancellationRequested)
+            {
+                ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
+                continue;
+            }
+            var resumeAt = RunInline(in envelope, out var invoked, out var inFlight, out var thrown);
+            if (resumeAt < 0)
+            {
+                LaneCounters.Increment(ref lane.Counters.Handled);
+                continue;
+            }
+            slow = new SlowDelivery(envelope, resumeAt, invoked, inFlight, thrown);
+            return true;
+        }
+        slow = default;
+        return false;
+    }
+
+    /// <summary>Where <see cref="DeliverAsync"/> takes over an event from <see cref="RunInline"/>.</summary>
+    private readonly record struct SlowDelivery(Envelope Envelope, int ResumeAt, bool Invoked, ValueTask InFlight, Exception? Thrown);
 
     /// <summary>
     /// The success path, without an async state machine: runs the listeners of an event that needs no scope, id check
@@ -157,7 +176,7 @@ public sealed partial class EventDispatchLoop
 
         if (pending is null)
         {
-            Interlocked.Increment(ref lane.Counters.Handled);
+            LaneCounters.Increment(ref lane.Counters.Handled);
             return;
         }
         await RetryAsync(lane, pending).ConfigureAwait(false);
@@ -218,7 +237,7 @@ public sealed partial class EventDispatchLoop
             {
                 if (await _idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken).ConfigureAwait(false))
                 {
-                    Interlocked.Increment(ref lane.Counters.Deduplicated);
+                    LaneCounters.Increment(ref lane.Counters.Deduplicated);
                     return AttemptResult.Skipped;
                 }
             }
@@ -372,7 +391,7 @@ public sealed partial class EventDispatchLoop
                     {
                         continue;
                     }
-                    Interlocked.Increment(ref lane.Counters.Retries);
+                    LaneCounters.Increment(ref lane.Counters.Retries);
                     var result = await AttemptAsync(lane, envelope, index, services, delivery.Attempts[index] + 1).ConfigureAwait(false);
                     switch (result.Outcome)
                     {
@@ -422,11 +441,11 @@ public sealed partial class EventDispatchLoop
         }
         else if (deadLettered)
         {
-            Interlocked.Increment(ref lane.Counters.DeadLettered);
+            LaneCounters.Increment(ref lane.Counters.DeadLettered);
         }
         else
         {
-            Interlocked.Increment(ref lane.Counters.Handled);
+            LaneCounters.Increment(ref lane.Counters.Handled);
         }
     }
 

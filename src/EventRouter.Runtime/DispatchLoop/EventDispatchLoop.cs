@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
 using System.Threading.Channels;
@@ -16,7 +17,7 @@ namespace EventRouter.DispatchLoop;
 /// strict order per partition key, per-listener retries with backoff, idempotency, dead letters and a graceful drain.
 /// </summary>
 /// <remarks>
-/// Each lane is a bounded <see cref="Channel{T}"/> with one worker. An event goes to the lane of its partition key
+/// Each lane is a bounded queue (a <see cref="Channel{T}"/> under a bound the lane keeps) with one worker. An event goes to the lane of its partition key
 /// (else of its id, so that copies of one event never race; else round-robin), and a lane handles one event at a
 /// time, retries included: that is what keeps events of one key in order. Listeners of an event run one after another;
 /// each is tracked on its own, and only the failed ones are retried.
@@ -31,6 +32,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private readonly int _laneCapacity;
     private readonly QueueFullMode _fullMode;
     private readonly bool _dropMode;
+    private readonly bool _laneCounts; // Wait and Reject: lanes keep their bound and count what they accept
     private readonly RetryPolicy _retryPolicy;
     private readonly Dictionary<Type, RetryPolicy> _listenerRetryPolicies;
     private readonly TimeSpan _deliveryTimeout;
@@ -67,6 +69,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         _time = options.TimeProvider ?? TimeProvider.System;
         _fullMode = options.FullMode;
         _dropMode = _fullMode is QueueFullMode.DropOldest or QueueFullMode.DropNewest or QueueFullMode.DropWrite;
+        _laneCounts = !_dropMode;
         _retryPolicy = options.RetryPolicy;
         _listenerRetryPolicies = new Dictionary<Type, RetryPolicy>(options.ListenerRetryPolicies);
         _deliveryTimeout = options.DeliveryTimeout;
@@ -88,23 +91,11 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
 
         var laneCount = options.MaxParallelism;
         _laneCapacity = Math.Max(1, options.Capacity / laneCount);
-        var channelOptions = new BoundedChannelOptions(_laneCapacity)
-        {
-            FullMode = _fullMode switch
-            {
-                QueueFullMode.DropOldest => BoundedChannelFullMode.DropOldest,
-                QueueFullMode.DropNewest => BoundedChannelFullMode.DropNewest,
-                QueueFullMode.DropWrite => BoundedChannelFullMode.DropWrite,
-                _ => BoundedChannelFullMode.Wait,
-            },
-            SingleReader = true,
-            SingleWriter = false,
-        };
         Action<Envelope> itemDropped = OnItemDropped; // one delegate for the loop's lifetime, not one per event
         _lanes = new Lane[laneCount];
         for (var i = 0; i < laneCount; i++)
         {
-            _lanes[i] = new Lane(Channel.CreateBounded(channelOptions, itemDropped));
+            _lanes[i] = new Lane(_laneCapacity, _fullMode, itemDropped);
         }
     }
 
@@ -119,7 +110,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             var count = 0;
             foreach (var lane in _lanes)
             {
-                count += lane.Channel.Reader.Count;
+                count += lane.Count;
             }
             return count;
         }
@@ -130,7 +121,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         get
         {
-            // Outcomes first, then Accepted: Accepted is incremented before an event can have an outcome, so the
+            // Outcomes first, then Accepted: an event is counted as accepted before it can have an outcome, so the
             // snapshot never shows more outcomes than accepted events.
             long handled = 0, deadLettered = 0, returned = 0, retries = 0, deduplicated = 0;
             foreach (var lane in _lanes)
@@ -142,7 +133,17 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 deduplicated += Interlocked.Read(ref lane.Counters.Deduplicated);
             }
             var dropped = Interlocked.Read(ref _producer.Dropped);
-            return new DispatchLoopCounts(Interlocked.Read(ref _producer.Accepted), handled, deadLettered, dropped, returned, retries, deduplicated);
+            // Accepted is not one counter: a lane that keeps its own bound already counts every event it takes (no
+            // second locked increment per event). Waiting producers are read before the lanes, because a waiter's
+            // event is counted by its lane before the waiter stops counting it: in this order an event moving from
+            // one to the other is seen twice at worst, never missed.
+            var accepted = Interlocked.Read(ref _producer.Waiting);
+            foreach (var lane in _lanes)
+            {
+                accepted += lane.Accepted;
+            }
+            accepted += Interlocked.Read(ref _producer.Accepted);
+            return new DispatchLoopCounts(accepted, handled, deadLettered, dropped, returned, retries, deduplicated);
         }
     }
 
@@ -171,22 +172,32 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return default;
         }
 
+        if (_laneCounts)
+        {
+            if (TryWrite(in envelope, lane, out var target))
+            {
+                return default;
+            }
+            if (_stopping)
+            {
+                throw new DispatchLoopStoppedException();
+            }
+            if (_fullMode == QueueFullMode.Reject)
+            {
+                throw new DispatchLoopFullException(envelope.Route.EventName, Capacity);
+            }
+            Interlocked.Increment(ref _producer.Waiting); // accepted while it waits for room
+            return WaitAndWriteAsync(envelope, target, cancellationToken);
+        }
+
+        // Drop modes: the write always succeeds (by discarding an event) unless the loop is stopping.
         Interlocked.Increment(ref _producer.Accepted);
-        if (TryWrite(in envelope, lane, out var target))
+        if (TryWrite(in envelope, lane, out _))
         {
             return default;
         }
-        if (_stopping)
-        {
-            Interlocked.Decrement(ref _producer.Accepted);
-            throw new DispatchLoopStoppedException();
-        }
-        if (_fullMode == QueueFullMode.Reject)
-        {
-            Interlocked.Decrement(ref _producer.Accepted);
-            throw new DispatchLoopFullException(envelope.Route.EventName, Capacity);
-        }
-        return WaitAndWriteAsync(envelope, target, cancellationToken);
+        Interlocked.Decrement(ref _producer.Accepted);
+        throw new DispatchLoopStoppedException();
     }
 
     /// <summary>
@@ -213,12 +224,18 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return true;
         }
 
-        Interlocked.Increment(ref _producer.Accepted);
+        if (!_laneCounts)
+        {
+            Interlocked.Increment(ref _producer.Accepted);
+        }
         if (TryWrite(in envelope, lane, out _))
         {
             return true;
         }
-        Interlocked.Decrement(ref _producer.Accepted);
+        if (!_laneCounts)
+        {
+            Interlocked.Decrement(ref _producer.Accepted);
+        }
         if (_stopping)
         {
             throw new DispatchLoopStoppedException();
@@ -330,7 +347,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         if (lane >= 0)
         {
             target = lane;
-            return _lanes[lane].Channel.Writer.TryWrite(envelope);
+            return _lanes[lane].TryWrite(envelope);
         }
 
         var count = _lanes.Length;
@@ -342,18 +359,18 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             for (var k = 0; k < count; k++)
             {
                 var i = (start + k) % count;
-                if (_lanes[i].Channel.Reader.Count < _laneCapacity)
+                if (_lanes[i].Count < _laneCapacity)
                 {
                     target = i;
                     break;
                 }
             }
-            return _lanes[target].Channel.Writer.TryWrite(envelope);
+            return _lanes[target].TryWrite(envelope);
         }
         for (var k = 0; k < count; k++)
         {
             var i = (start + k) % count;
-            if (_lanes[i].Channel.Writer.TryWrite(envelope))
+            if (_lanes[i].TryWrite(envelope))
             {
                 target = i;
                 return true;
@@ -366,17 +383,16 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         try
         {
-            await _lanes[lane].Channel.Writer.WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
+            await _lanes[lane].WriteAsync(envelope, cancellationToken).ConfigureAwait(false);
         }
         catch (ChannelClosedException)
         {
-            Interlocked.Decrement(ref _producer.Accepted);
             throw new DispatchLoopStoppedException();
         }
-        catch
+        finally
         {
-            Interlocked.Decrement(ref _producer.Accepted);
-            throw;
+            // Written: the lane counts it now (it did before this line runs). Failed: it was never accepted.
+            Interlocked.Decrement(ref _producer.Waiting);
         }
     }
 
@@ -409,7 +425,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 _stopping = true;
                 foreach (var lane in _lanes)
                 {
-                    lane.Channel.Writer.TryComplete();
+                    lane.Complete();
                 }
                 _stopTask = DrainAsync(_workers, timeout, cancellationToken);
                 // A stopped loop leaves the gauges; they keep reporting it only while it can still hold events.
@@ -429,7 +445,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             await _abort.CancelAsync().ConfigureAwait(false);
             foreach (var lane in _lanes)
             {
-                while (lane.Channel.Reader.TryRead(out var envelope))
+                while (lane.TryRead(out var envelope))
                 {
                     ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
                 }
@@ -476,37 +492,15 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     {
         DispatchLoopLog.Undelivered(_logger, route.EventName, eventId, pending.Count);
         _undelivered.Enqueue(new UndeliveredEvent(@event, route.EventName, eventId, pending));
-        Interlocked.Increment(ref lane.Counters.Returned);
-    }
-
-    /// <summary>One worker lane: its queue and the counters only its worker writes.</summary>
-    private sealed class Lane
-    {
-        public readonly Channel<Envelope> Channel;
-        public LaneCounters Counters;
-
-        public Lane(Channel<Envelope> channel) => Channel = channel;
-    }
-
-    /// <summary>
-    /// Outcome counters of one lane. Padded to their own cache lines: a worker bumps them for every event, and
-    /// sharing a line with producer-written fields (or another lane's counters) would make every increment a cache miss.
-    /// </summary>
-    [StructLayout(LayoutKind.Explicit, Size = 192)]
-    private struct LaneCounters
-    {
-        [FieldOffset(64)] public long Handled;
-        [FieldOffset(72)] public long DeadLettered;
-        [FieldOffset(80)] public long Returned;
-        [FieldOffset(88)] public long Retries;
-        [FieldOffset(96)] public long Deduplicated;
+        LaneCounters.Increment(ref lane.Counters.Returned);
     }
 
     /// <summary>Counters producers write, padded away from the fields around them.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 192)]
     private struct ProducerCounters
     {
-        [FieldOffset(64)] public long Accepted;
+        [FieldOffset(64)] public long Accepted; // drop modes only: other lanes count what they take
+        [FieldOffset(88)] public long Waiting;  // producers waiting for room (Wait mode): accepted, not yet in a lane
         [FieldOffset(72)] public long Dropped;
         [FieldOffset(80)] public int RoundRobin;
     }
@@ -516,29 +510,51 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// Delivery slots are the compile-time listeners, then the subscriptions (a copy-on-write array, so the snapshot
     /// stays stable through retries).
     /// </summary>
+    /// <remarks>
+    /// Three references, not five fields: the envelope is copied into the lane's queue and out again under the
+    /// channel's lock, and every reference copied is a write barrier. The id, the subscriptions and the trace parent
+    /// are rare, so they share one slot: null (the common case), the id, the subscriptions, or — for two of them or a
+    /// trace parent — a small <see cref="Details"/> object.
+    /// </remarks>
     internal readonly struct Envelope
     {
+        private readonly object? _extra;
+
         public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers, ActivityContext parent)
         {
             Event = @event;
             Route = route;
-            EventId = eventId;
-            Subscribers = subscribers;
-            Parent = parent;
+            _extra = parent == default && (eventId is null || subscribers is null)
+                ? (object?)eventId ?? subscribers
+                : new Details(eventId, subscribers, parent);
         }
-
-        /// <summary>The enqueue span (or the producer's current span), so deliveries join the producer's trace.</summary>
-        public ActivityContext Parent { get; }
 
         public object Event { get; }
 
         public EventRoute Route { get; }
 
-        public string? EventId { get; }
+        /// <summary>True when the event has an id, a subscription or a trace parent: anything beyond the plain fast path.</summary>
+        public bool HasExtra => _extra is not null;
 
-        public Subscription[]? Subscribers { get; }
+        public string? EventId => _extra switch
+        {
+            null => null,
+            string id => id,
+            Details details => details.EventId,
+            _ => null,
+        };
 
-        public int SlotCount => Route.Listeners.Count + (Subscribers?.Length ?? 0);
+        public Subscription[]? Subscribers => _extra switch
+        {
+            null or string => null,
+            Details details => details.Subscribers,
+            var subscribers => Unsafe.As<Subscription[]>(subscribers),
+        };
+
+        /// <summary>The enqueue span (or the producer's current span), so deliveries join the producer's trace.</summary>
+        public ActivityContext Parent => _extra is Details details ? details.Parent : default;
+
+        public int SlotCount => _extra is null ? Route.Listeners.Count : Route.Listeners.Count + (Subscribers?.Length ?? 0);
 
         /// <summary>True for a run-time subscription: no idempotency (its name is not a stable identity).</summary>
         public bool IsSubscription(int slot) => slot >= Route.Listeners.Count;
@@ -577,6 +593,15 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                         ? stub(e.Event, s.cancellationToken)
                         : e.Route.InvokeAsync(e.Event, s.slot, s.services, s.cancellationToken);
                 });
+
+        private sealed class Details(string? eventId, Subscription[]? subscribers, ActivityContext parent)
+        {
+            public string? EventId { get; } = eventId;
+
+            public Subscription[]? Subscribers { get; } = subscribers;
+
+            public ActivityContext Parent { get; } = parent;
+        }
 
         public IReadOnlyList<ListenerInfo> AllSlots()
         {

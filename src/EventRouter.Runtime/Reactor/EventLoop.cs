@@ -35,6 +35,13 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     private readonly Timer? _watchdog;
     private readonly long _blockedThresholdTicks;
 
+    // Timestamp units per TimeSpan tick when that is a whole number (the system clock: 100 per tick at 1 GHz;
+    // 1 for test clocks), so arming a timer converts with one multiplication; 0 otherwise.
+    private readonly long _timestampTicksPerTick;
+
+    // Far enough to never fire, near enough that adding it to a timestamp cannot overflow.
+    private const long MaxDelayTimestampTicks = long.MaxValue / 4;
+
     private int _parked;
     private int _stopRequested;
     private int _terminatedFlag;
@@ -62,6 +69,8 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         options ??= new EventLoopOptions();
         Name = options.Name;
         _time = options.TimeProvider ?? TimeProvider.System;
+        var frequency = _time.TimestampFrequency;
+        _timestampTicksPerTick = frequency % TimeSpan.TicksPerSecond == 0 ? frequency / TimeSpan.TicksPerSecond : 0;
         _publisher = options.Publisher;
         _logger = options.LoggerFactory?.CreateLogger("EventRouter.Reactor") ?? NullLogger.Instance;
         _syncContext = new EventLoopSynchronizationContext(this);
@@ -123,6 +132,11 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     /// <summary>Schedules pipe continuations onto this loop; used for connections bound to it.</summary>
     internal PipeScheduler PipeScheduler { get; }
+
+    /// <summary>Buffers for the pipes of the connections bound to this loop; created with the first connection.</summary>
+    internal BlockMemoryPool MemoryPool => _memoryPool ?? Interlocked.CompareExchange(ref _memoryPool, new BlockMemoryPool(), null) ?? _memoryPool;
+
+    private BlockMemoryPool? _memoryPool;
 
 
     /// <summary>Queues a callback to run on the loop. Safe from any thread; allocates nothing in steady state.</summary>
@@ -367,7 +381,10 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
     }
 
     private long ToTimestampTicks(TimeSpan span) =>
-        span == TimeSpan.Zero ? 0 : (long)Math.Ceiling(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
+        span == TimeSpan.Zero ? 0
+        : _timestampTicksPerTick > 0
+            ? (span.Ticks <= MaxDelayTimestampTicks / _timestampTicksPerTick ? span.Ticks * _timestampTicksPerTick : MaxDelayTimestampTicks)
+        : (long)Math.Ceiling(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
 
     private void Run()
     {

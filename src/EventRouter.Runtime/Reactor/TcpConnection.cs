@@ -38,6 +38,8 @@ public sealed class TcpConnection
     private readonly object _sendLock = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<TcpConnection>? _onClosed;
+    private readonly bool _tracksIdle;
+    private FrameScratch? _scratch; // encodes a frame for a direct send; guarded by _sendLock
 
     // Reason and exception are published together in one reference swap, so whoever sees the connection closing
     // also sees the exception that closed it.
@@ -68,19 +70,29 @@ public sealed class TcpConnection
         // The pause threshold must hold one whole maximum-size frame, or a large frame would wait forever for bytes
         // the paused receive loop will never read.
         var pause = Math.Max((long)options.ReceivePauseThreshold, (long)_codec.MaxFrameSize + _codec.MaxOverhead + 1);
+        // Both pipes take their buffers from the loop's block pool, not the shared array pool: see BlockMemoryPool.
+        var pool = loop.MemoryPool;
         _input = new Pipe(new PipeOptions(
+            pool: pool,
             readerScheduler: loop.PipeScheduler,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: pause,
             resumeWriterThreshold: pause / 2,
+            minimumSegmentSize: BlockMemoryPool.BlockSize,
             useSynchronizationContext: false));
         // No pause on the output: the bound is ours (MaxSendBufferSize), enforced by disconnecting, not by waiting.
         // An inline reader scheduler makes a flush write to the socket on the sender's thread: no thread hop.
         _output = new Pipe(new PipeOptions(
+            pool: pool,
             readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: 0,
+            minimumSegmentSize: BlockMemoryPool.BlockSize,
             useSynchronizationContext: false));
+        _tracksIdle = options.IdleTimeout != Timeout.InfiniteTimeSpan;
+        // Direct sends must never block the loop: a full socket buffer returns WouldBlock and the rest is queued.
+        // Asynchronous receives and the send loop's sends are unaffected.
+        socket.Blocking = false;
     }
 
     /// <summary>A process-wide unique id.</summary>
@@ -177,7 +189,7 @@ public sealed class TcpConnection
             {
                 overflow = true;
             }
-            else
+            else if (pending != 0 || !TrySendDirect(payload))
             {
                 var writer = _output.Writer;
                 _codec.Encode(payload, writer);
@@ -199,6 +211,70 @@ public sealed class TcpConnection
         return default;
 
         static async ValueTask AwaitFlush(ValueTask<FlushResult> flush) => await flush.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The common case of a send: nothing is queued, so the frame goes straight to the socket from a scratch buffer,
+    /// without the output pipe and the send loop (a pipe flush, a read, an advance and their locks per frame). Whatever
+    /// the socket does not take at once is queued in the output pipe, and every later send queues behind it until
+    /// the send loop has caught up, so bytes keep their order. Called under the send lock with nothing pending.
+    /// </summary>
+    /// <returns>False when the frame is larger than one block: the caller queues it the usual way.</returns>
+    private bool TrySendDirect(in ReadOnlySequence<byte> payload)
+    {
+        if (payload.Length + _codec.MaxOverhead > BlockMemoryPool.BlockSize)
+        {
+            return false;
+        }
+        var scratch = _scratch ??= new FrameScratch();
+        scratch.Begin(BlockMemoryPool.BlockSize);
+        try
+        {
+            _codec.Encode(payload, scratch);
+            var frame = scratch.Written;
+            int sent;
+            SocketError error;
+            try
+            {
+                sent = _socket.Send(frame, SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException ex)
+            {
+                // Aborted meanwhile: the frame is lost with the connection, as it would be in the send loop.
+                RequestClose(Reactor.CloseReason.ConnectionReset, ex);
+                return true;
+            }
+            if (error is not (SocketError.Success or SocketError.WouldBlock))
+            {
+                if (!IsClosing)
+                {
+                    RequestClose(Reactor.CloseReason.ConnectionReset, new SocketException((int)error));
+                }
+                return true;
+            }
+            if (sent < frame.Length)
+            {
+                // The socket's buffer is full: the rest waits in the output pipe for the send loop.
+                var rest = frame[sent..];
+                _output.Writer.Write(rest);
+                Interlocked.Add(ref _pendingSendBytes, rest.Length);
+                var flush = _output.Writer.FlushAsync();
+                if (flush.IsCompleted)
+                {
+                    flush.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    // Cannot pause (threshold 0); observe it anyway so nothing goes unobserved.
+                    _ = flush.AsTask();
+                }
+            }
+            return true;
+        }
+        finally
+        {
+            scratch.End();
+        }
     }
 
     /// <summary>Closes the connection with <see cref="Reactor.CloseReason.LocalClose"/>: queued sends are flushed first.</summary>
@@ -275,7 +351,7 @@ public sealed class TcpConnection
             ReactorMetrics.ConnectionsOpened.Add(1);
             _receiveTask = ReceiveLoopAsync();
             _sendTask = SendLoopAsync();
-            if (_options.IdleTimeout != Timeout.InfiniteTimeSpan)
+            if (_tracksIdle)
             {
                 _idleTimer = _loop.Schedule(_options.IdleTimeout, s_idleCheck, this);
             }
@@ -363,7 +439,11 @@ public sealed class TcpConnection
                 }
                 writer.Advance(received);
                 Interlocked.Add(ref _receivedBytes, received);
-                Volatile.Write(ref _lastActivity, _loop.TimeProvider.GetTimestamp());
+                if (_tracksIdle)
+                {
+                    // Only the idle timer reads it: without one, a clock read per receive would be wasted.
+                    Volatile.Write(ref _lastActivity, _loop.TimeProvider.GetTimestamp());
+                }
                 // Pauses here while the handler is behind: the socket is not read, so TCP pushes back on the peer.
                 var flush = await writer.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted)
@@ -567,5 +647,53 @@ public sealed class TcpConnection
         }
         names[0] = "None";
         return names;
+    }
+}
+
+/// <summary>A reusable buffer writer over an array from the shared pool, rented and returned on the same thread per frame.</summary>
+internal sealed class FrameScratch : IBufferWriter<byte>
+{
+    private byte[] _buffer = Array.Empty<byte>();
+    private int _written;
+
+    public ReadOnlySpan<byte> Written => _buffer.AsSpan(0, _written);
+
+    public void Begin(int size)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(size);
+        _written = 0;
+    }
+
+    public void End()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = Array.Empty<byte>();
+    }
+
+    public void Advance(int count) => _written += count;
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsMemory(_written);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        Ensure(sizeHint);
+        return _buffer.AsSpan(_written);
+    }
+
+    private void Ensure(int sizeHint)
+    {
+        if (_buffer.Length - _written >= Math.Max(sizeHint, 1))
+        {
+            return;
+        }
+        // A codec asking for more than it will write: grow rather than fail.
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _written + Math.Max(sizeHint, 1)));
+        _buffer.AsSpan(0, _written).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
     }
 }

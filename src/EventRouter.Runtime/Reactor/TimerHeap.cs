@@ -16,6 +16,7 @@ internal sealed class TimerHeap
 {
     private LoopTimer[] _items = new LoopTimer[64];
     private int _count;
+    private int _peak; // the most timers held since the last rebuild: what the array must keep room for
     private long _nextSequence;
 
     public int Count => _count;
@@ -31,6 +32,10 @@ internal sealed class TimerHeap
             Array.Resize(ref _items, _items.Length * 2);
         }
         SiftUp(_count++, timer);
+        if (_count > _peak)
+        {
+            _peak = _count;
+        }
     }
 
     public LoopTimer Pop()
@@ -65,11 +70,14 @@ internal sealed class TimerHeap
         {
             SiftDown(i, _items[i]);
         }
-        if (_items.Length > 1024 && _count < _items.Length / 4)
+        if (_items.Length > 1024 && _peak < _items.Length / 4)
         {
-            // Give memory back after a mass cancellation.
+            // Give memory back when even the busiest moment since the last rebuild used little of it. Not merely
+            // because this rebuild emptied the heap: a loop that arms and cancels timers in large batches would then
+            // shrink and regrow a large-object-heap array every batch (a gen 2 collection each time).
             Array.Resize(ref _items, Math.Max(64, _items.Length / 2));
         }
+        _peak = _count;
         return removed;
     }
 

@@ -2,6 +2,7 @@ using System;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Modules;
+using EventRouter.Testing;
 
 namespace EventRouter.Tests.Modules;
 
@@ -54,7 +55,7 @@ public sealed class ModuleOperationTests
     [Fact]
     public void Arm_ReusedOperationWithEarlierTimerTick_TimesOutOnItsOwnDeadline()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var timeout = TimeSpan.FromSeconds(5);
         var first = RequestOperation<Echo, EchoReply>.Rent(_server, _module, new Echo(1), chain: null);
         first.Arm(CancellationToken.None, timeout, time); // timer due at t=5
@@ -68,7 +69,7 @@ public sealed class ModuleOperationTests
         second.Arm(CancellationToken.None, timeout, time); // deadline t=8; the pending tick at t=5 is reused
         var task = new ValueTask<EchoReply>(second, second.Version);
 
-        time.Advance(TimeSpan.FromSeconds(2.5)); // t=5.5: the earlier tick fires and must not time this request out
+        time.Advance(TimeSpan.FromSeconds(2.5)); // t=5.5: the earlier tick fires (at its own due time, t=5) and must not time this request out
         Assert.False(task.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(2)); // t=7.5
         Assert.False(task.IsCompleted);
@@ -83,7 +84,7 @@ public sealed class ModuleOperationTests
     [Fact]
     public void Arm_CompletedBeforeDeadline_LaterTickDoesNothing()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var op = RequestOperation<Echo, EchoReply>.Rent(_server, _module, new Echo(4), chain: null);
         op.Arm(CancellationToken.None, TimeSpan.FromSeconds(1), time);
         Assert.True(op.TryStart());

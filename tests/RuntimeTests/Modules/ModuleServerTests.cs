@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Modules;
+using EventRouter.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -173,7 +174,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [Fact]
     public async Task SendAsync_QueueFullLongerThanTimeout_FailsInsteadOfWaitingForever()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var (module, _, client) = Start(inline: false, o =>
         {
             o.Capacity = 1;
@@ -290,7 +291,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [InlineData(false)]
     public async Task RequestAsync_NoResponseWithinTimeout_ThrowsModuleRequestTimeoutException(bool inline)
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var (module, _, client) = Start(inline, o => { o.TimeProvider = time; o.RequestTimeout = TimeSpan.FromSeconds(5); });
 
         var blocked = client.RequestAsync(new Block("slow")).AsTask();
@@ -309,7 +310,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [Fact]
     public async Task RequestAsync_TimeoutTurnedOff_WaitsUntilAnswered()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var (module, _, client) = Start(false, o => { o.TimeProvider = time; o.RequestTimeout = Timeout.InfiniteTimeSpan; });
 
         var blocked = client.RequestAsync(new Block("slow")).AsTask();
@@ -324,7 +325,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [Fact]
     public async Task RequestAsync_TimedOutWhileQueued_IsSkipped()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var (module, _, client) = Start(false, o => { o.TimeProvider = time; o.RequestTimeout = TimeSpan.FromSeconds(5); });
         var blocked = client.RequestAsync(new Block("first")).AsTask();
         await module.Entered.Task.WaitAsync(HangGuard);

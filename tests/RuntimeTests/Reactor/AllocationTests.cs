@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
@@ -75,6 +76,48 @@ public sealed class AllocationTests
         Assert.Equal(frame, back);
         Assert.Equal(0, after - before);
         await server.StopAsync();
+    }
+
+    [Fact]
+    public void BlockPool_RentedOnOneThreadReturnedOnAnother_SteadyStateAllocatesNothing()
+    {
+        // The connection's pattern: receive buffers rented on a socket thread, returned on the loop thread.
+        var pool = new BlockMemoryPool();
+        var blocks = new System.Buffers.IMemoryOwner<byte>[200];
+        long renterBytes = 0;
+        long returnerBytes = 0;
+        for (var round = 0; round < 10; round++)
+        {
+            var measure = round >= 5;
+            var renter = new Thread(() =>
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < blocks.Length; i++)
+                {
+                    blocks[i] = pool.Rent(BlockMemoryPool.BlockSize);
+                }
+                if (measure)
+                {
+                    renterBytes += GC.GetAllocatedBytesForCurrentThread() - before;
+                }
+            });
+            renter.Start();
+            renter.Join();
+            Assert.All(blocks, b => Assert.Equal(BlockMemoryPool.BlockSize, b.Memory.Length));
+            var returned = GC.GetAllocatedBytesForCurrentThread();
+            foreach (var block in blocks)
+            {
+                block.Dispose();
+                block.Dispose(); // a second dispose must not hand the block out twice
+            }
+            if (measure)
+            {
+                returnerBytes += GC.GetAllocatedBytesForCurrentThread() - returned;
+            }
+        }
+
+        Assert.Equal((0L, 0L), (renterBytes, returnerBytes));
+        Assert.Equal(blocks.Length, blocks.Select(b => b.Memory).Distinct().Count());
     }
 
     private sealed class AllocationProbe

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Reactor;
 
@@ -54,5 +55,42 @@ public sealed class IdleTimeoutTests : IAsyncDisposable
         await AdvanceAsync(TimeSpan.FromSeconds(1)); // t=16: 10 s since the last receive
         var closed = await _handler.FirstClose.Task.WaitAsync(Net.Timeout);
         Assert.Equal(CloseReason.IdleTimeout, closed.Reason);
+    }
+
+    [Fact]
+    public async Task Receive_NoIdleTimeout_ReadsNoClockPerReceive()
+    {
+        var clock = new CountingTimeProvider();
+        await using var group = new EventLoopGroup(1, new EventLoopOptions { TimeProvider = clock, BlockedThreshold = Timeout.InfiniteTimeSpan });
+        var server = new TcpServer(group, new TcpServerOptions { Handler = new EchoHandler() });
+        server.Start();
+        using var client = await Net.ConnectAsync(server.LocalEndPoint);
+        await Net.SendAllAsync(client, new byte[] { 1 });
+        await Net.ReceiveExactlyAsync(client, 1);
+
+        var before = clock.Reads;
+        for (var i = 0; i < 50; i++)
+        {
+            await Net.SendAllAsync(client, new byte[] { 2 });
+            await Net.ReceiveExactlyAsync(client, 1);
+        }
+        var reads = clock.Reads - before;
+        await server.StopAsync();
+
+        Assert.Equal(0, reads);
+    }
+
+    /// <summary>The system clock, counting how often it is read.</summary>
+    private sealed class CountingTimeProvider : TimeProvider
+    {
+        private long _reads;
+
+        public long Reads => Interlocked.Read(ref _reads);
+
+        public override long GetTimestamp()
+        {
+            Interlocked.Increment(ref _reads);
+            return base.GetTimestamp();
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
@@ -661,6 +662,43 @@ public sealed class TcpServerTests : IAsyncDisposable
             Assert.Equal(Enumerable.Range(0, PerThread), order);
         }
         connection.Close();
+    }
+
+    [Fact]
+    public async Task SendAsync_SocketBufferFillsMidStream_FramesArriveWholeAndInOrder()
+    {
+        // Sends go straight to the socket while nothing is queued; once the peer stops reading and the socket's
+        // buffer fills, the rest of a frame and everything after it queue in the output pipe. Nothing may be lost,
+        // duplicated or reordered across that switch, and back again once the peer reads.
+        const int Frames = 12_000;
+        var sent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var server = StartServer(new TcpServerOptions
+        {
+            Codec = FrameCodec.LengthPrefixed(),
+            MaxSendBufferSize = 64 * 1024 * 1024,
+            Handler = new DelegateHandler(async (c, f) =>
+            {
+                for (var i = 0; i < Frames; i++)
+                {
+                    var payload = new byte[1000];
+                    BinaryPrimitives.WriteInt32BigEndian(payload, i);
+                    payload.AsSpan(4).Fill((byte)i);
+                    await c.SendAsync(payload);
+                }
+                sent.SetResult();
+            }),
+        });
+        var client = await ConnectAsync(server);
+        await Net.SendAllAsync(client, Net.LengthPrefixed(new byte[] { 1 }));
+        await sent.Task.WaitAsync(Net.Timeout); // 12 MB sent while the client read nothing: more than the socket buffers hold
+
+        for (var i = 0; i < Frames; i++)
+        {
+            var frame = await Net.ReceiveExactlyAsync(client, 4 + 1000);
+            Assert.Equal(1000, BinaryPrimitives.ReadInt32BigEndian(frame));
+            Assert.Equal(i, BinaryPrimitives.ReadInt32BigEndian(frame.AsSpan(4)));
+            Assert.True(frame.AsSpan(8).IndexOfAnyExcept((byte)i) < 0, $"frame {i} corrupted");
+        }
     }
 
     [Fact]
