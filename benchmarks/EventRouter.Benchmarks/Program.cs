@@ -12,7 +12,9 @@ public static class Program
     {
         if (args.Contains("--quick"))
         {
-            return QuickMode.Run();
+            // --only <prefix>: just the comparisons whose id starts with it (e.g. "publish"), for quick iteration.
+            var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+            return QuickMode.Run(only);
         }
         if (args.Contains("--generator-once"))
         {

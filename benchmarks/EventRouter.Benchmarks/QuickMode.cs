@@ -19,8 +19,12 @@ public static class QuickMode
     /// <summary>One side of a comparison: runs <c>n</c> operations.</summary>
     public delegate void Ops(int n);
 
-    public static int Run()
+    /// <summary>Only comparisons whose id starts with one of these run (<c>--quick --only publish,direct</c>); null runs all.</summary>
+    private static string[]? s_only;
+
+    public static int Run(string? only = null)
     {
+        s_only = only?.Split(',', StringSplitOptions.RemoveEmptyEntries);
         var total = Stopwatch.StartNew();
         var s = new Scenarios();
 
@@ -48,6 +52,12 @@ public static class QuickMode
 
         Alloc("publish-1-typed", Typed1(s), perThread: true);
         Alloc("publish-10-typed", Typed10(s), perThread: true);
+
+        if (!Selected("dispatch-loop") && !Selected("module") && !Selected("echo") && !Selected("timers"))
+        {
+            Console.Error.WriteLine($"# quick mode (--only {only}) finished in {total.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        }
 
         // Throughput: printed as raw-time/our-time per item, higher is better.
         // Thread hops make these noisier per item: longer slices (10 ms), fewer of them.
@@ -90,6 +100,10 @@ public static class QuickMode
     /// </summary>
     public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target, bool toStdout = true, double sliceMs = 2, int slices = Slices, int fixedN = 0)
     {
+        if (!Selected(id))
+        {
+            return;
+        }
         Warm(ours, fixedN);
         Warm(baseline, fixedN);
         var n = fixedN > 0 ? fixedN : Calibrate(baseline, sliceMs / 1000);
@@ -122,6 +136,10 @@ public static class QuickMode
     /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>
     public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000, bool toStdout = true)
     {
+        if (!Selected(id))
+        {
+            return;
+        }
         Warm(ops);
         var before = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
         ops(n);
@@ -130,6 +148,8 @@ public static class QuickMode
         (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"{(toStdout ? "" : "# ")}alloc {id} {(after == before ? "0" : perOp.ToString("0.##", CultureInfo.InvariantCulture))}"));
     }
+
+    private static bool Selected(string id) => s_only is null || Array.Exists(s_only, p => id.StartsWith(p, StringComparison.Ordinal));
 
     /// <summary>Enough calls for tiered compilation to promote the loop to tier 1, with time for the background JIT.</summary>
     private static void Warm(Ops ops, int fixedN = 0)
