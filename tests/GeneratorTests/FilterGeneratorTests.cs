@@ -13,8 +13,11 @@ public sealed class FilterGeneratorTests
         GeneratorHarness.AssertClean(output);
         var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
 
-        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0, Filter1 }", generated); // Paid: Logging then Audit
-        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0 }", generated);           // Pinged: Logging only
+        // Paid: Logging then Audit, then the listener; Pinged: Logging only. Each filter is called on its class.
+        Assert.Contains("case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.Contains("case 1: return _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);", generated);
+        Assert.Contains("case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.DoesNotContain("Filter1.InvokeAsync<global::App.Pinged>", generated);
         Snapshot.Match(generated, "Filtered");
     }
 

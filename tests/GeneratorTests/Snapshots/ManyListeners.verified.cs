@@ -5,7 +5,7 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
         private global::App.A? _listener0;
         private global::App.B? _listener1;
@@ -29,46 +29,58 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.A Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.A());
-        private global::App.B Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.B());
-        private global::App.C Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.C());
+        private global::App.A Listener0 => _listener0 ?? InitializeListener0();
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.A InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.A());
+        private global::App.B Listener1 => _listener1 ?? InitializeListener1();
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.B InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::App.B());
+        private global::App.C Listener2 => _listener2 ?? InitializeListener2();
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.C InitializeListener2() => InitializeSingleton(ref _listener2, static () => new global::App.C());
 
         /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             var index = 0;
+            global::System.Threading.Tasks.ValueTask pending;
             try
             {
-                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+                pending = Listener0.HandleAsync(@event, cancellationToken);
+                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
                 index = 1;
-                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
                 pending = Listener1.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
+                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
                 index = 2;
-                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken);
                 pending = Listener2.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 2, cancellationToken);
+                if (!pending.IsCompletedSuccessfully) goto Continue;
+                return default;
             }
             catch (global::System.Exception ex)
             {
-                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
+                return ContinueAfterThrowAsync(_route0, @event, ex, index, cancellationToken);
             }
-            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 2, cancellationToken) : default;
+            Continue:
+            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
         }
 
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (typeof(TEvent) == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.OrderPlaced>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
-            return PublishAsync((object)@event, cancellationToken);
+            return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+
+        /// <inheritdoc />
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+        /// <summary>Publishes an event through the route of its runtime type.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
