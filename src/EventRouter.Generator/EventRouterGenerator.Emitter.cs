@@ -222,7 +222,7 @@ internal static class Emitter
                 w.Line($"index = {k};");
             }
             var call = route.Entries[k].Filters.Count > 0
-                ? $"_chain{r}_{k}.InvokeAsync(@event, 0, null, cancellationToken)"
+                ? $"_chain{r}_{k}.Invoke0(@event, null, cancellationToken)"
                 : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
             w.Line($"pending = {call};");
             // The token is checked between listeners, not after the last one.
@@ -427,7 +427,7 @@ internal static class Emitter
         for (var k = 0; k < route.Entries.Count; k++)
         {
             var call = route.Entries[k].Filters.Count > 0
-                ? $"_dispatcher._chain{r}_{k}.InvokeAsync(@event, 0, services, cancellationToken)"
+                ? $"_dispatcher._chain{r}_{k}.Invoke0(@event, services, cancellationToken)"
                 : Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
             w.Line($"case {k}: return {call};");
         }
@@ -455,6 +455,7 @@ internal static class Emitter
     private static void EmitFilterChainClass(SourceWriter w, TableModel table, int r, int k, RouteEntryModel entry)
     {
         var e = table.Routes[r].Event.FullName;
+        var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
         w.Line($"/// <summary>The filters around listener {k} of <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
         w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.FilterChain<{e}>");
         w.Line("private readonly EventDispatcher _dispatcher;");
@@ -465,15 +466,24 @@ internal static class Emitter
         w.Open("switch (index)");
         for (var i = 0; i < entry.Filters.Count; i++)
         {
+            w.Line($"case {i}: return Invoke{i}(@event, services, cancellationToken);");
+        }
+        w.Line("default: return InvokeListener(@event, services, cancellationToken);");
+        w.Close();
+        w.Close();
+        w.Line();
+        // A method per step, entered at Invoke0: the JIT never inlines a method into itself, so with one switch method
+        // a filter's call of next could not be inlined back into the chain; with distinct steps the whole chain can be.
+        for (var i = 0; i < entry.Filters.Count; i++)
+        {
             var filter = table.Filters[entry.Filters[i]];
             var instance = filter.DirectCall
                 ? $"_dispatcher.Filter{entry.Filters[i]}"
                 : $"((global::EventRouter.IEventFilter)_dispatcher.Filter{entry.Filters[i]})";
-            w.Line($"case {i}: return {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+            w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} Invoke{i}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+            w.Line();
         }
-        w.Line($"default: return {Call(table, entry, e, "@event", "services", "_dispatcher.")};");
-        w.Close();
-        w.Close();
+        w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(table, entry, e, "@event", "services", "_dispatcher.")};");
         w.Close();
         w.Line();
     }

@@ -15,9 +15,9 @@ public sealed class FilterGeneratorTests
         var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
 
         // Paid: Logging then Audit, then the listener; Pinged: Logging only. Each filter is called on its class.
-        Assert.Contains("case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);", generated);
-        Assert.Contains("case 1: return _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);", generated);
-        Assert.Contains("case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.Contains("=> _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.Contains("=> _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);", generated);
+        Assert.Contains("=> _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);", generated);
         Assert.DoesNotContain("Filter1.InvokeAsync<global::App.Pinged>", generated);
         Snapshot.Match(generated, "Filtered");
     }
@@ -51,8 +51,8 @@ public sealed class FilterGeneratorTests
         var (output, result, _) = GeneratorHarness.Run(GeneratorHarness.Compile(source), new EventRouterGenerator());
         GeneratorHarness.AssertClean(output);
         var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
-        Assert.Contains("case 0: return ((global::EventRouter.IEventFilter)_dispatcher.Filter0).InvokeAsync<global::App.Paid>(", generated);
-        Assert.Contains("case 1: return _dispatcher.Filter1.InvokeAsync<global::App.Paid>(", generated);
+        Assert.Contains("=> ((global::EventRouter.IEventFilter)_dispatcher.Filter0).InvokeAsync<global::App.Paid>(", generated);
+        Assert.Contains("=> _dispatcher.Filter1.InvokeAsync<global::App.Paid>(", generated);
 
         var total = await (Task<int>)GeneratorHarness.Load(output).GetType("App.Entry")!.GetMethod("RunAsync")!.Invoke(null, null)!;
 

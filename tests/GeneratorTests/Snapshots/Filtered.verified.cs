@@ -53,7 +53,7 @@ namespace EventRouter.Generated
             global::System.Threading.Tasks.ValueTask pending;
             try
             {
-                pending = _chain0_0.InvokeAsync(@event, 0, null, cancellationToken);
+                pending = _chain0_0.Invoke0(@event, null, cancellationToken);
                 if (!pending.IsCompletedSuccessfully) goto Continue;
                 return default;
             }
@@ -73,7 +73,7 @@ namespace EventRouter.Generated
             global::System.Threading.Tasks.ValueTask pending;
             try
             {
-                pending = _chain1_0.InvokeAsync(@event, 0, null, cancellationToken);
+                pending = _chain1_0.Invoke0(@event, null, cancellationToken);
                 if (!pending.IsCompletedSuccessfully) goto Continue;
                 return default;
             }
@@ -142,7 +142,7 @@ namespace EventRouter.Generated
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain0_0.InvokeAsync(@event, 0, services, cancellationToken);
+                    case 0: return _dispatcher._chain0_0.Invoke0(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
@@ -169,7 +169,7 @@ namespace EventRouter.Generated
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain1_0.InvokeAsync(@event, 0, services, cancellationToken);
+                    case 0: return _dispatcher._chain1_0.Invoke0(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
@@ -190,11 +190,17 @@ namespace EventRouter.Generated
             {
                 switch (index)
                 {
-                    case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
-                    case 1: return _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
-                    default: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+                    case 0: return Invoke0(@event, services, cancellationToken);
+                    case 1: return Invoke1(@event, services, cancellationToken);
+                    default: return InvokeListener(@event, services, cancellationToken);
                 }
             }
+
+            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask Invoke1(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
         }
 
         /// <summary>The filters around listener 0 of <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
@@ -208,10 +214,14 @@ namespace EventRouter.Generated
             {
                 switch (index)
                 {
-                    case 0: return _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
-                    default: return _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
+                    case 0: return Invoke0(@event, services, cancellationToken);
+                    default: return InvokeListener(@event, services, cancellationToken);
                 }
             }
+
+            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
         }
 
     }
