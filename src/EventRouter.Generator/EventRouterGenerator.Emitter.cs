@@ -204,39 +204,29 @@ internal static class Emitter
         // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
         // the route path, so the method below is only the listener calls.
         w.Line($"if (RequiresRoutePath || _route{r}.HasSubscribers) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
-        // One try for the whole sequence: a try per listener keeps every local on the stack and costs about as much
-        // as the calls themselves. `index` says which listener threw (the catch records it and runs the rest) or
-        // which one is pending or was followed by a cancellation (one exit hands it to the sequential slow path).
+        // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
+        // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
+        // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
+        // which keeps the frame small.
         var last = route.Entries.Count - 1;
-        var index = last == 0 ? "0" : "index";
+        w.Line($"{ValueTask} pending;");
         if (last > 0)
         {
-            w.Line("var index = 0;");
+            w.Line("int index;");
         }
-        w.Line($"{ValueTask} pending;");
-        w.Open("try");
         for (var k = 0; k <= last; k++)
         {
-            if (k > 0)
-            {
-                w.Line($"index = {k};");
-            }
             var call = route.Entries[k].Filters.Count > 0
                 ? $"_chain{r}_{k}.Invoke0(@event, null, cancellationToken)"
                 : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
-            w.Line($"pending = {call};");
+            w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync(_route{r}, @event, ex, {k}, cancellationToken); }}");
             // The token is checked between listeners, not after the last one.
-            w.Line(k < last
-                ? "if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;"
-                : "if (!pending.IsCompletedSuccessfully) goto Continue;");
+            var stop = k < last ? "!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested" : "!pending.IsCompletedSuccessfully";
+            w.Line(last > 0 ? $"if ({stop}) {{ index = {k}; goto Continue; }}" : $"if ({stop}) goto Continue;");
         }
         w.Line("return default;");
-        w.Close();
-        w.Open("catch (global::System.Exception ex)");
-        w.Line($"return ContinueAfterThrowAsync(_route{r}, @event, ex, {index}, cancellationToken);");
-        w.Close();
         w.Line("Continue:");
-        w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, pending, {index}, cancellationToken);");
+        w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, pending, {(last > 0 ? "index" : "0")}, cancellationToken);");
         w.Close();
         w.Line();
     }

@@ -51,16 +51,9 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = _chain0_0.Invoke0(@event, null, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken);
-            }
+            try { pending = _chain0_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
         }
@@ -71,16 +64,9 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = _chain1_0.Invoke0(@event, null, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken);
-            }
+            try { pending = _chain1_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
         }

@@ -38,21 +38,13 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            var index = 0;
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 1;
-                pending = Listener1.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route0, @event, ex, index, cancellationToken);
-            }
+            int index;
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+            try { pending = Listener1.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+            return default;
             Continue:
             return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
         }

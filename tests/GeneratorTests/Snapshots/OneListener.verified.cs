@@ -36,16 +36,9 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken);
-            }
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
         }

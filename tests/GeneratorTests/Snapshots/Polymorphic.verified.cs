@@ -46,24 +46,15 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
             if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            var index = 0;
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 1;
-                pending = Listener1.HandleAsync((object)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 2;
-                pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route0, @event, ex, index, cancellationToken);
-            }
+            int index;
+            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 2, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+            return default;
             Continue:
             return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
         }
@@ -72,21 +63,13 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Heartbeat @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            var index = 0;
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 1;
-                pending = Listener1.HandleAsync((object)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route1, @event, ex, index, cancellationToken);
-            }
+            int index;
+            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 1, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+            return default;
             Continue:
             return ContinueSequentialAsync(_route1, @event, null, pending, index, cancellationToken);
         }
@@ -96,24 +79,15 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route2.HasSubscribers) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
-            var index = 0;
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 1;
-                pending = Listener1.HandleAsync((object)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-                index = 2;
-                pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route2, @event, ex, index, cancellationToken);
-            }
+            int index;
+            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 1, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 2, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+            return default;
             Continue:
             return ContinueSequentialAsync(_route2, @event, null, pending, index, cancellationToken);
         }

@@ -40,16 +40,9 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken);
-            }
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
         }
@@ -60,16 +53,9 @@ namespace EventRouter.Generated
             if (@event is null) throw NullEvent();
             if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken);
-            }
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
         }
@@ -79,16 +65,9 @@ namespace EventRouter.Generated
         {
             if (RequiresRoutePath || _route2.HasSubscribers) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try
-            {
-                pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) goto Continue;
-                return default;
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken);
-            }
+            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
             Continue:
             return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
         }
