@@ -135,9 +135,7 @@ internal static class Emitter
             var constructor = l.HasParameterlessConstructor ? $"static () => new {l.FullName}()" : "null";
             if (l.Lifetime == 0)
             {
-                // The first-use creation is a separate, non-inlined method so the publish methods carry none of it.
-                w.Line($"private {l.FullName} Listener{i} => _listener{i} ?? InitializeListener{i}();");
-                w.Line($"[{MethodImpl}.NoInlining)] private {l.FullName} InitializeListener{i}() => InitializeSingleton(ref _listener{i}, {constructor});");
+                w.Line($"private {l.FullName} Listener{i} => _listener{i} ?? InitializeSingleton(ref _listener{i}, {constructor});");
             }
             else
             {
@@ -148,8 +146,7 @@ internal static class Emitter
         {
             var filter = table.Filters[f];
             var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
-            w.Line($"private {filter.FullName} Filter{f} => _filter{f} ?? InitializeFilter{f}();");
-            w.Line($"[{MethodImpl}.NoInlining)] private {filter.FullName} InitializeFilter{f}() => InitializeSingleton(ref _filter{f}, {constructor});");
+            w.Line($"private {filter.FullName} Filter{f} => _filter{f} ?? InitializeSingleton(ref _filter{f}, {constructor});");
         }
         if (table.Listeners.Count > 0)
         {

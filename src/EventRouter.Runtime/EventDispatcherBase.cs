@@ -457,7 +457,9 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
         ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
     /// <summary>Creates a singleton listener once and stores it in its slot. Called by generated code on first use.</summary>
+    /// <remarks>Not inlined: it runs once per listener, and inlined it put its creation code into every publish method.</remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     protected T InitializeSingleton<T>(ref T? slot, Func<T>? constructor) where T : class
     {
         var created = CreateListener(Services, constructor);

@@ -29,8 +29,7 @@ namespace EventRouter.Generated
 
         private global::App.Audit CreateListener0(global::System.IServiceProvider? services) => CreateListener<global::App.Audit>(services, static () => new global::App.Audit());
         private global::App.SendMail CreateListener1(global::System.IServiceProvider? services) => CreateListener<global::App.SendMail>(services, null);
-        private global::App.Welcome Listener2 => _listener2 ?? InitializeListener2();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Welcome InitializeListener2() => InitializeSingleton(ref _listener2, static () => new global::App.Welcome());
+        private global::App.Welcome Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.Welcome());
 
         /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.UserRegistered @event, global::System.Threading.CancellationToken cancellationToken = default)

@@ -36,14 +36,10 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Ledger Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Ledger InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.Ledger());
-        private global::App.Pong Listener1 => _listener1 ?? InitializeListener1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Pong InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::App.Pong());
-        private global::App.Logging Filter0 => _filter0 ?? InitializeFilter0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Logging InitializeFilter0() => InitializeSingleton(ref _filter0, static () => new global::App.Logging());
-        private global::App.Audit Filter1 => _filter1 ?? InitializeFilter1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Audit InitializeFilter1() => InitializeSingleton(ref _filter1, static () => new global::App.Audit());
+        private global::App.Ledger Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.Ledger());
+        private global::App.Pong Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Pong());
+        private global::App.Logging Filter0 => _filter0 ?? InitializeSingleton(ref _filter0, static () => new global::App.Logging());
+        private global::App.Audit Filter1 => _filter1 ?? InitializeSingleton(ref _filter1, static () => new global::App.Audit());
 
         /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Paid @event, global::System.Threading.CancellationToken cancellationToken = default)

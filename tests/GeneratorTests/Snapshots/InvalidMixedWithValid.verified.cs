@@ -28,10 +28,8 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Outer.ListensToSecret Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Outer.ListensToSecret InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.Outer.ListensToSecret());
-        private global::App.Valid Listener1 => _listener1 ?? InitializeListener1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Valid InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::App.Valid());
+        private global::App.Outer.ListensToSecret Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.Outer.ListensToSecret());
+        private global::App.Valid Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Valid());
 
         /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Good @event, global::System.Threading.CancellationToken cancellationToken = default)

@@ -29,12 +29,9 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.A Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.A InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.A());
-        private global::App.B Listener1 => _listener1 ?? InitializeListener1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.B InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::App.B());
-        private global::App.C Listener2 => _listener2 ?? InitializeListener2();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.C InitializeListener2() => InitializeSingleton(ref _listener2, static () => new global::App.C());
+        private global::App.A Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.A());
+        private global::App.B Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.B());
+        private global::App.C Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.C());
 
         /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)

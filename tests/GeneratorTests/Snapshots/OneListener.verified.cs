@@ -27,8 +27,7 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.TestListener Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.TestListener InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.TestListener());
+        private global::App.TestListener Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.TestListener());
 
         /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.TestEvent @event, global::System.Threading.CancellationToken cancellationToken = default)

@@ -33,12 +33,9 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.DomainLog Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.DomainLog InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.DomainLog());
-        private global::App.Everything Listener1 => _listener1 ?? InitializeListener1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.Everything InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::App.Everything());
-        private global::App.ShipmentLog Listener2 => _listener2 ?? InitializeListener2();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.ShipmentLog InitializeListener2() => InitializeSingleton(ref _listener2, static () => new global::App.ShipmentLog());
+        private global::App.DomainLog Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.DomainLog());
+        private global::App.Everything Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Everything());
+        private global::App.ShipmentLog Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.ShipmentLog());
 
         /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Delivered @event, global::System.Threading.CancellationToken cancellationToken = default)

@@ -28,10 +28,8 @@ namespace EventRouter.Generated
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.AppListener Listener0 => _listener0 ?? InitializeListener0();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::App.AppListener InitializeListener0() => InitializeSingleton(ref _listener0, static () => new global::App.AppListener());
-        private global::Orders.LibraryListener Listener1 => _listener1 ?? InitializeListener1();
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] private global::Orders.LibraryListener InitializeListener1() => InitializeSingleton(ref _listener1, static () => new global::Orders.LibraryListener());
+        private global::App.AppListener Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.AppListener());
+        private global::Orders.LibraryListener Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::Orders.LibraryListener());
 
         /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::Orders.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
