@@ -318,7 +318,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 
     /// <summary>
     /// The sequential slow path after listener <paramref name="index"/> threw synchronously: records the failure and
-    /// runs the rest. Called from the generated fast path's one catch block, which then needs no ValueTask temporary.
+    /// runs the rest. Called from the generated fast path's catch blocks, which then hold no ValueTask temporary.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected ValueTask ContinueAfterThrowAsync<TEvent>(
