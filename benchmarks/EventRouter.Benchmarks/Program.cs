@@ -12,8 +12,9 @@ public static class Program
     {
         if (args.Contains("--quick"))
         {
-            var only = Array.IndexOf(args, "--only");
-            return QuickMode.Run(only >= 0 && only + 1 < args.Length ? args[only + 1] : null);
+            // --only <prefix>: just the comparisons whose id starts with it (e.g. "publish"), for quick iteration.
+            var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+            return QuickMode.Run(only);
         }
         if (args.Contains("--soak"))
         {

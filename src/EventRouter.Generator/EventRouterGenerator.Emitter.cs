@@ -17,6 +17,7 @@ internal static class Emitter
     private const string Services = "global::System.IServiceProvider";
     private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
     private const string Route = "global::EventRouter.EventRoute";
+    private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
 
     private static readonly string Version = typeof(Emitter).Assembly.GetName().Version?.ToString() ?? "0.0.0.0";
 
@@ -43,7 +44,9 @@ internal static class Emitter
         w.Open("namespace EventRouter.Generated");
         w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
         w.Line(GeneratedCodeAttribute);
-        w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase");
+        // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
+        // generic entry (one generic virtual call) rather than to the base class's (two).
+        w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher");
 
         for (var i = 0; i < table.Listeners.Count; i++)
         {
@@ -62,9 +65,9 @@ internal static class Emitter
         {
             w.Line($"private readonly Route{r} _route{r};");
         }
-        foreach (var (r, k, entry) in FilteredEntries(table))
+        foreach (var (r, k, _) in FilteredEntries(table))
         {
-            w.Line($"private readonly global::EventRouter.FilterChain<{table.Routes[r].Event.FullName}> _chain{r}_{k};");
+            w.Line($"private readonly Chain{r}_{k} _chain{r}_{k};");
         }
         var useDictionary = table.Routes.Count > ChainLimit;
         if (useDictionary)
@@ -90,14 +93,9 @@ internal static class Emitter
         {
             w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
         }
-        foreach (var (r, k, entry) in FilteredEntries(table))
+        foreach (var (r, k, _) in FilteredEntries(table))
         {
-            var e = table.Routes[r].Event.FullName;
-            var filters = string.Join(", ", entry.Filters.Select(f => $"Filter{f}"));
-            var call = Call(table, entry, e, "@event", "services", prefix: "");
-            w.Line($"_chain{r}_{k} = new global::EventRouter.FilterChain<{e}>(_route{r}.Listeners[{k}], _route{r}.EventName,");
-            w.Line($"    () => new global::EventRouter.IEventFilter[] {{ {filters} }},");
-            w.Line($"    (@event, services, cancellationToken) => {call});");
+            w.Line($"_chain{r}_{k} = new Chain{r}_{k}(this);");
         }
         w.Close();
         w.Line();
@@ -118,6 +116,10 @@ internal static class Emitter
         for (var r = 0; r < table.Routes.Count; r++)
         {
             EmitRouteClass(w, table, r);
+        }
+        foreach (var (r, k, entry) in FilteredEntries(table))
+        {
+            EmitFilterChainClass(w, table, r, k, entry);
         }
 
         w.Close();
@@ -180,7 +182,7 @@ internal static class Emitter
         if (!e.IsSealed)
         {
             // A derived instance has a route of its own (or takes the fallback route).
-            w.Line($"if (@event.GetType() != typeof({e.FullName})) return PublishAsync((object)@event, cancellationToken);");
+            w.Line($"if (@event.GetType() != typeof({e.FullName})) return PublishObjectAsync(@event, cancellationToken);");
         }
         if (route.Entries.Count == 0)
         {
@@ -196,55 +198,93 @@ internal static class Emitter
             w.Line();
             return;
         }
-        w.Line($"if (RequiresRoutePath) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
-        // One try for the whole sequence: a try per listener keeps every local on the stack and costs about as much
-        // as the calls themselves. `index` says which listener threw; the slow path records it and runs the rest.
-        w.Line("var index = 0;");
-        w.Open("try");
-        for (var k = 0; k < route.Entries.Count; k++)
+        // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
+        // the route path, so the method below is only the listener calls.
+        w.Line($"if (RequiresRoutePath || _route{r}.HasSubscribers) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+        // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
+        // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
+        // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
+        // which keeps the frame small.
+        var last = route.Entries.Count - 1;
+        w.Line($"{ValueTask} pending;");
+        if (last > 0)
         {
-            if (k > 0)
-            {
-                w.Line($"index = {k};");
-                w.Line($"if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route{r}, @event, null, default, {k - 1}, cancellationToken);");
-            }
-            var call = route.Entries[k].Filters.Count > 0
-                ? $"_chain{r}_{k}.InvokeAsync(@event, null, cancellationToken)"
-                : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
-            w.Line($"{(k == 0 ? $"{ValueTask} " : "")}pending = {call};");
-            w.Line($"if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route{r}, @event, null, pending, {k}, cancellationToken);");
+            w.Line("int index;");
         }
-        w.Close();
-        w.Open("catch (global::System.Exception ex)");
-        w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, {ValueTask}.FromException(ex), index, cancellationToken);");
-        w.Close();
-        // Run-time subscriptions cost one field read here when there are none.
-        w.Line($"return _route{r}.HasSubscribers ? ContinueSequentialAsync(_route{r}, @event, null, default, {route.Entries.Count - 1}, cancellationToken) : default;");
+        for (var k = 0; k <= last; k++)
+        {
+            var call = route.Entries[k].Filters.Count > 0
+                ? $"_chain{r}_{k}.Invoke0(@event, null, cancellationToken)"
+                : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+            w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync(_route{r}, @event, ex, {k}, cancellationToken); }}");
+            // The token is checked between listeners, not after the last one.
+            var stop = k < last ? "!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested" : "!pending.IsCompletedSuccessfully";
+            w.Line(last > 0 ? $"if ({stop}) {{ index = {k}; goto Continue; }}" : $"if ({stop}) goto Continue;");
+        }
+        w.Line("return default;");
+        w.Line("Continue:");
+        w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, pending, {(last > 0 ? "index" : "0")}, cancellationToken);");
         w.Close();
         w.Line();
     }
 
     private static void EmitGenericPublish(SourceWriter w, TableModel table, bool useDictionary)
     {
-        w.Line("/// <inheritdoc />");
-        w.Open($"public override {ValueTask} PublishAsync<TEvent>(TEvent @event, {Token} cancellationToken = default)");
+        w.Line("/// <summary>Publishes an event through its compile-time route, found from <typeparamref name=\"TEvent\"/>.</summary>");
+        if (!useDictionary)
+        {
+            // Inlined into a caller that knows TEvent, the comparisons fold away: one direct call to the typed overload.
+            w.Line($"[{MethodImpl}.AggressiveInlining)]");
+        }
+        w.Open($"public new {ValueTask} PublishAsync<TEvent>(TEvent @event, {Token} cancellationToken = default)");
         // typeof(TEvent) comparisons fold away for value types; for reference types they are a few compares.
-        // Large tables keep the chain for structs only and let reference types take the dictionary.
+        // Large tables keep the chain for structs only and find reference types' routes once per type.
         foreach (var route in table.Routes.Where(x => !useDictionary || x.Event.IsValueType))
         {
             var e = route.Event.FullName;
             w.Line($"if (typeof(TEvent) == typeof({e})) return PublishAsync({Unsafe}.As<TEvent, {e}>(ref @event), cancellationToken);");
         }
         w.Line("if (@event is null) throw NullEvent();");
-        w.Line("return PublishAsync((object)@event, cancellationToken);");
+        if (useDictionary)
+        {
+            w.Line("var slot = RouteSlot<TEvent>.Value;");
+            w.Line("if (slot == 0) RouteSlot<TEvent>.Value = slot = FindRouteSlot(typeof(TEvent));");
+            w.Line("return slot > 0 ? _routes[slot - 1].PublishAsync(@event, cancellationToken) : PublishObjectAsync(@event, cancellationToken);");
+        }
+        else
+        {
+            w.Line("return PublishObjectAsync(@event, cancellationToken);");
+        }
         w.Close();
         w.Line();
+        w.Line("/// <inheritdoc />");
+        w.Line($"protected override {ValueTask} PublishCoreAsync<TEvent>(TEvent @event, {Token} cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);");
+        w.Line();
+        if (useDictionary)
+        {
+            w.Line("/// <summary>An event type's route: 0 until looked up, then the index into the routes + 1, or -1 when it has no compile-time route.</summary>");
+            w.Open("private static class RouteSlot<TEvent>");
+            w.Line("public static int Value;");
+            w.Close();
+            w.Line();
+            w.Line("private int FindRouteSlot(global::System.Type eventType) => _routesByType.TryGetValue(eventType, out var route) ? global::System.Array.IndexOf(_routes, route) + 1 : -1;");
+            w.Line();
+        }
     }
 
     private static void EmitObjectPublish(SourceWriter w, TableModel table, bool useDictionary)
     {
         w.Line("/// <inheritdoc />");
-        w.Open($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken = default)");
+        w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);");
+        w.Line();
+        // A separate name: inside this class `PublishAsync((object)x)` binds to the generic entry, because C# prefers
+        // methods declared in the derived class over overrides (which count as the base class's).
+        w.Line("/// <summary>Publishes an event through the route of its runtime type.</summary>");
+        if (!useDictionary)
+        {
+            w.Line($"[{MethodImpl}.AggressiveInlining)]");
+        }
+        w.Open($"private {ValueTask} PublishObjectAsync(object @event, {Token} cancellationToken)");
         w.Line("if (@event is null) throw NullEvent();");
         if (useDictionary)
         {
@@ -374,7 +414,7 @@ internal static class Emitter
         for (var k = 0; k < route.Entries.Count; k++)
         {
             var call = route.Entries[k].Filters.Count > 0
-                ? $"_dispatcher._chain{r}_{k}.InvokeAsync(@event, services, cancellationToken)"
+                ? $"_dispatcher._chain{r}_{k}.Invoke0(@event, services, cancellationToken)"
                 : Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
             w.Line($"case {k}: return {call};");
         }
@@ -395,6 +435,42 @@ internal static class Emitter
             w.Line();
             w.Line($"public override string? GetPartitionKey(object @event) => {KeyExpression(e, key)};");
         }
+        w.Close();
+        w.Line();
+    }
+
+    private static void EmitFilterChainClass(SourceWriter w, TableModel table, int r, int k, RouteEntryModel entry)
+    {
+        var e = table.Routes[r].Event.FullName;
+        var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
+        w.Line($"/// <summary>The filters around listener {k} of <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
+        w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.FilterChain<{e}>");
+        w.Line("private readonly EventDispatcher _dispatcher;");
+        w.Line();
+        w.Line($"public Chain{r}_{k}(EventDispatcher dispatcher) : base(dispatcher._route{r}.Listeners[{k}], dispatcher._route{r}.EventName) => _dispatcher = dispatcher;");
+        w.Line();
+        w.Open($"public override {ValueTask} InvokeAsync({e} @event, int index, {Services}? services, {Token} cancellationToken)");
+        w.Open("switch (index)");
+        for (var i = 0; i < entry.Filters.Count; i++)
+        {
+            w.Line($"case {i}: return Invoke{i}(@event, services, cancellationToken);");
+        }
+        w.Line("default: return InvokeListener(@event, services, cancellationToken);");
+        w.Close();
+        w.Close();
+        w.Line();
+        // A method per step, entered at Invoke0: the JIT never inlines a method into itself, so with one switch method
+        // a filter's call of next could not be inlined back into the chain; with distinct steps the whole chain can be.
+        for (var i = 0; i < entry.Filters.Count; i++)
+        {
+            var filter = table.Filters[entry.Filters[i]];
+            var instance = filter.DirectCall
+                ? $"_dispatcher.Filter{entry.Filters[i]}"
+                : $"((global::EventRouter.IEventFilter)_dispatcher.Filter{entry.Filters[i]})";
+            w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} Invoke{i}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+            w.Line();
+        }
+        w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(table, entry, e, "@event", "services", "_dispatcher.")};");
         w.Close();
         w.Line();
     }

@@ -123,7 +123,8 @@ internal static class Parser
                 appliesTo = FullName(target);
             }
         }
-        return new FilterModel(FullName(type), type.ToDisplayString(DisplayFormat), order, appliesTo, HasParameterlessConstructor(type, fromSource: true));
+        return new FilterModel(
+            FullName(type), type.ToDisplayString(DisplayFormat), order, appliesTo, HasParameterlessConstructor(type, fromSource: true), IsDirectFilterCall(type));
     }
 
     public static FilterKinds KindsOf(INamedTypeSymbol type)
@@ -335,6 +336,19 @@ internal static class Parser
         var accessible = impl.DeclaredAccessibility == Accessibility.Public
             || (fromSource && impl.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedOrInternal);
         return accessible && impl.ExplicitInterfaceImplementations.Length == 0 && impl.Name == "HandleAsync" && !impl.IsStatic;
+    }
+
+    /// <summary>A filter whose <c>InvokeAsync&lt;TEvent&gt;</c> can be called on its class: implicit, accessible, not static.</summary>
+    private static bool IsDirectFilterCall(INamedTypeSymbol type)
+    {
+        var iface = type.AllInterfaces.FirstOrDefault(i => i.ToDisplayString() == KnownNames.EventFilterInterface);
+        var member = iface?.GetMembers("InvokeAsync").FirstOrDefault();
+        if (member is null || type.FindImplementationForInterfaceMember(member) is not IMethodSymbol impl)
+        {
+            return false;
+        }
+        return impl.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal
+            && impl.ExplicitInterfaceImplementations.Length == 0 && impl.Name == "InvokeAsync" && !impl.IsStatic;
     }
 
     private static bool HasParameterlessConstructor(INamedTypeSymbol type, bool fromSource) =>

@@ -51,13 +51,13 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 
     /// <summary>
     /// True when the generated inline fast path must step aside for the route path: concurrent mode, or a trace or
-    /// metrics listener is attached. Read once per publish.
+    /// metrics listener of what publish records is attached. Read once per publish.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected bool RequiresRoutePath
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _concurrent || Telemetry.IsEnabled;
+        get => _concurrent || Telemetry.PublishEnabled;
     }
 
     /// <summary>Every concrete event type known at compile time, with its listeners, ordered by type name.</summary>
@@ -147,7 +147,18 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     }
 
     /// <inheritdoc />
-    public abstract ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default);
+    /// <remarks>
+    /// Non-virtual: a generic virtual call is resolved through a run-time lookup on every call. The generated
+    /// dispatcher declares its own <c>PublishAsync&lt;TEvent&gt;</c>, which callers holding the concrete type (and
+    /// <see cref="IEventPublisher"/>, which it re-implements) reach directly; callers holding this base class pay one
+    /// generic virtual call, to <see cref="PublishCoreAsync{TEvent}"/>.
+    /// </remarks>
+    public ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default) =>
+        PublishCoreAsync(@event, cancellationToken);
+
+    /// <summary>The generic entry for callers that hold <see cref="EventDispatcherBase"/>. Implemented by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected abstract ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken);
 
     /// <inheritdoc />
     public abstract ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default);
@@ -193,7 +204,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected internal ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
-        Telemetry.IsEnabled
+        Telemetry.PublishEnabled
             ? PublishInstrumentedAsync(route, @event, cancellationToken)
             : PublishUninstrumentedAsync(route, @event, cancellationToken);
 
@@ -305,6 +316,15 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
         cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>
+    /// The sequential slow path after listener <paramref name="index"/> threw synchronously: records the failure and
+    /// runs the rest. Called from the generated fast path's catch blocks, which then hold no ValueTask temporary.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected ValueTask ContinueAfterThrowAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, Exception exception, int index, CancellationToken cancellationToken) =>
+        ContinueSequentialAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
+
     private static async ValueTask RunConcurrentAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
     {
@@ -350,7 +370,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     private static ValueTask InvokeListenerAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
     {
-        if (!Telemetry.IsEnabled)
+        if (!Telemetry.PublishEnabled)
         {
             return route.InvokeTypedAsync(@event, index, services, cancellationToken);
         }
@@ -364,7 +384,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     }
 
     private static ValueTask InvokeSubscriberAsync(EventRoute route, Subscription subscriber, object @event, CancellationToken cancellationToken) =>
-        Telemetry.IsEnabled
+        Telemetry.PublishEnabled
             ? RunInstrumented(route.EventName, subscriber.Info, parent: default, attempt: 0, payload: null,
                 (subscriber, @event, cancellationToken), static s => s.subscriber.InvokeAsync(s.@event, s.cancellationToken))
             : subscriber.InvokeAsync(@event, cancellationToken);
@@ -437,7 +457,9 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
         ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
 
     /// <summary>Creates a singleton listener once and stores it in its slot. Called by generated code on first use.</summary>
+    /// <remarks>Not inlined: it runs once per listener, and inlined it put its creation code into every publish method.</remarks>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
     protected T InitializeSingleton<T>(ref T? slot, Func<T>? constructor) where T : class
     {
         var created = CreateListener(Services, constructor);

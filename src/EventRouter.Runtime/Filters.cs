@@ -68,31 +68,22 @@ public readonly struct ListenerNext<TEvent>
 }
 
 /// <summary>
-/// The filters around one listener of one event, built once per dispatcher by generated code. Filter instances are
-/// resolved on first use, so filters may depend on the publisher without a construction cycle.
+/// The filters around one listener of one event. The generator emits one sealed subclass per filtered listener, whose
+/// <see cref="InvokeAsync(TEvent, int, IServiceProvider, CancellationToken)"/> calls each filter's
+/// <c>InvokeAsync&lt;TEvent&gt;</c> on its concrete class and then the listener: direct calls, no generic interface
+/// dispatch. Filter instances are resolved on first use, so filters may depend on the publisher without a
+/// construction cycle.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed class FilterChain<TEvent>
+public abstract class FilterChain<TEvent>
 {
-    private readonly Func<IEventFilter[]> _resolveFilters;
-    private readonly Func<TEvent, IServiceProvider?, CancellationToken, ValueTask> _listener;
-    private IEventFilter[]? _filters;
-
     /// <summary>Creates the chain. Called by generated code.</summary>
     /// <param name="listener">The listener the chain wraps.</param>
     /// <param name="eventName">The event's stable name.</param>
-    /// <param name="resolveFilters">Returns the filter instances, outermost first.</param>
-    /// <param name="invokeListener">Calls the listener itself.</param>
-    public FilterChain(
-        ListenerInfo listener,
-        string eventName,
-        Func<IEventFilter[]> resolveFilters,
-        Func<TEvent, IServiceProvider?, CancellationToken, ValueTask> invokeListener)
+    protected FilterChain(ListenerInfo listener, string eventName)
     {
         Listener = listener;
         EventName = eventName;
-        _resolveFilters = resolveFilters;
-        _listener = invokeListener;
     }
 
     /// <summary>The wrapped listener.</summary>
@@ -101,15 +92,12 @@ public sealed class FilterChain<TEvent>
     /// <summary>The event's stable name.</summary>
     public string EventName { get; }
 
-    /// <summary>Runs the whole chain for one event.</summary>
-    public ValueTask InvokeAsync(TEvent @event, IServiceProvider? services, CancellationToken cancellationToken) =>
-        InvokeAsync(@event, 0, services, cancellationToken);
+    /// <summary>
+    /// Runs the chain from the filter at <paramref name="index"/> (outermost: 0) inwards; past the last filter, the
+    /// listener itself.
+    /// </summary>
+    public abstract ValueTask InvokeAsync(TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken);
 
-    internal ValueTask InvokeAsync(TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
-    {
-        var filters = _filters ??= _resolveFilters();
-        return (uint)index < (uint)filters.Length
-            ? filters[index].InvokeAsync(@event, new ListenerNext<TEvent>(this, index + 1, services), cancellationToken)
-            : _listener(@event, services, cancellationToken);
-    }
+    /// <summary>What the filter at <paramref name="index"/> - 1 calls as its <c>next</c>. Called by generated code.</summary>
+    protected ListenerNext<TEvent> Next(int index, IServiceProvider? services) => new(this, index, services);
 }

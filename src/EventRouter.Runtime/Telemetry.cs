@@ -62,14 +62,25 @@ internal static class Telemetry
         "eventrouter.event_loop.lag", "s", "How late an event loop runs work that is due (last measured).");
 
     /// <summary>
-    /// True when anything listens. The publish fast path reads this once and takes the instrumented path only then,
-    /// so nothing is allocated or timed when nobody listens.
+    /// True when anything listens. The dispatch loop and module servers read this once per message and take their
+    /// instrumented paths only then, so nothing is allocated or timed when nobody listens.
     /// </summary>
     public static bool IsEnabled
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled
-            || ModuleRequestDuration.Enabled;
+        get => PublishEnabled || ModuleRequestDuration.Enabled;
+    }
+
+    /// <summary>
+    /// True when something listens to what awaited publish records: spans (which also carry the test harness's
+    /// listener stubs), the published counter or the listener instruments. Read once per publish by the generated
+    /// fast path, so it is exact rather than cached — System.Diagnostics tells nobody when a listener attaches — and
+    /// it leaves out instruments publish never records (a module-histogram-only listener keeps publish on the fast path).
+    /// </summary>
+    public static bool PublishEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
     }
 
     /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>

@@ -1,4 +1,5 @@
 using System.Linq;
+using System.Threading.Tasks;
 using EventRouter.Generator.Diagnostics;
 using EventRouter.Generator.Tests.Infrastructure;
 
@@ -13,9 +14,49 @@ public sealed class FilterGeneratorTests
         GeneratorHarness.AssertClean(output);
         var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
 
-        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0, Filter1 }", generated); // Paid: Logging then Audit
-        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0 }", generated);           // Pinged: Logging only
+        // Paid: Logging then Audit, then the listener; Pinged: Logging only. Each filter is called on its class.
+        Assert.Contains("=> _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.Contains("=> _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);", generated);
+        Assert.Contains("=> _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);", generated);
+        Assert.DoesNotContain("Filter1.InvokeAsync<global::App.Pinged>", generated);
         Snapshot.Match(generated, "Filtered");
+    }
+
+    [Fact]
+    public async Task Filters_ImplicitCalledOnTheirClass_ExplicitThroughTheInterface_BothWrapTheListener()
+    {
+        var source = Sources.Usings + """
+            namespace App;
+            public sealed record Paid(int N);
+            [EventListener] public sealed class Ledger : IEventListener<Paid> { public static int Seen; public ValueTask HandleAsync(Paid e, CancellationToken ct) { Seen += e.N; return default; } }
+            [EventFilter(Order = 1)] public sealed class Explicit : IEventFilter
+            {
+                public static int Calls;
+                ValueTask IEventFilter.InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) { Calls += 1; return next.InvokeAsync(e, ct); }
+            }
+            [EventFilter(Order = 2)] public sealed class Implicit : IEventFilter
+            {
+                public static int Calls;
+                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) { Calls += 10; return next.InvokeAsync(e, ct); }
+            }
+            public static class Entry
+            {
+                public static async Task<int> RunAsync()
+                {
+                    await new EventRouter.Generated.EventDispatcher().PublishAsync(new Paid(100));
+                    return Ledger.Seen + Explicit.Calls + Implicit.Calls;
+                }
+            }
+            """;
+        var (output, result, _) = GeneratorHarness.Run(GeneratorHarness.Compile(source), new EventRouterGenerator());
+        GeneratorHarness.AssertClean(output);
+        var generated = GeneratorHarness.GeneratedSource(result, "EventRouter.EventDispatcher.g.cs");
+        Assert.Contains("=> ((global::EventRouter.IEventFilter)_dispatcher.Filter0).InvokeAsync<global::App.Paid>(", generated);
+        Assert.Contains("=> _dispatcher.Filter1.InvokeAsync<global::App.Paid>(", generated);
+
+        var total = await (Task<int>)GeneratorHarness.Load(output).GetType("App.Entry")!.GetMethod("RunAsync")!.Invoke(null, null)!;
+
+        Assert.Equal(111, total);
     }
 
     [Fact]

@@ -168,7 +168,10 @@ public sealed class GeneratorBehaviorTests
                     await dispatcher.PublishAsync((object)new E3(1));
                     await dispatcher.PublishAsync<E20>(new E20(2));
                     await dispatcher.PublishAsync(new E7(4));
-                    return L3.Seen + L20.Seen + L7.Seen;
+                    await dispatcher.PublishAsync<object>(new E5(8));                        // no route for object: the runtime type's
+                    await ((EventRouter.EventDispatcherBase)dispatcher).PublishAsync(new E9(16)); // through the base class
+                    await dispatcher.PublishAsync<E20>(new E20(32));                         // the route found once per type, again
+                    return L3.Seen + L20.Seen + L7.Seen + L5.Seen + L9.Seen;
                 }
             }
             """;
@@ -178,7 +181,7 @@ public sealed class GeneratorBehaviorTests
 
         var total = await (Task<int>)GeneratorHarness.Load(output).GetType("App.Entry")!.GetMethod("RunAsync")!.Invoke(null, null)!;
 
-        Assert.Equal(7, total);
+        Assert.Equal(63, total);
     }
 
     [Fact]

@@ -53,7 +53,8 @@ internal sealed record ReferencedModel(EquatableArray<ListenerModel> Listeners, 
 
 /// <summary>A valid [EventFilter] class.</summary>
 /// <param name="AppliesTo">Full name of the type events must be assignable to, or null for every event.</param>
-internal sealed record FilterModel(string FullName, string DisplayName, int Order, string? AppliesTo, bool HasParameterlessConstructor);
+/// <param name="DirectCall">True when a public <c>InvokeAsync&lt;TEvent&gt;</c> implements the interface, so the generated chain calls it on the class (no generic interface dispatch).</param>
+internal sealed record FilterModel(string FullName, string DisplayName, int Order, string? AppliesTo, bool HasParameterlessConstructor, bool DirectCall);
 
 /// <summary>One call in a route: listener <see cref="ListenerIndex"/> through its handler for <see cref="Handled"/>.</summary>
 internal sealed record RouteEntryModel(int ListenerIndex, HandledEventModel Handled)

@@ -5,7 +5,7 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
         private global::App.Welcome? _listener2;
         private readonly global::EventRouter.EventRoute[] _routes;
@@ -38,16 +38,24 @@ namespace EventRouter.Generated
             return PublishThroughRouteAsync(_route0, @event, cancellationToken);
         }
 
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (typeof(TEvent) == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.UserRegistered>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
-            return PublishAsync((object)@event, cancellationToken);
+            return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+
+        /// <inheritdoc />
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+        /// <summary>Publishes an event through the route of its runtime type.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);

@@ -5,7 +5,7 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
         private global::App.Ledger? _listener0;
         private global::App.Pong? _listener1;
@@ -14,8 +14,8 @@ namespace EventRouter.Generated
         private readonly global::EventRouter.EventRoute[] _routes;
         private readonly Route0 _route0;
         private readonly Route1 _route1;
-        private readonly global::EventRouter.FilterChain<global::App.Paid> _chain0_0;
-        private readonly global::EventRouter.FilterChain<global::App.Pinged> _chain1_0;
+        private readonly Chain0_0 _chain0_0;
+        private readonly Chain1_0 _chain1_0;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -29,12 +29,8 @@ namespace EventRouter.Generated
             _route0 = new Route0(this);
             _route1 = new Route1(this);
             _routes = new global::EventRouter.EventRoute[] { _route0, _route1 };
-            _chain0_0 = new global::EventRouter.FilterChain<global::App.Paid>(_route0.Listeners[0], _route0.EventName,
-                () => new global::EventRouter.IEventFilter[] { Filter0, Filter1 },
-                (@event, services, cancellationToken) => Listener0.HandleAsync(@event, cancellationToken));
-            _chain1_0 = new global::EventRouter.FilterChain<global::App.Pinged>(_route1.Listeners[0], _route1.EventName,
-                () => new global::EventRouter.IEventFilter[] { Filter0 },
-                (@event, services, cancellationToken) => Listener1.HandleAsync(@event, cancellationToken));
+            _chain0_0 = new Chain0_0(this);
+            _chain1_0 = new Chain1_0(this);
         }
 
         /// <inheritdoc />
@@ -49,49 +45,47 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Paid @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = _chain0_0.InvokeAsync(@event, null, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken) : default;
+            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            try { pending = _chain0_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Pinged @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = _chain1_0.InvokeAsync(@event, null, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route1, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken) : default;
+            if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            try { pending = _chain1_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
         }
 
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (typeof(TEvent) == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Paid>(ref @event), cancellationToken);
             if (typeof(TEvent) == typeof(global::App.Pinged)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Pinged>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
-            return PublishAsync((object)@event, cancellationToken);
+            return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+
+        /// <inheritdoc />
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+        /// <summary>Publishes an event through the route of its runtime type.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
@@ -130,7 +124,7 @@ namespace EventRouter.Generated
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain0_0.InvokeAsync(@event, services, cancellationToken);
+                    case 0: return _dispatcher._chain0_0.Invoke0(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
@@ -157,7 +151,7 @@ namespace EventRouter.Generated
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain1_0.InvokeAsync(@event, services, cancellationToken);
+                    case 0: return _dispatcher._chain1_0.Invoke0(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
@@ -165,6 +159,51 @@ namespace EventRouter.Generated
             public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), listenerIndex, services, cancellationToken);
 
             public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
+        }
+
+        /// <summary>The filters around listener 0 of <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
+        private sealed class Chain0_0 : global::EventRouter.FilterChain<global::App.Paid>
+        {
+            private readonly EventDispatcher _dispatcher;
+
+            public Chain0_0(EventDispatcher dispatcher) : base(dispatcher._route0.Listeners[0], dispatcher._route0.EventName) => _dispatcher = dispatcher;
+
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(global::App.Paid @event, int index, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            {
+                switch (index)
+                {
+                    case 0: return Invoke0(@event, services, cancellationToken);
+                    case 1: return Invoke1(@event, services, cancellationToken);
+                    default: return InvokeListener(@event, services, cancellationToken);
+                }
+            }
+
+            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask Invoke1(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+        }
+
+        /// <summary>The filters around listener 0 of <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
+        private sealed class Chain1_0 : global::EventRouter.FilterChain<global::App.Pinged>
+        {
+            private readonly EventDispatcher _dispatcher;
+
+            public Chain1_0(EventDispatcher dispatcher) : base(dispatcher._route1.Listeners[0], dispatcher._route1.EventName) => _dispatcher = dispatcher;
+
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(global::App.Pinged @event, int index, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            {
+                switch (index)
+                {
+                    case 0: return Invoke0(@event, services, cancellationToken);
+                    default: return InvokeListener(@event, services, cancellationToken);
+                }
+            }
+
+            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
+
+            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
         }
 
     }

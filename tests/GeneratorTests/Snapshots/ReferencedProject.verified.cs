@@ -5,7 +5,7 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
         private global::App.AppListener? _listener0;
         private global::Orders.LibraryListener? _listener1;
@@ -35,34 +35,36 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::Orders.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-                index = 1;
-                if (cancellationToken.IsCancellationRequested) return ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken);
-                pending = Listener1.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 1, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 1, cancellationToken) : default;
+            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            int index;
+            try { pending = Listener0.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+            try { pending = Listener1.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
         }
 
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (typeof(TEvent) == typeof(global::Orders.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::Orders.OrderPlaced>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
-            return PublishAsync((object)@event, cancellationToken);
+            return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+
+        /// <inheritdoc />
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+        /// <summary>Publishes an event through the route of its runtime type.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() == typeof(global::Orders.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);

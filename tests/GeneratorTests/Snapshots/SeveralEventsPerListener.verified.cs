@@ -5,7 +5,7 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
         private global::App.Lifecycle? _listener0;
         private readonly global::EventRouter.EventRoute[] _routes;
@@ -37,67 +37,60 @@ namespace EventRouter.Generated
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Started @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route0, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route0.HasSubscribers ? ContinueSequentialAsync(_route0, @event, null, default, 0, cancellationToken) : default;
+            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Stopped @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = Listener0.HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route1, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route1.HasSubscribers ? ContinueSequentialAsync(_route1, @event, null, default, 0, cancellationToken) : default;
+            if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
         public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Tick @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (RequiresRoutePath) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
-            var index = 0;
-            try
-            {
-                global::System.Threading.Tasks.ValueTask pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken);
-                if (!pending.IsCompletedSuccessfully) return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
-            }
-            catch (global::System.Exception ex)
-            {
-                return ContinueSequentialAsync(_route2, @event, null, global::System.Threading.Tasks.ValueTask.FromException(ex), index, cancellationToken);
-            }
-            return _route2.HasSubscribers ? ContinueSequentialAsync(_route2, @event, null, default, 0, cancellationToken) : default;
+            if (RequiresRoutePath || _route2.HasSubscribers) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            global::System.Threading.Tasks.ValueTask pending;
+            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken); }
+            if (!pending.IsCompletedSuccessfully) goto Continue;
+            return default;
+            Continue:
+            return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
         }
 
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (typeof(TEvent) == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Started>(ref @event), cancellationToken);
             if (typeof(TEvent) == typeof(global::App.Stopped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Stopped>(ref @event), cancellationToken);
             if (typeof(TEvent) == typeof(global::App.Tick)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Tick>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
-            return PublishAsync((object)@event, cancellationToken);
+            return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default)
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+
+        /// <inheritdoc />
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+        /// <summary>Publishes an event through the route of its runtime type.</summary>
+        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);

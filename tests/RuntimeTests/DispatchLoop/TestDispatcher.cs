@@ -31,7 +31,7 @@ internal sealed class TestDispatcher : EventDispatcherBase
         return this;
     }
 
-    public override ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default) =>
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
         @event is null ? throw NullEvent() : PublishUnknownAsync(@event, cancellationToken);
 
     public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) =>

@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.Generated;
@@ -67,7 +70,56 @@ public sealed class PublishTelemetryTests
     }
 
     [Fact]
-    public void Publish_NobodyListening_TakesTheFastPathAndAllocatesNothing()
+    public void Publish_MeterListenerOfModuleInstrumentOnly_StaysOnTheFastPathAndAllocatesNothing()
+    {
+        using var meters = ListenTo("eventrouter.module.request.duration", (_, _) => { });
+
+        AssertSynchronousPublishAllocatesNothing();
+    }
+
+    [Fact]
+    public async Task Publish_MeterListenerOfListenerDurationOnly_IsRecorded()
+    {
+        var listeners = new ConcurrentQueue<object?>();
+        using var meters = ListenTo("eventrouter.listener.duration", (_, tags) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == "eventrouter.listener")
+                {
+                    listeners.Enqueue(tag.Value);
+                }
+            }
+        });
+
+        await new EventDispatcher().PublishAsync(new Ping(1));
+
+        Assert.Contains(typeof(PingCounter).FullName, listeners);
+    }
+
+    /// <summary>A meter listener that enables one EventRouter instrument and nothing else.</summary>
+    private static MeterListener ListenTo(string instrumentName, Action<double, KeyValuePair<string, object?>[]> record)
+    {
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == EventRouterDiagnostics.MeterName && instrument.Name == instrumentName)
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, tags, _) => record(value, tags.ToArray()));
+        listener.Start();
+        return listener;
+    }
+
+    [Fact]
+    public void Publish_NobodyListening_TakesTheFastPathAndAllocatesNothing() => AssertSynchronousPublishAllocatesNothing();
+
+    /// <summary>The instrumented path allocates per publish (spans, tags, state machines); the fast path does not.</summary>
+    private static void AssertSynchronousPublishAllocatesNothing()
     {
         var dispatcher = new EventDispatcher();
         var ping = new Ping(1);

@@ -43,6 +43,22 @@ public sealed class PublishTests
     }
 
     [Fact]
+    public async Task PublishAsync_GenericEntryOnConcreteAndBaseClass_ReachesTheSameListeners()
+    {
+        var dispatcher = new EventDispatcher();
+        EventDispatcherBase baseTyped = dispatcher;
+
+        await dispatcher.PublishAsync<OrderPlaced>(new OrderPlaced(1));
+        await baseTyped.PublishAsync<OrderPlaced>(new OrderPlaced(2));
+        await baseTyped.PublishAsync<IDomainEvent>(new OrderPlaced(3));
+        await dispatcher.PublishAsync<object>(new OrderPlaced(4));
+
+        Assert.Equal(
+            new[] { "domain:OrderPlaced:shop", "audit:1", "domain:OrderPlaced:shop", "audit:2", "domain:OrderPlaced:shop", "audit:3", "domain:OrderPlaced:shop", "audit:4" },
+            _journal.Entries);
+    }
+
+    [Fact]
     public async Task PublishAsync_DerivedEventThroughBaseTypedEntry_ReachesBaseAndInterfaceListeners()
     {
         var dispatcher = new EventDispatcher();
@@ -229,6 +245,7 @@ public sealed class PublishTests
     {
         var dispatcher = new EventDispatcher();
         IEventPublisher publisher = dispatcher;
+        EventDispatcherBase baseTyped = dispatcher;
         var ping = new Ping(1);
         object boxed = ping;
         for (var i = 0; i < 100; i++)
@@ -237,6 +254,8 @@ public sealed class PublishTests
             _ = dispatcher.PublishAsync(ping);
             _ = publisher.PublishAsync(ping);
             _ = dispatcher.PublishAsync(boxed);
+            _ = dispatcher.PublishAsync<Ping>(ping);
+            _ = baseTyped.PublishAsync<Ping>(ping);
         }
 
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -245,7 +264,10 @@ public sealed class PublishTests
             var a = dispatcher.PublishAsync(ping);
             var b = publisher.PublishAsync(ping);
             var c = dispatcher.PublishAsync(boxed);
+            var d = dispatcher.PublishAsync<Ping>(ping);
+            var e = baseTyped.PublishAsync<Ping>(ping);
             Assert.True(a.IsCompletedSuccessfully && b.IsCompletedSuccessfully && c.IsCompletedSuccessfully);
+            Assert.True(d.IsCompletedSuccessfully && e.IsCompletedSuccessfully);
         }
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
