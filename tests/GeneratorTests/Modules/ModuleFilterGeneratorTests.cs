@@ -71,7 +71,11 @@ public sealed class ModuleFilterGeneratorTests
         var dispatcher = GeneratorHarness.GeneratedSource(Generate(ModuleSources.Filtered, out _), "EventRouter.EventDispatcher.g.cs");
 
         // Tenant implements both interfaces; Timing and Audit are module filters only.
-        Assert.Contains("new global::EventRouter.IEventFilter[] { Filter0, Filter1 }", dispatcher);
+        // The generated chain calls both event filters (Tenant outermost) and no third one.
+        Assert.Contains("Invoke0(", dispatcher);
+        Assert.Contains("_dispatcher.Filter0", dispatcher);
+        Assert.Contains("_dispatcher.Filter1", dispatcher);
+        Assert.DoesNotContain("Filter2", dispatcher);
         Assert.Contains("private global::Shop.Tenant? _filter0;", dispatcher);
         Assert.Contains("private global::Shop.EventsOnly? _filter1;", dispatcher);
         Assert.DoesNotContain("Timing", dispatcher);
