@@ -209,38 +209,11 @@ internal sealed class ListenerConsumer : QueueConsumer
         {
             headers[RabbitMQHeaders.Attempts] = attempts;
         }
-        var messageId = delivery.BasicProperties.MessageId;
-        Log.DeadLettered(Bridge.Logger, exception, Queue, messageId, ErrorQueue, reason);
-        try
+        var eventName = Deliveries.ReadString(delivery.BasicProperties.Headers, RabbitMQHeaders.EventName) ?? "(unknown)";
+        if (await MoveToErrorQueueAsync(channel, delivery, headers, reason, eventName, exception).ConfigureAwait(false))
         {
-            await RepublishAsync(delivery, ErrorQueue, headers, Deliveries.ReadString(delivery.BasicProperties.Headers, RabbitMQHeaders.EventName) ?? "(unknown)", messageId).ConfigureAwait(false);
+            Interlocked.Increment(ref _deadLettered);
         }
-        catch (BrokerPublishException)
-        {
-            // Not confirmed in the error queue: keep the original unacknowledged so it is redelivered, never dropped.
-            return;
-        }
-        Interlocked.Increment(ref _deadLettered);
-        await AckAsync(channel, delivery, messageId).ConfigureAwait(false);
-    }
-
-    /// <summary>Copies a delivery into another queue of this listener (delay or error) through the default exchange, confirmed.</summary>
-    private Task RepublishAsync(BasicDeliverEventArgs delivery, string queue, Dictionary<string, object?> headers, string eventName, string? messageId)
-    {
-        var source = delivery.BasicProperties;
-        var properties = new BasicProperties
-        {
-            MessageId = source.MessageId,
-            Type = source.Type,
-            ContentType = source.ContentType,
-            CorrelationId = source.CorrelationId,
-            AppId = source.AppId,
-            Timestamp = source.Timestamp,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = headers,
-        };
-        // The body is copied: the delivery's buffer is returned to the pool when this handler completes.
-        return Bridge.PublishConfirmedAsync(string.Empty, null, queue, properties, delivery.Body.ToArray(), eventName, messageId ?? "(none)", Bridge.Stopping);
     }
 
     // The channel may die with the delivery: the broker then redelivers it, and the idempotency store skips the listener.

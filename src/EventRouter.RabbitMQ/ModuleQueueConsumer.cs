@@ -106,33 +106,11 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         Interlocked.Increment(ref _failed);
         var source = delivery.BasicProperties;
         var headers = Deliveries.FailureHeaders(source.Headers, reason, Queue, description, exception);
-        Log.DeadLettered(Bridge.Logger, exception, Queue, source.MessageId, ErrorQueue, reason);
         if (source.ReplyTo is not null)
         {
             await ReplyAsync(channel, delivery, ReadOnlyMemory<byte>.Empty, Deliveries.FailureHeaders(null, reason, Queue, description, exception)).ConfigureAwait(false);
         }
-        var properties = new BasicProperties
-        {
-            MessageId = source.MessageId,
-            Type = source.Type,
-            ContentType = source.ContentType,
-            CorrelationId = source.CorrelationId,
-            AppId = source.AppId,
-            DeliveryMode = DeliveryModes.Persistent,
-            Headers = headers,
-        };
-        try
-        {
-            // The body is copied: the delivery's buffer is returned to the pool when this handler completes.
-            await Bridge.PublishConfirmedAsync(string.Empty, null, ErrorQueue, properties, delivery.Body.ToArray(),
-                source.Type ?? "(unknown)", source.MessageId ?? "(none)", Bridge.Stopping).ConfigureAwait(false);
-        }
-        catch (BrokerPublishException)
-        {
-            // Not confirmed in the error queue: keep the original unacknowledged so it is redelivered, never dropped.
-            return;
-        }
-        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, source.MessageId).ConfigureAwait(false);
+        await MoveToErrorQueueAsync(channel, delivery, headers, reason, source.Type ?? "(unknown)", exception).ConfigureAwait(false);
     }
 
     /// <summary>Answers a request through its reply-to address. Not confirmed: a lost reply shows as the caller's timeout.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
@@ -95,6 +96,49 @@ internal abstract class QueueConsumer : IAsyncDisposable
             // Closed with its connection.
         }
         channel.Dispose();
+    }
+
+    /// <summary>
+    /// Copies a delivery into another queue (a delay or the error queue) through the default exchange, confirmed;
+    /// <paramref name="name"/> (the event or message type name) is for the publish's error message.
+    /// </summary>
+    protected Task RepublishAsync(BasicDeliverEventArgs delivery, string queue, Dictionary<string, object?> headers, string name, string? messageId)
+    {
+        var source = delivery.BasicProperties;
+        var properties = new BasicProperties
+        {
+            MessageId = source.MessageId,
+            Type = source.Type,
+            ContentType = source.ContentType,
+            CorrelationId = source.CorrelationId,
+            AppId = source.AppId,
+            Timestamp = source.Timestamp,
+            DeliveryMode = DeliveryModes.Persistent,
+            Headers = headers,
+        };
+        // The body is copied: the delivery's buffer is returned to the pool when this handler completes.
+        return Bridge.PublishConfirmedAsync(string.Empty, null, queue, properties, delivery.Body.ToArray(), name, messageId ?? "(none)", Bridge.Stopping);
+    }
+
+    /// <summary>
+    /// Moves a delivery to the error queue with <paramref name="headers"/> (the reason and the exception), then
+    /// acknowledges it. False when the broker did not confirm the copy: the original then stays unacknowledged, so it
+    /// is redelivered, never dropped.
+    /// </summary>
+    protected async Task<bool> MoveToErrorQueueAsync(IChannel channel, BasicDeliverEventArgs delivery, Dictionary<string, object?> headers, string reason, string name, Exception? exception)
+    {
+        var messageId = delivery.BasicProperties.MessageId;
+        Log.DeadLettered(Bridge.Logger, exception, Queue, messageId, ErrorQueue, reason);
+        try
+        {
+            await RepublishAsync(delivery, ErrorQueue, headers, name, messageId).ConfigureAwait(false);
+        }
+        catch (BrokerPublishException)
+        {
+            return false;
+        }
+        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, messageId).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Declares what the queue needs besides itself and its error queue (delay queues, bindings).</summary>

@@ -69,8 +69,8 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         RemoteReply answer;
         try
         {
-            await PublishRequestAsync(properties, body, started, typeof(TRequest), cancellationToken).ConfigureAwait(false);
-            answer = await reply.Task.WaitAsync(Remaining(started, typeof(TRequest)), cancellationToken).ConfigureAwait(false);
+            await PublishRequestAsync(properties, body, started, cancellationToken).ConfigureAwait(false);
+            answer = await reply.Task.WaitAsync(Remaining(started), cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -115,12 +115,12 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
     }
 
     /// <summary>Publishes a request, retrying through a connection outage until the request's deadline.</summary>
-    private async Task PublishRequestAsync(BasicProperties properties, byte[] body, long started, Type requestType, CancellationToken cancellationToken)
+    private async Task PublishRequestAsync(BasicProperties properties, byte[] body, long started, CancellationToken cancellationToken)
     {
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            var remaining = Remaining(started, requestType);
+            var remaining = Remaining(started);
             try
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -143,7 +143,8 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         }
     }
 
-    private TimeSpan Remaining(long started, Type requestType)
+    /// <summary>The time the request has left; throws <see cref="TimeoutException"/> when none (reported as the module's timeout).</summary>
+    private TimeSpan Remaining(long started)
     {
         var remaining = _timeout - Stopwatch.GetElapsedTime(started);
         return remaining > TimeSpan.Zero ? remaining : throw new TimeoutException();

@@ -121,6 +121,18 @@ public sealed class BrokerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Publishes hand-made JSON straight to a queue, with one header naming what it is (event name or message type).</summary>
+    public static async Task PublishRawAsync(IChannel channel, string queue, string messageId, string header, string name, string json)
+    {
+        var properties = new BasicProperties
+        {
+            MessageId = messageId,
+            ContentType = "application/json",
+            Headers = new Dictionary<string, object?> { [header] = name },
+        };
+        await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
+    }
+
     /// <summary>A header's text (AMQP long strings arrive as bytes).</summary>
     public static string Text(IDictionary<string, object?> headers, string key) =>
         headers.TryGetValue(key, out var value) ? value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString() ?? "" : "";

@@ -102,9 +102,9 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         await using (var connection = await broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await PublishRawAsync(channel, consumer.Queue, "bad-json", "tests.poison", "{\"Id\": \"p-x\", \"Amount\": ");
-            await PublishRawAsync(channel, consumer.Queue, "bad-shape", "tests.poison", "{\"Id\": \"p-y\", \"Amount\": \"many\"}");
-            await PublishRawAsync(channel, consumer.Queue, "stranger", "tests.nobody-knows-me", "{}");
+            await BrokerFixture.PublishRawAsync(channel, consumer.Queue, "bad-json", RabbitMQHeaders.EventName, "tests.poison", "{\"Id\": \"p-x\", \"Amount\": ");
+            await BrokerFixture.PublishRawAsync(channel, consumer.Queue, "bad-shape", RabbitMQHeaders.EventName, "tests.poison", "{\"Id\": \"p-y\", \"Amount\": \"many\"}");
+            await BrokerFixture.PublishRawAsync(channel, consumer.Queue, "stranger", RabbitMQHeaders.EventName, "tests.nobody-knows-me", "{}");
         }
         await host.Publisher.PublishAsync(new PoisonEvent("p-ok", 3));
 
@@ -274,17 +274,6 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
             {
             }
         }
-    }
-
-    private static async Task PublishRawAsync(IChannel channel, string queue, string messageId, string eventName, string json)
-    {
-        var properties = new BasicProperties
-        {
-            MessageId = messageId,
-            ContentType = "application/json",
-            Headers = new Dictionary<string, object?> { [RabbitMQHeaders.EventName] = eventName },
-        };
-        await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
     }
 
     private async Task WaitUntilQueuesEmptyAsync(IEnumerable<string> queues)

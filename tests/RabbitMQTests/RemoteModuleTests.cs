@@ -162,8 +162,8 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         await using (var connection = await broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await PublishRawAsync(channel, queue, "bad-json", typeof(Restock).FullName!, "{\"Sku\": ");
-            await PublishRawAsync(channel, queue, "stranger", "Nobody.Knows.This", "{}");
+            await BrokerFixture.PublishRawAsync(channel, queue, "bad-json", RabbitMQHeaders.MessageType, typeof(Restock).FullName!, "{\"Sku\": ");
+            await BrokerFixture.PublishRawAsync(channel, queue, "stranger", RabbitMQHeaders.MessageType, "Nobody.Knows.This", "{}");
         }
         await using var caller = await StartCallerAsync(queue);
         Assert.Equal("kiwi", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("kiwi"))).Sku);
@@ -260,15 +260,4 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
             o.JsonContext = StockJsonContext.Default;
             o.CallModule<StockModule>(queue, timeout ?? TimeSpan.FromSeconds(60));
         });
-
-    private static async Task PublishRawAsync(IChannel channel, string queue, string messageId, string messageType, string json)
-    {
-        var properties = new BasicProperties
-        {
-            MessageId = messageId,
-            ContentType = "application/json",
-            Headers = new Dictionary<string, object?> { [RabbitMQHeaders.MessageType] = messageType },
-        };
-        await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
-    }
 }
