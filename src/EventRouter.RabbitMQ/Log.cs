@@ -28,4 +28,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Listener queue '{Queue}': could not acknowledge message {MessageId} ({Reason}); the broker redelivers it and the duplicate is skipped.")]
     public static partial void AckFailed(ILogger logger, string queue, string? messageId, string reason);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Module queue '{Queue}': request {MessageType} ({MessageId}) dropped unrun; its caller's deadline has passed.")]
+    public static partial void RequestExpired(ILogger logger, string queue, string messageType, string? messageId);
 }

@@ -21,6 +21,7 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
     private readonly IReadOnlyDictionary<string, RemoteHandler> _handlers;
     private long _handled;
     private long _failed;
+    private long _expired;
 
     public ModuleQueueConsumer(RabbitMQBridge bridge, string queue, string moduleName, IReadOnlyDictionary<string, RemoteHandler> handlers)
         : base(bridge, queue)
@@ -34,6 +35,9 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
 
     /// <summary>Messages that failed: answered with an error, or moved to the error queue.</summary>
     public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Requests dropped unrun because their caller's deadline passed before the module got to them.</summary>
+    public long Expired => Interlocked.Read(ref _expired);
 
     protected override async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
@@ -49,10 +53,18 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         using var activity = Deliveries.StartActivity(
             properties, $"{_moduleName} {messageType} process", handler.IsRequest ? ActivityKind.Server : ActivityKind.Consumer, properties.MessageId);
         activity?.SetTag("eventrouter.module", _moduleName);
+        // A request whose caller has given up is not run: dropped here if its deadline has passed, and skipped by the
+        // module (never started) if the deadline passes while it waits behind the module's other work.
+        using var deadline = handler.IsRequest ? StartDeadline(properties) : null;
+        if (deadline is { IsCancellationRequested: true })
+        {
+            await DropExpiredAsync(channel, delivery, messageType).ConfigureAwait(false);
+            return;
+        }
         byte[]? response;
         try
         {
-            response = await handler.HandleAsync(delivery.Body, Bridge.Stopping).ConfigureAwait(false);
+            response = await handler.HandleAsync(delivery.Body, deadline?.Token ?? Bridge.Stopping).ConfigureAwait(false);
         }
         catch (MalformedMessageException ex)
         {
@@ -67,6 +79,12 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             // Not awaited: the cancel's confirmation is dispatched behind this very callback.
             _ = CancelAsync(CancellationToken.None);
             await RequeueAsync(channel, delivery).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !Bridge.Stopping.IsCancellationRequested)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "expired");
+            await DropExpiredAsync(channel, delivery, messageType).ConfigureAwait(false);
             return;
         }
         catch (Exception ex) when (!handler.IsRequest)
@@ -95,6 +113,39 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         }
         Interlocked.Increment(ref _handled);
         await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A source cancelled at the request's deadline (and when the bridge stops), already cancelled if the deadline
+    /// has passed; null for a request that carries no deadline.
+    /// </summary>
+    private CancellationTokenSource? StartDeadline(IReadOnlyBasicProperties properties)
+    {
+        if (RemoteModuleMessages.ReadDeadline(properties.Headers) is not { } deadline)
+        {
+            return null;
+        }
+        var source = CancellationTokenSource.CreateLinkedTokenSource(Bridge.Stopping);
+        var left = deadline - DateTimeOffset.UtcNow;
+        if (left <= TimeSpan.Zero)
+        {
+            source.Cancel();
+        }
+        else if (left < MaxTimerDelay)
+        {
+            source.CancelAfter(left);
+        }
+        return source;
+    }
+
+    private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(int.MaxValue - 1);
+
+    /// <summary>Acknowledges a request its caller no longer waits for, without running it or answering it.</summary>
+    private async Task DropExpiredAsync(IChannel channel, BasicDeliverEventArgs delivery, string messageType)
+    {
+        Interlocked.Increment(ref _expired);
+        Log.RequestExpired(Bridge.Logger, Queue, messageType, delivery.BasicProperties.MessageId);
+        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, delivery.BasicProperties.MessageId).ConfigureAwait(false);
     }
 
     /// <summary>

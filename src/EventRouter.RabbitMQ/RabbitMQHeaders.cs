@@ -9,6 +9,12 @@ public static class RabbitMQHeaders
     /// <summary>On a module request or command: the message's type name (the <c>[Event]</c> name, else the full type name).</summary>
     public const string MessageType = "er-message-type";
 
+    /// <summary>
+    /// On a module request: when its caller stops waiting, as Unix time in milliseconds (UTC). The serving side drops
+    /// a request whose deadline has passed instead of running it; the clocks of both machines are assumed in step.
+    /// </summary>
+    public const string Deadline = "er-deadline";
+
     /// <summary>The W3C trace context of the publisher's current activity.</summary>
     public const string TraceParent = "traceparent";
 

@@ -29,7 +29,6 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
     private readonly string _queue;
     private readonly string _moduleName;
     private readonly TimeSpan _timeout;
-    private readonly string _expiration;
 
     public RabbitMQModuleTransport(RabbitMQBridge bridge, string queue, string moduleName, TimeSpan timeout)
     {
@@ -37,9 +36,6 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         _queue = queue;
         _moduleName = moduleName;
         _timeout = timeout;
-        // The request expires in the queue when its caller stops waiting: a server that comes back later does not
-        // handle requests nobody will read the answer of.
-        _expiration = ((long)Math.Ceiling(timeout.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
     }
 
     public async ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken)
@@ -53,19 +49,23 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         activity?.SetTag("messaging.destination.name", _queue);
         activity?.SetTag("messaging.message.conversation_id", correlationId);
 
+        // The caller's deadline travels with the request: the serving side drops a request whose caller has given
+        // up, however long it waited in the queue, in a prefetch buffer or behind the module's other work.
+        var started = Stopwatch.GetTimestamp();
+        var deadline = DateTimeOffset.UtcNow + _timeout;
+        var headers = RemoteModuleMessages.Headers(messageType, activity);
+        headers[RabbitMQHeaders.Deadline] = deadline.ToUnixTimeMilliseconds();
         var properties = new BasicProperties
         {
             MessageId = correlationId,
             CorrelationId = correlationId,
             ReplyTo = RabbitMQBridge.DirectReplyTo,
-            Expiration = _expiration,
             Type = messageType,
             ContentType = "application/json",
             AppId = _bridge.Options.ServiceName,
-            Headers = RemoteModuleMessages.Headers(messageType, activity),
+            Headers = headers,
         };
         var reply = _bridge.ExpectReply(correlationId);
-        var started = Stopwatch.GetTimestamp();
         RemoteReply answer;
         try
         {
@@ -121,6 +121,9 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         while (true)
         {
             var remaining = Remaining(started);
+            // The broker drops the request when its caller stops waiting: the expiry is what is left of the timeout
+            // now, not the whole timeout (a publish delayed by an outage or a first connect must not outlive its caller).
+            properties.Expiration = Math.Max(1L, (long)Math.Ceiling(remaining.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
             try
             {
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -154,6 +157,25 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
 /// <summary>Header helpers shared by both sides of remote module calls.</summary>
 internal static class RemoteModuleMessages
 {
+    /// <summary>The request's deadline (<see cref="RabbitMQHeaders.Deadline"/>), or null when it carries none.</summary>
+    public static DateTimeOffset? ReadDeadline(IDictionary<string, object?>? headers)
+    {
+        if (headers is null || !headers.TryGetValue(RabbitMQHeaders.Deadline, out var value))
+        {
+            return null;
+        }
+        long? milliseconds = value switch
+        {
+            long l => l,
+            int i => i,
+            byte[] bytes when long.TryParse(System.Text.Encoding.UTF8.GetString(bytes), NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            string text when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) => parsed,
+            _ => null,
+        };
+        // Out of DateTimeOffset's range is as unreadable as text: treated as no deadline (the request's own expiry still holds).
+        return milliseconds is >= 0 and <= 253_402_300_799_999 ? DateTimeOffset.FromUnixTimeMilliseconds(milliseconds.Value) : null;
+    }
+
     public static Dictionary<string, object?> Headers(string messageType, Activity? activity)
     {
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [RabbitMQHeaders.MessageType] = messageType };

@@ -17,6 +17,7 @@ public sealed record GetStock(string Sku);
 public sealed record StockLevel(string Sku, int Quantity);
 public sealed record Restock(string Sku, int Quantity);
 public sealed record BreakStock(string Why);
+public sealed record CountStockSlowly(string Sku);
 public sealed record Unserializable(string Why);
 
 /// <summary>What the stock module did, shared with the test (the module itself lives in the serving host's container).</summary>
@@ -25,14 +26,25 @@ public sealed class StockLedger
     public ConcurrentDictionary<string, int> Quantities { get; } = new(StringComparer.Ordinal);
 
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Holds <see cref="CountStockSlowly"/> until the test releases it.</summary>
+    public SemaphoreSlim SlowCount { get; } = new(0);
 }
 
 [ModuleServer]
 public sealed partial class StockModule(StockLedger ledger) :
     IRequestHandler<GetStock, StockLevel>,
     IRequestHandler<BreakStock, int>,
+    IRequestHandler<CountStockSlowly, StockLevel>,
     ICommandHandler<Restock>
 {
+    public async ValueTask<StockLevel> HandleAsync(CountStockSlowly request, CancellationToken cancellationToken)
+    {
+        ledger.Requests.Enqueue(request.Sku);
+        await ledger.SlowCount.WaitAsync(CancellationToken.None);
+        return new StockLevel(request.Sku, 0);
+    }
+
     public ValueTask<StockLevel> HandleAsync(GetStock request, CancellationToken cancellationToken)
     {
         ledger.Requests.Enqueue(request.Sku);
@@ -60,6 +72,7 @@ public sealed partial class UnserializableModule : IRequestHandler<Unserializabl
 [JsonSerializable(typeof(StockLevel))]
 [JsonSerializable(typeof(Restock))]
 [JsonSerializable(typeof(BreakStock))]
+[JsonSerializable(typeof(CountStockSlowly))]
 [JsonSerializable(typeof(int))]
 public sealed partial class StockJsonContext : JsonSerializerContext;
 
@@ -114,9 +127,67 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         Assert.Equal("StockModule", error.ModuleName);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), "a timeout, not a hang"); // the hang guard, not a timing assertion
 
+        // Dropped by the broker (its expiry is what the caller had left) or by the server (its deadline has passed):
+        // either way never run.
         await using var server = await StartServerAsync(queue, ledger);
         Assert.Equal("fresh", (await client.RequestAsync(new GetStock("fresh"))).Sku);
         Assert.Equal(new[] { "fresh" }, ledger.Requests.ToArray());
+    }
+
+    [Fact]
+    public async Task RequestWhoseDeadlineHasPassed_IsDroppedUnrunAndCounted_TheModuleGoesOn()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using var server = await StartServerAsync(queue, ledger);
+        var consumer = server.Bridge.ModuleConsumers.Single();
+
+        // As a caller that gave up long ago would have left it (no broker expiry, only the deadline it carries).
+        await using (var connection = await broker.ConnectAsync())
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            var properties = new BasicProperties
+            {
+                MessageId = "stale",
+                ContentType = "application/json",
+                Headers = new Dictionary<string, object?>
+                {
+                    [RabbitMQHeaders.MessageType] = typeof(GetStock).FullName,
+                    [RabbitMQHeaders.Deadline] = DateTimeOffset.UtcNow.AddSeconds(-1).ToUnixTimeMilliseconds(),
+                },
+            };
+            await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes("{\"Sku\":\"stale\"}"));
+        }
+        await TestHost.Eventually(() => consumer.Expired == 1, "the stale request dropped");
+
+        await using var caller = await StartCallerAsync(queue);
+        Assert.Equal("fresh", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("fresh"))).Sku);
+        Assert.Equal(new[] { "fresh" }, ledger.Requests.ToArray());
+        Assert.Equal(0, consumer.Failed);
+    }
+
+    [Fact]
+    public async Task RequestWaitingBehindSlowWork_IsNotRunOnceItsCallerGaveUp()
+    {
+        var queue = NewQueue();
+        var ledger = new StockLedger();
+        await using var server = await StartServerAsync(queue, ledger);
+        await using var caller = await StartCallerAsync(queue, timeout: TimeSpan.FromSeconds(2));
+        var client = caller.Get<StockModuleClient>();
+        var consumer = server.Bridge.ModuleConsumers.Single();
+
+        // The slow request holds the module (one message at a time) past both callers' deadlines.
+        var slow = client.RequestAsync(new CountStockSlowly("slow")).AsTask();
+        var late = client.RequestAsync(new GetStock("late")).AsTask();
+        await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => slow);
+        await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => late);
+
+        ledger.SlowCount.Release();
+        // Both callers are gone: the slow answer is dropped and the late request is never run (had the slow one not
+        // started in time on a busy machine, it is dropped unrun too: 2 either way).
+        await TestHost.Eventually(() => consumer.Expired == 2, "both expired requests accounted for");
+        Assert.DoesNotContain("late", ledger.Requests);
+        Assert.Equal(0, consumer.Handled);
     }
 
     [Fact]
