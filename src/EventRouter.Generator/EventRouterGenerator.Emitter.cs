@@ -173,7 +173,7 @@ internal static class Emitter
     {
         var route = table.Routes[r];
         var e = route.Event;
-        w.Line($"/// <summary>Publishes <see cref=\"{Cref(e.FullName)}\"/> to its {route.Entries.Count} listener(s), in order.</summary>");
+        w.Line($"/// <summary>Publishes {See(e.FullName)} to its {route.Entries.Count} listener(s), in order.</summary>");
         w.Open($"public {ValueTask} PublishAsync({e.FullName} @event, {Token} cancellationToken = default)");
         if (!e.IsValueType)
         {
@@ -390,7 +390,7 @@ internal static class Emitter
     {
         var route = table.Routes[r];
         var e = route.Event;
-        w.Line($"/// <summary>The route of <see cref=\"{Cref(e.FullName)}\"/>.</summary>");
+        w.Line($"/// <summary>The route of {See(e.FullName)}.</summary>");
         w.Open($"private sealed class Route{r} : global::EventRouter.EventRoute<{e.FullName}>");
         w.Line("private readonly EventDispatcher _dispatcher;");
         w.Line();
@@ -443,7 +443,7 @@ internal static class Emitter
     {
         var e = table.Routes[r].Event.FullName;
         var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
-        w.Line($"/// <summary>The filters around listener {k} of <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
+        w.Line($"/// <summary>The filters around listener {k} of {See(e)}, outermost first, then the listener: direct calls.</summary>");
         w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.FilterChain<{e}>");
         w.Line("private readonly EventDispatcher _dispatcher;");
         w.Line();
@@ -537,9 +537,16 @@ internal static class Emitter
     private static string Invoke(ListenerModel listener, int index, HandledEventModel handled, string argument, string services, string prefix)
     {
         var instance = listener.Lifetime == 0 ? $"{prefix}Listener{index}" : $"{prefix}CreateListener{index}({services})";
+        if (handled.AnnotatedName is not null)
+        {
+            // The route's type has no nested annotations (List<string> for List<string?>): the same runtime type,
+            // handed on without a nullability warning.
+            // (A plain `(@event)!` would parse as a cast.)
+            argument = argument.IndexOf('(') < 0 ? argument + "!" : $"({argument})!";
+        }
         return handled.DirectCall
             ? $"{instance}.HandleAsync({argument}, cancellationToken)"
-            : $"((global::EventRouter.IEventListener<{handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";
+            : $"((global::EventRouter.IEventListener<{handled.AnnotatedName ?? handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";
     }
 
     private static string ListenerInfo(ListenerModel l)
@@ -553,7 +560,8 @@ internal static class Emitter
 
     private static string KeyExpression(EventTypeModel e, KeyMemberModel member)
     {
-        var access = $"{Unbox(e, "@event")}.{member.Name}";
+        var instance = Unbox(e, "@event");
+        var access = member.DeclaringType is { } declaring ? $"(({declaring}){instance}).{member.Name}" : $"{instance}.{member.Name}";
         return member.Kind switch
         {
             MemberKind.String => access,
@@ -562,8 +570,7 @@ internal static class Emitter
         };
     }
 
-    private static string Cref(string fullName) =>
-        fullName.Replace("global::", string.Empty).Replace('<', '{').Replace('>', '}');
+    private static string See(string fullName) => TypeNames.SeeType(fullName.Replace("global::", string.Empty));
 
     private static string Literal(string value) =>
         Microsoft.CodeAnalysis.CSharp.SymbolDisplay.FormatLiteral(value, quote: true);

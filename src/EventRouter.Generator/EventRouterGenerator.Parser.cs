@@ -63,13 +63,17 @@ internal static class Parser
         var handles = new List<HandledEventModel>();
         foreach (var (iface, listened) in ListenerInterfaces(type))
         {
-            // An event type the generated code cannot name is skipped here and reported by the analyzer.
-            if (!IsNameable(listened, requirePublic: !fromSource))
+            // An event type the generated code cannot name, or that cannot be an event, is skipped here and reported by the analyzer.
+            if (!IsNameable(listened, requirePublic: !fromSource) || IsNullableValueType(listened))
             {
                 continue;
             }
             var model = ParseEventType(listened);
-            handles.Add(new HandledEventModel(model, IsDirectCall(type, iface, fromSource)));
+            var annotated = TypeNames.FullName(listened, annotateNested: true);
+            handles.Add(new HandledEventModel(model, IsDirectCall(type, iface, fromSource))
+            {
+                AnnotatedName = annotated == model.FullName ? null : annotated,
+            });
         }
         if (handles.Count == 0)
         {
@@ -206,7 +210,7 @@ internal static class Parser
         bases.Sort(System.StringComparer.Ordinal);
 
         var isConcrete = type is INamedTypeSymbol named
-            && type.TypeKind is TypeKind.Class or TypeKind.Struct
+            && type.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Enum or TypeKind.Delegate
             && !type.IsAbstract && !type.IsStatic && !named.IsUnboundGenericType
             && !ContainsTypeParameters(named)
             && type.SpecialType != SpecialType.System_Object;
@@ -289,8 +293,7 @@ internal static class Parser
     public static bool HasDependencyInjection(Compilation compilation) =>
         compilation.GetTypeByMetadataName(KnownNames.ServiceCollection) is not null;
 
-    public static string FullName(ITypeSymbol type) =>
-        type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    public static string FullName(ITypeSymbol type) => TypeNames.FullName(type);
 
     /// <summary>Whether generated code in this assembly (or, with <paramref name="requirePublic"/>, any assembly) can name the type.</summary>
     public static bool IsNameable(ITypeSymbol type, bool requirePublic)
@@ -306,6 +309,12 @@ internal static class Parser
                 }
                 for (ISymbol? s = named; s is INamedTypeSymbol t; s = s.ContainingType)
                 {
+                    // A file-local type (or one nested in it) cannot be named from the generated files; nor can a
+                    // constructed containing type whose arguments cannot (Outer<Hidden>.Inner).
+                    if (t.IsFileLocal || !t.TypeArguments.All(a => IsNameable(a, requirePublic)))
+                    {
+                        return false;
+                    }
                     var ok = requirePublic
                         ? t.DeclaredAccessibility == Accessibility.Public
                         : t.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
@@ -322,9 +331,28 @@ internal static class Parser
 
     private static bool IsPublic(ITypeSymbol type) => IsNameable(type, requirePublic: true);
 
+    /// <summary><c>int?</c> and the like: a published value arrives boxed as its underlying type or as null, never as itself.</summary>
+    public static bool IsNullableValueType(ITypeSymbol type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+    /// <summary>
+    /// Whether generated code can read an [EventId] or [PartitionKey] member: an instance field or parameterless
+    /// property whose getter is public, or internal and declared in this compilation's sources.
+    /// </summary>
+    public static bool IsReadableKeyMember(ISymbol member) => member switch
+    {
+        IPropertySymbol { IsStatic: false, GetMethod: { } getter, Parameters.Length: 0 } p => IsAccessible(p) && IsAccessible(getter),
+        IFieldSymbol { IsStatic: false } f => IsAccessible(f),
+        _ => false,
+    };
+
+    private static bool IsAccessible(ISymbol member) =>
+        member.DeclaredAccessibility == Accessibility.Public
+        || (member.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedOrInternal && member.Locations.Any(l => l.IsInSource));
+
     private static bool ContainsTypeParameters(INamedTypeSymbol type) =>
         type.TypeArguments.Any(a => a is ITypeParameterSymbol || (a is INamedTypeSymbol n && ContainsTypeParameters(n)))
-        || (type.ContainingType is { } outer && (outer.TypeParameters.Length > 0 || ContainsTypeParameters(outer)));
+        || (type.ContainingType is { } outer && ContainsTypeParameters(outer)); // Outer<T>.Inner is open, Outer<int>.Inner is not
 
     private static bool IsDirectCall(INamedTypeSymbol type, INamedTypeSymbol iface, bool fromSource)
     {
@@ -379,12 +407,13 @@ internal static class Parser
             {
                 ITypeSymbol? memberType = member switch
                 {
-                    IPropertySymbol { IsStatic: false, GetMethod: not null, Parameters.Length: 0 } p => p.Type,
-                    IFieldSymbol { IsStatic: false } f => f.Type,
+                    IPropertySymbol p => p.Type,
+                    IFieldSymbol f => f.Type,
                     _ => null,
                 };
+                // An unreadable member is reported by the analyzer (ER0009).
                 if (memberType is null
-                    || member.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)
+                    || !IsReadableKeyMember(member)
                     || !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName))
                 {
                     continue;
@@ -392,10 +421,23 @@ internal static class Parser
                 var kind = memberType.SpecialType == SpecialType.System_String ? MemberKind.String
                     : memberType.IsValueType ? MemberKind.ValueType
                     : MemberKind.Reference;
-                return new KeyMemberModel(member.Name, kind);
+                return new KeyMemberModel(TypeNames.Escape(member.Name), kind) { DeclaringType = IsHidden(type, t, member.Name) ? FullName(t) : null };
             }
         }
         return null;
+    }
+
+    /// <summary>Whether a type between <paramref name="type"/> and <paramref name="declaring"/> has a member of that name (<c>new</c>), so <c>e.Name</c> would not reach the base's.</summary>
+    private static bool IsHidden(ITypeSymbol type, ITypeSymbol declaring, string name)
+    {
+        for (var t = type; t is not null && !SymbolEqualityComparer.Default.Equals(t, declaring); t = t.BaseType)
+        {
+            if (!t.GetMembers(name).IsEmpty)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static IEnumerable<ITypeSymbol> TypesOf(TypedConstant argument) =>

@@ -58,3 +58,20 @@ internal static partial class DiagnosticDescriptors
         Usage,
         DiagnosticSeverity.Warning);
 }
+
+internal static partial class DiagnosticDescriptors
+{
+    public static readonly DiagnosticDescriptor NullableValueTypeEvent = Create(
+        "ER0008",
+        "Event type cannot be a nullable value type",
+        "'{0}' listens to '{1}', a nullable value type: a published value arrives as '{2}' (or as null), never as '{1}', so this handler is skipped; listen to '{2}' instead",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnreadableKeyMember = Create(
+        "ER0009",
+        "[EventId] or [PartitionKey] member cannot be read by the generated code",
+        "'{0}' is marked [{1}] but the generated code cannot read it (it needs a public or internal instance field, or a parameterless property with a public or internal getter), so the attribute is ignored",
+        Usage,
+        DiagnosticSeverity.Warning);
+}

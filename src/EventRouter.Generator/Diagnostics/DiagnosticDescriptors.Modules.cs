@@ -40,4 +40,11 @@ internal static partial class DiagnosticDescriptors
         "Module server '{0}' implements no IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand>; its client has nothing to send",
         ModulesCategory,
         DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ClientNameTaken = Create(
+        "ER0105",
+        "The name of the generated client is already taken",
+        "Module server '{0}' gets a generated client named '{1}', but '{1}' already exists, so no client is generated; rename that type or the module",
+        ModulesCategory,
+        DiagnosticSeverity.Error);
 }

@@ -18,7 +18,9 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ListenerNotConcrete,
         DiagnosticDescriptors.ListenerInaccessible,
         DiagnosticDescriptors.ListenerWithoutConstructor,
-        DiagnosticDescriptors.EventTypeNotNameable);
+        DiagnosticDescriptors.EventTypeNotNameable,
+        DiagnosticDescriptors.NullableValueTypeEvent,
+        DiagnosticDescriptors.UnreadableKeyMember);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -33,6 +35,7 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
                 return; // the project does not reference EventRouter
             }
             start.RegisterSymbolAction(symbol => AnalyzeType(symbol, attribute), SymbolKind.NamedType);
+            start.RegisterSymbolAction(AnalyzeKeyMember, SymbolKind.Property, SymbolKind.Field);
         });
     }
 
@@ -68,6 +71,30 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventTypeNotNameable, location, name, listened.ToDisplayString()));
             }
+            else if (Parser.IsNullableValueType(listened))
+            {
+                var underlying = ((INamedTypeSymbol)listened).TypeArguments[0].ToDisplayString();
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NullableValueTypeEvent, location, name, listened.ToDisplayString(), underlying));
+            }
+        }
+    }
+
+    /// <summary>ER0009: an [EventId] or [PartitionKey] the generated route cannot read would be ignored without a word.</summary>
+    private static void AnalyzeKeyMember(SymbolAnalysisContext context)
+    {
+        foreach (var attribute in context.Symbol.GetAttributes())
+        {
+            var attributeName = attribute.AttributeClass?.ToDisplayString();
+            if (attributeName is not (KnownNames.EventIdAttribute or KnownNames.PartitionKeyAttribute) || Parser.IsReadableKeyMember(context.Symbol))
+            {
+                continue;
+            }
+            var location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
+                ?? context.Symbol.Locations.FirstOrDefault();
+            var shortName = attribute.AttributeClass!.Name.EndsWith("Attribute", System.StringComparison.Ordinal)
+                ? attribute.AttributeClass.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length)
+                : attribute.AttributeClass.Name;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnreadableKeyMember, location, context.Symbol.ToDisplayString(), shortName));
         }
     }
 }

@@ -25,7 +25,8 @@ public sealed partial class ModuleServerGenerator
 
         public static void Emit(SourceProductionContext context, ModuleModel model)
         {
-            var hintName = (model.Namespace.Length == 0 ? model.ClassName : model.Namespace + "." + model.ClassName) + ".ModuleServer.g.cs";
+            // Hint names allow no '@': the namespace is written as code writes it (@class), the name as declared.
+            var hintName = (model.Namespace.Length == 0 ? model.ClassName : model.Namespace.Replace("@", string.Empty) + "." + model.ClassName) + ".ModuleServer.g.cs";
             context.AddSource(hintName, SourceText.From(Write(model), System.Text.Encoding.UTF8));
         }
 
@@ -46,7 +47,7 @@ public sealed partial class ModuleServerGenerator
             var qualifiedClient = (hasNamespace ? "global::" + model.Namespace + "." : "global::") + client;
 
             // The registration hook: AddModuleServer<TModule>() calls it through a static abstract member, no reflection.
-            w.Open("partial class " + model.ClassName + " : " + Runtime + "IModuleServerRegistration");
+            w.Open("partial class " + TypeNames.Escape(model.ClassName) + " : " + Runtime + "IModuleServerRegistration");
             w.Line("/// <inheritdoc />");
             w.Line(s_generatedCode);
             var registerModule = "static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
@@ -222,17 +223,9 @@ public sealed partial class ModuleServerGenerator
             "new global::EventRouter.IModuleFilter[] { " + string.Join(", ", filters.Select(static f => "Filter" + f)) + " }";
 
         /// <summary>
-        /// A doc reference to a type: a cref cannot carry nullable annotations, angle brackets, arrays or tuples, so those
-        /// become code text instead.
+        /// A doc reference to a type, its nullable annotations dropped: a cref for a plain named type, code text for the
+        /// rest (constructed generics, arrays, tuples), which a cref cannot name.
         /// </summary>
-        private static string See(string type)
-        {
-            var plain = type.Replace("?", string.Empty);
-            if (plain.IndexOfAny(new[] { '[', '(', '*' }) >= 0)
-            {
-                return "<c>" + plain.Replace("<", "&lt;").Replace(">", "&gt;") + "</c>";
-            }
-            return "<see cref=\"" + plain.Replace('<', '{').Replace('>', '}') + "\"/>";
-        }
+        private static string See(string type) => TypeNames.SeeType(type.Replace("?", string.Empty));
     }
 }
