@@ -9,6 +9,7 @@ using EventRouter.Generator.Modules;
 using EventRouter.Generator.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventRouter.Generator.Tests.Robustness;
@@ -32,12 +33,15 @@ internal static class RobustnessHarness
                 ["CS1591"] = ReportDiagnostic.Suppress, // test inputs are not documented; generated code is checked below anyway
             });
 
-    public static CSharpCompilation Compile(params string[] sources) =>
-        CSharpCompilation.Create(
-            "RobustnessInput",
-            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Input{i}.cs")),
-            GeneratorHarness.References,
-            CompilationOptions);
+    /// <summary>A library, or a console application when a file has top-level statements (the samples).</summary>
+    public static CSharpCompilation Compile(params string[] sources)
+    {
+        var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"Input{i}.cs")).ToList();
+        var kind = trees.Any(t => t.GetRoot() is CompilationUnitSyntax { Members: var members } && members.OfType<GlobalStatementSyntax>().Any())
+            ? OutputKind.ConsoleApplication
+            : OutputKind.DynamicallyLinkedLibrary;
+        return CSharpCompilation.Create("RobustnessInput", trees, GeneratorHarness.References, CompilationOptions.WithOutputKind(kind));
+    }
 
     /// <summary>Runs the event and module generators, then the analyzers when asked.</summary>
     public static Outcome Run(Compilation input, bool analyze = true)
@@ -53,18 +57,31 @@ internal static class RobustnessHarness
             .ToList();
 
         var inputTrees = input.SyntaxTrees.ToHashSet();
-        var inputErrors = input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         var outputDiagnostics = output.GetDiagnostics();
         var generatedProblems = outputDiagnostics
             .Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && !inputTrees.Contains(tree))
             .ToList();
-        var analyzerDiagnostics = analyze
-            ? GeneratorHarness.Analyze(output, new ListenerAnalyzer(), new FilterAnalyzer(), new ModuleServerAnalyzer())
-            : Array.Empty<Diagnostic>();
-        return new Outcome(input, output, result, failures, inputErrors, generatedProblems, analyzerDiagnostics);
+        var userErrors = outputDiagnostics
+            .Where(d => d.Severity == DiagnosticSeverity.Error && (d.Location.SourceTree is not { } tree || inputTrees.Contains(tree)))
+            .ToList();
+        // The input alone is bound only when the user's files have errors with the generated code added: the errors
+        // may then be the generated code's doing.
+        var inputErrors = userErrors.Count == 0
+            ? (IReadOnlyList<Diagnostic>)Array.Empty<Diagnostic>()
+            : input.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        return new Outcome(input, output, result, failures, inputErrors, generatedProblems, analyze ? Analyze(output) : Array.Empty<Diagnostic>()) { UserErrors = userErrors };
     }
 
     public static Outcome Run(params string[] sources) => Run(Compile(sources));
+
+    /// <summary>The EventRouter analyzers' diagnostics, including those a <c>#pragma</c> suppresses (marked <see cref="Diagnostic.IsSuppressed"/>).</summary>
+    public static IReadOnlyList<Diagnostic> Analyze(Compilation compilation) =>
+        compilation.WithAnalyzers(
+                ImmutableArray.Create<DiagnosticAnalyzer>(new ListenerAnalyzer(), new FilterAnalyzer(), new ModuleServerAnalyzer()),
+                new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), onAnalyzerException: null, concurrentAnalysis: false, logAnalyzerExecutionTime: false, reportSuppressedDiagnostics: true))
+            .GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
+            .OrderBy(d => d.Location.SourceSpan.Start)
+            .ToList();
 
     /// <summary>The generated source whose hint name ends so, or null.</summary>
     public static string? Generated(Outcome outcome, string hintNameSuffix) =>
@@ -84,7 +101,7 @@ internal static class RobustnessHarness
 
 /// <summary>What one generator run produced.</summary>
 /// <param name="Failures">CS8784/CS8785 and exceptions of the generators: must always be empty.</param>
-/// <param name="InputErrors">Errors of the input alone (names the generators add are missing there).</param>
+/// <param name="InputErrors">Errors of the input alone (names the generators add are missing there); only computed when <see cref="UserErrors"/> has some.</param>
 /// <param name="GeneratedProblems">Errors and warnings located in generated files.</param>
 /// <param name="AnalyzerDiagnostics">What the EventRouter analyzers report on the output.</param>
 internal sealed record Outcome(
@@ -96,6 +113,15 @@ internal sealed record Outcome(
     IReadOnlyList<Diagnostic> GeneratedProblems,
     IReadOnlyList<Diagnostic> AnalyzerDiagnostics)
 {
+    /// <summary>Errors located in the input's files once the generated code is added.</summary>
+    public IReadOnlyList<Diagnostic> UserErrors { get; init; } = Array.Empty<Diagnostic>();
+
+    /// <summary>
+    /// The user's code compiles: alone, or with the generated code (when it calls what the generators add). Only then
+    /// can the generated code be asked to compile.
+    /// </summary>
+    public bool UserCodeCompiles => InputErrors.Count == 0 || UserErrors.Count == 0;
+
     public string GeneratedText =>
         string.Join("\n\n", Result.Results.SelectMany(r => r.GeneratedSources).Select(s => "// " + s.HintName + "\n" + s.SourceText));
 
