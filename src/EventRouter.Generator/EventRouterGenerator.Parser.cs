@@ -152,7 +152,7 @@ internal static class Parser
         {
             return FilterProblem.NotAFilter;
         }
-        if (type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
         {
             return FilterProblem.NotConcrete;
         }
@@ -167,7 +167,7 @@ internal static class Parser
 
     public static ListenerProblem Validate(INamedTypeSymbol type, bool fromSource)
     {
-        if (type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
         {
             return ListenerProblem.NotConcrete;
         }

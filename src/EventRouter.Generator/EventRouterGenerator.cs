@@ -25,7 +25,7 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
         var listeners = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventListenerAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax, // records too; structs are reported
                 static (ctx, ct) => Parser.ParseListener(ctx, ct)) // null on invalid input: the analyzer reports it
             .WithTrackingName(TrackingNames.Listeners)
             .Collect();
@@ -55,7 +55,7 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseFilter(ctx, FilterKinds.Event, ct))
             .WithTrackingName(TrackingNames.Filters)
             .Collect();

@@ -12,9 +12,20 @@ namespace EventRouter.Generator;
 /// </summary>
 internal static class TypeNames
 {
-    /// <summary>The identifier, with <c>@</c> when it is a C# keyword.</summary>
+    /// <summary>
+    /// First lines of generated files that name the project's types: an [Obsolete] type or member the project uses
+    /// already warns where the project's own code uses it, not again in generated code (warnings as errors).
+    /// </summary>
+    public const string ObsoletePragma = "#pragma warning disable CS0612, CS0618";
+
+    /// <summary>
+    /// The identifier, with <c>@</c> when it is a C# keyword, contextual ones included: a type declared as <c>@file</c>
+    /// or <c>@record</c> cannot be declared again without it.
+    /// </summary>
     public static string Escape(string identifier) =>
-        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None ? "@" + identifier : identifier;
+        SyntaxFacts.GetKeywordKind(identifier) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(identifier) != SyntaxKind.None
+            ? "@" + identifier
+            : identifier;
 
     /// <summary>A dotted namespace or qualified name with each part escaped.</summary>
     public static string EscapeQualified(string dotted) =>

@@ -16,7 +16,7 @@ internal static partial class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ListenerNotConcrete = Create(
         "ER0002",
         "Listener must be a concrete, non-generic class",
-        "'{0}' cannot be a listener: it is abstract, static or generic, so the dispatch table cannot create it",
+        "'{0}' cannot be a listener: it is abstract, static, generic or not a class, so the dispatch table cannot create it",
         Usage,
         DiagnosticSeverity.Error);
 

@@ -59,6 +59,10 @@ public sealed partial class ModuleServerGenerator
         /// <summary>Why a module class cannot have a generated client (ER0102), or null when its shape is fine.</summary>
         public static string? GetShapeProblem(INamedTypeSymbol type)
         {
+            if (type.TypeKind != TypeKind.Class)
+            {
+                return type.TypeKind == TypeKind.Struct ? "a struct" : "not a class";
+            }
             if (type.IsStatic)
             {
                 return "static";

@@ -77,6 +77,9 @@ public sealed class InputClassTests
                 public sealed record @event([property: EventId] string @class);
                 [EventListener] public sealed class @static : IEventListener<@event> { public ValueTask HandleAsync(@event e, CancellationToken ct) { App.Log.Add("event " + e.@class); return default; } }
                 public sealed record @params(int @int);
+                public sealed record @record;
+                [ModuleServer] public sealed partial class @file : ICommandHandler<@record> { public ValueTask HandleAsync(@record c, CancellationToken ct) => default; }
+                [EventListener] public sealed class @async : IEventListener<@record> { public ValueTask HandleAsync(@record e, CancellationToken ct) => default; }
                 [ModuleServer] public sealed partial class @void : IRequestHandler<@params, int>, ICommandHandler<@event>
                 {
                     public ValueTask<int> HandleAsync(@params r, CancellationToken ct) => new(r.@int + 1);
@@ -289,5 +292,59 @@ public sealed class InputClassTests
                     await d.PublishAsync(new System.Collections.Generic.List<(int, string?)> { (1, null) });
                     await d.PublishAsync((object)new System.Collections.Generic.List<string?> { null, "a" });
             """)));
+    }
+
+    [Fact]
+    public async Task RecordListenersAndFilters_AreUsed()
+    {
+        var outcome = RobustnessHarness.Run(Usings + Log + """
+            namespace App
+            {
+                public sealed record Placed(int Id);
+                [EventListener] public sealed record RecordListener : IEventListener<Placed> { public ValueTask HandleAsync(Placed e, CancellationToken ct) { Log.Add("record " + e.Id); return default; } }
+                [EventFilter] public sealed record RecordFilter : IEventFilter
+                {
+                    public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) { Log.Add("filter"); return next.InvokeAsync(e, ct); }
+                }
+            }
+            """);
+
+        outcome.AssertSound();
+        Assert.Empty(outcome.AnalyzerDiagnostics);
+        Assert.Equal("filter;record 3;", await RobustnessHarness.RunEntryAsync(outcome, Probe("await d.PublishAsync(new App.Placed(3));")));
+    }
+
+    [Fact]
+    public void ObsoleteTypes_GiveNoWarningInGeneratedCode()
+    {
+        var outcome = RobustnessHarness.Run(Usings + """
+            #pragma warning disable CS0612, CS0618
+            namespace App
+            {
+                [Obsolete] public sealed record Old([property: EventId] string Id);
+                [Obsolete("use New")] public sealed record OldRequest;
+                [EventListener] public sealed class L : IEventListener<Old> { public ValueTask HandleAsync(Old e, CancellationToken ct) => default; }
+                [ModuleServer] public sealed partial class M : IRequestHandler<OldRequest, int> { public ValueTask<int> HandleAsync(OldRequest r, CancellationToken ct) => default; }
+            }
+            """);
+
+        outcome.AssertSound();
+        Assert.Empty(outcome.AnalyzerDiagnostics);
+    }
+
+    [Fact]
+    public void ModulesWhoseNamesDifferOnlyInCase_EachGetAClient()
+    {
+        var outcome = RobustnessHarness.Run(Usings + """
+            namespace App { public sealed record P; [ModuleServer] public sealed partial class Orders : ICommandHandler<P> { public ValueTask HandleAsync(P c, CancellationToken ct) => default; } }
+            namespace app { public sealed record P; [ModuleServer] public sealed partial class Orders : ICommandHandler<P> { public ValueTask HandleAsync(P c, CancellationToken ct) => default; } }
+            namespace App { public sealed record Q; [ModuleServer] public sealed partial class orders : ICommandHandler<Q> { public ValueTask HandleAsync(Q c, CancellationToken ct) => default; } }
+            """);
+
+        outcome.AssertSound();
+        Assert.Empty(outcome.AnalyzerDiagnostics);
+        Assert.Equal(
+            new[] { "App.Orders.ModuleServer.g.cs", "App.orders.2.ModuleServer.g.cs", "app.Orders.3.ModuleServer.g.cs" },
+            outcome.Result.Results.SelectMany(r => r.GeneratedSources).Select(s => s.HintName).Where(h => h.EndsWith(".ModuleServer.g.cs", System.StringComparison.Ordinal)).OrderBy(h => h, System.StringComparer.Ordinal));
     }
 }

@@ -155,7 +155,7 @@ public sealed class MutationTests
                     return $"listener {type.ToDisplayString()} has no diagnostic but is not in the dispatch table\n\n" + outcome.GeneratedText;
                 }
                 if (attributes.Contains("EventRouter.ModuleServerAttribute")
-                    && !hintNames.Any(h => h.EndsWith("." + type.Name + ".ModuleServer.g.cs", StringComparison.Ordinal) || h == type.Name + ".ModuleServer.g.cs"))
+                    && !hintNames.Any(h => System.Text.RegularExpressions.Regex.IsMatch(h, $@"(^|\.){System.Text.RegularExpressions.Regex.Escape(type.Name)}(\.\d+)?\.ModuleServer\.g\.cs$")))
                 {
                     return $"module {type.ToDisplayString()} has no diagnostic but no generated client\n\n" + string.Join("\n", hintNames);
                 }
