@@ -126,6 +126,10 @@ internal static class TypeNames
         text.Append(Escape(ns.Name));
     }
 
+    /// <remarks>
+    /// <c>nint</c> is written <c>global::System.IntPtr</c> (the same type, and a name every language version knows), so a
+    /// listener of <c>nint</c> and one of <c>IntPtr</c> share one route.
+    /// </remarks>
     private static string? Keyword(INamedTypeSymbol type) => type.SpecialType switch
     {
         SpecialType.System_Object => "object",
@@ -143,8 +147,6 @@ internal static class TypeNames
         SpecialType.System_Single => "float",
         SpecialType.System_Double => "double",
         SpecialType.System_String => "string",
-        SpecialType.System_IntPtr when type.IsNativeIntegerType => "nint",
-        SpecialType.System_UIntPtr when type.IsNativeIntegerType => "nuint",
         _ => null,
     };
 

@@ -152,12 +152,14 @@ public sealed class InputClassTests
             {
                 public enum Color { Red, Green }
                 public delegate void Callback();
-                [EventListener] public sealed class Named : IEventListener<(int A, string B)>
+                [EventListener] public sealed class Named : IEventListener<(int A, string B)>, IEventListener<nint>
                 {
                     public ValueTask HandleAsync((int A, string B) e, CancellationToken ct) { Log.Add("named " + e.A + e.B); return default; }
+                    public ValueTask HandleAsync(nint e, CancellationToken ct) { Log.Add("nint " + e); return default; }
                 }
-                [EventListener] public sealed class Unnamed : IEventListener<(int, string)>, IEventListener<int[]>, IEventListener<Color>, IEventListener<Callback>, IEventListener<int[][,]>
+                [EventListener] public sealed class Unnamed : IEventListener<(int, string)>, IEventListener<int[]>, IEventListener<Color>, IEventListener<Callback>, IEventListener<int[][,]>, IEventListener<IntPtr>
                 {
+                    public ValueTask HandleAsync(IntPtr e, CancellationToken ct) { Log.Add("intptr " + e); return default; }
                     public ValueTask HandleAsync((int, string) e, CancellationToken ct) { Log.Add("unnamed " + e.Item1); return default; }
                     public ValueTask HandleAsync(int[] e, CancellationToken ct) { Log.Add("array " + e.Length); return default; }
                     public ValueTask HandleAsync(Color e, CancellationToken ct) { Log.Add("color " + e); return default; }
@@ -169,7 +171,7 @@ public sealed class InputClassTests
 
         outcome.AssertSound();
         Assert.Empty(outcome.AnalyzerDiagnostics);
-        Assert.Equal("named 1x;unnamed 1;named 2y;unnamed 2;array 3;array 4;color Green;callback;jagged 2;", await RobustnessHarness.RunEntryAsync(outcome, Probe("""
+        Assert.Equal("named 1x;unnamed 1;named 2y;unnamed 2;array 3;array 4;color Green;callback;jagged 2;nint 5;intptr 5;nint 6;intptr 6;", await RobustnessHarness.RunEntryAsync(outcome, Probe("""
                     await d.PublishAsync((1, "x"));
                     await d.PublishAsync((object)(2, "y"));
                     await d.PublishAsync(new int[3]);
@@ -177,6 +179,8 @@ public sealed class InputClassTests
                     await d.PublishAsync((object)App.Color.Green);
                     await d.PublishAsync(new App.Callback(() => { }));
                     await d.PublishAsync((object)new int[2][,]);
+                    await d.PublishAsync((nint)5);
+                    await d.PublishAsync((object)(System.IntPtr)6);
             """)));
     }
 
