@@ -540,8 +540,7 @@ internal static class Emitter
         if (handled.AnnotatedName is not null)
         {
             // The route's type has no nested annotations (List<string> for List<string?>): the same runtime type,
-            // handed on without a nullability warning.
-            // (A plain `(@event)!` would parse as a cast.)
+            // handed on without a nullability warning. `@event!`, not `(@event)!`, which would parse as a cast.
             argument = argument.IndexOf('(') < 0 ? argument + "!" : $"({argument})!";
         }
         return handled.DirectCall

@@ -25,7 +25,7 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
         var listeners = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventListenerAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax, // records too; structs are reported
+                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax, // record classes too
                 static (ctx, ct) => Parser.ParseListener(ctx, ct)) // null on invalid input: the analyzer reports it
             .WithTrackingName(TrackingNames.Listeners)
             .Collect();
