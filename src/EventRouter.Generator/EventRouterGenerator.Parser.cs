@@ -64,7 +64,7 @@ internal static class Parser
         foreach (var (iface, listened) in ListenerInterfaces(type))
         {
             // An event type the generated code cannot name, or that cannot be an event, is skipped here and reported by the analyzer.
-            if (!IsNameable(listened, requirePublic: !fromSource) || IsNullableValueType(listened))
+            if (!IsNameable(listened, requirePublic: !fromSource, type.ContainingAssembly) || IsNullableValueType(listened))
             {
                 continue;
             }
@@ -295,13 +295,17 @@ internal static class Parser
 
     public static string FullName(ITypeSymbol type) => TypeNames.FullName(type);
 
-    /// <summary>Whether generated code in this assembly (or, with <paramref name="requirePublic"/>, any assembly) can name the type.</summary>
-    public static bool IsNameable(ITypeSymbol type, bool requirePublic)
+    /// <summary>
+    /// Whether generated code in this assembly (or, with <paramref name="requirePublic"/>, any assembly) can name the
+    /// type. With <paramref name="within"/>, an internal type of another assembly counts only when that assembly gives
+    /// <paramref name="within"/> access (a listener can inherit an <c>IEventListener&lt;T&gt;</c> of a library's internal T).
+    /// </summary>
+    public static bool IsNameable(ITypeSymbol type, bool requirePublic, IAssemblySymbol? within = null)
     {
         switch (type)
         {
             case IArrayTypeSymbol array:
-                return IsNameable(array.ElementType, requirePublic);
+                return IsNameable(array.ElementType, requirePublic, within);
             case INamedTypeSymbol named:
                 if (named.IsRefLikeType || named.TypeKind == TypeKind.Error)
                 {
@@ -311,7 +315,12 @@ internal static class Parser
                 {
                     // A file-local type (or one nested in it) cannot be named from the generated files; nor can a
                     // constructed containing type whose arguments cannot (Outer<Hidden>.Inner).
-                    if (t.IsFileLocal || !t.TypeArguments.All(a => IsNameable(a, requirePublic)))
+                    if (t.IsFileLocal || !t.TypeArguments.All(a => IsNameable(a, requirePublic, within)))
+                    {
+                        return false;
+                    }
+                    if (within is not null && t.DeclaredAccessibility != Accessibility.Public && t.ContainingAssembly is { } assembly
+                        && !SymbolEqualityComparer.Default.Equals(assembly, within) && !assembly.GivesAccessTo(within))
                     {
                         return false;
                     }
@@ -323,7 +332,7 @@ internal static class Parser
                         return false;
                     }
                 }
-                return named.TypeArguments.All(a => IsNameable(a, requirePublic));
+                return named.TypeArguments.All(a => IsNameable(a, requirePublic, within));
             default:
                 return false; // type parameters, pointers, function pointers, dynamic
         }

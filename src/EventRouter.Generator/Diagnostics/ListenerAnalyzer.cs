@@ -67,7 +67,7 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
 
         foreach (var (_, listened) in Parser.ListenerInterfaces(type))
         {
-            if (!Parser.IsNameable(listened, requirePublic: false))
+            if (!Parser.IsNameable(listened, requirePublic: false, type.ContainingAssembly))
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventTypeNotNameable, location, name, listened.ToDisplayString()));
             }

@@ -351,4 +351,36 @@ public sealed class InputClassTests
             new[] { "App.Orders.ModuleServer.g.cs", "App.orders.2.ModuleServer.g.cs", "app.Orders.3.ModuleServer.g.cs" },
             outcome.Result.Results.SelectMany(r => r.GeneratedSources).Select(s => s.HintName).Where(h => h.EndsWith(".ModuleServer.g.cs", System.StringComparison.Ordinal)).OrderBy(h => h, System.StringComparer.Ordinal));
     }
+
+    [Fact]
+    public void InheritedListenerOfAnotherAssemblysInternalType_IsReported()
+    {
+        var library = RobustnessHarness.Compile(Usings + """
+            namespace Lib
+            {
+                internal sealed record Hidden;
+                public sealed record Shown;
+                public abstract class ListenerBase : IEventListener<Hidden>, IEventListener<Shown>
+                {
+                    ValueTask IEventListener<Hidden>.HandleAsync(Hidden e, CancellationToken ct) => default;
+                    public ValueTask HandleAsync(Shown e, CancellationToken ct) => default;
+                }
+            }
+            """).WithAssemblyName("Lib");
+        var reference = EventRouter.Generator.Tests.Infrastructure.GeneratorHarness.ToReference(library);
+        var app = RobustnessHarness.Compile(Usings + """
+            namespace App
+            {
+                [EventListener] public sealed class Derived : Lib.ListenerBase { }
+            }
+            """).AddReferences(reference);
+
+        var outcome = RobustnessHarness.Run(app);
+
+        outcome.AssertSound();
+        var diagnostic = Assert.Single(outcome.AnalyzerDiagnostics);
+        Assert.Equal("ER0005", diagnostic.Id);
+        Assert.Contains("Lib.Hidden", diagnostic.GetMessage());
+        Assert.Contains("global::Lib.Shown", RobustnessHarness.Generated(outcome, "EventDispatcher.g.cs"));
+    }
 }
