@@ -104,9 +104,11 @@ public sealed class MutationTests
         });
 
         _output.WriteLine($"seed {seed}: {Variants} variants of {corpus.Count} inputs, {compiled} compiled and were checked in full; {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s of CPU");
-        var first = failures.OrderBy(f => f.Index).Take(3).Select(f => f.Report).ToList();
-        Assert.True(first.Count == 0,
-            $"{failures.Count} of {Variants} variants broke the generators (seed {seed}; rerun with EVENTROUTER_MUTATION_SEED={seed}). First:\n\n" + string.Join("\n\n==========\n\n", first));
+        var sorted = failures.OrderBy(f => f.Index).ToList();
+        var summary = sorted.Select(f => string.Join(" | ", f.Report.Split('\n').Take(2)));
+        Assert.True(sorted.Count == 0,
+            $"{sorted.Count} of {Variants} variants broke the generators (seed {seed}; rerun with EVENTROUTER_MUTATION_SEED={seed}):\n"
+            + string.Join("\n", summary) + "\n\nThe first in full:\n\n" + string.Join("\n\n==========\n\n", sorted.Take(3).Select(f => f.Report)));
     }
 
     /// <summary>What went wrong (null when the variant is handled soundly), and whether the user's code compiles.</summary>
