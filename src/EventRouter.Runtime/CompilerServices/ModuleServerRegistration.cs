@@ -1,31 +1,12 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
+using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
-namespace EventRouter.Modules;
-
-/// <summary>
-/// Implemented by the generator on every <c>[ModuleServer]</c> class, so <see cref="ModuleServerServiceCollectionExtensions.AddModuleServer{TModule}"/>
-/// can register the module, its server and its typed client without reflection.
-/// </summary>
-public interface IModuleServerRegistration
-{
-    /// <summary>Registers the module, its server (as a hosted service) and its typed client. Implemented by generated code.</summary>
-    /// <param name="services">The service collection.</param>
-    /// <param name="configure">Configures the server's options; optional.</param>
-    static abstract void RegisterModule(IServiceCollection services, Action<ModuleServerOptions>? configure);
-
-    /// <summary>
-    /// Registers the module's typed client built on a transport, for a module served in another process. Implemented by
-    /// generated code; called by transports (for example the RabbitMQ bridge's <c>CallModule</c>).
-    /// </summary>
-    /// <param name="services">The service collection.</param>
-    /// <param name="transport">Creates the transport that carries the client's messages.</param>
-    static abstract void RegisterRemoteClient(IServiceCollection services, Func<IServiceProvider, IModuleTransport> transport);
-}
+namespace EventRouter.CompilerServices;
 
 /// <summary>Registration helpers used by generated code.</summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -88,25 +69,5 @@ public static class ModuleServerRegistration
         }
         services.TryAddSingleton(sp => createClient(transport(sp)));
         services.TryAddSingleton<ModuleClient<TModule>>(static sp => sp.GetRequiredService<TClient>());
-    }
-}
-
-/// <summary>Adds module servers to a service collection.</summary>
-public static class ModuleServerServiceCollectionExtensions
-{
-    /// <summary>
-    /// Registers a <c>[ModuleServer]</c> class: the module (with its dependencies from the container), its server as a
-    /// hosted service, and its generated typed client as a singleton.
-    /// </summary>
-    /// <typeparam name="TModule">The <c>[ModuleServer]</c> class; the generator implements <see cref="IModuleServerRegistration"/> on it.</typeparam>
-    /// <param name="services">The service collection.</param>
-    /// <param name="configure">Configures the server's options; optional.</param>
-    /// <returns>The service collection.</returns>
-    public static IServiceCollection AddModuleServer<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TModule>(this IServiceCollection services, Action<ModuleServerOptions>? configure = null)
-        where TModule : class, IModuleServerRegistration
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        TModule.RegisterModule(services, configure);
-        return services;
     }
 }

@@ -6,12 +6,6 @@ using System.Threading.Tasks;
 
 namespace EventRouter;
 
-/// <summary>One listener in a route: its name (full type name), type and lifetime.</summary>
-/// <param name="Name">The listener's full type name, used in errors, logs and the event map.</param>
-/// <param name="ListenerType">The listener class.</param>
-/// <param name="Lifetime">How its instances are created.</param>
-public sealed record ListenerInfo(string Name, Type ListenerType, ListenerLifetime Lifetime);
-
 /// <summary>
 /// The generated route of one concrete event type: its name and the exact, ordered list of listeners to call.
 /// The dispatch loop and the broker use it to invoke listeners one by one.

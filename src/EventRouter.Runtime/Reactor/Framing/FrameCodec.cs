@@ -4,22 +4,6 @@ using System.Buffers.Binary;
 
 namespace EventRouter.Reactor;
 
-/// <summary>The outcome of <see cref="FrameCodec.Decode"/>.</summary>
-public enum FrameStatus
-{
-    /// <summary>A frame was read; the buffer was advanced past it.</summary>
-    Complete = 0,
-
-    /// <summary>More bytes are needed; the buffer is unchanged.</summary>
-    Incomplete = 1,
-
-    /// <summary>The next frame is longer than <see cref="FrameCodec.MaxFrameSize"/>: the connection is closed.</summary>
-    TooLarge = 2,
-
-    /// <summary>The bytes cannot be a frame of this codec: the connection is closed.</summary>
-    Invalid = 3,
-}
-
 /// <summary>
 /// Splits a byte stream into frames and writes frames back. Built-in: <see cref="Raw"/>, <see cref="LineDelimited"/>,
 /// <see cref="LengthPrefixed"/>; derive for a custom protocol. Instances hold no per-connection state and are shared.

@@ -5,11 +5,6 @@ using System.Text;
 
 namespace EventRouter;
 
-/// <summary>One listener's failure while handling an event.</summary>
-/// <param name="Listener">The listener that failed.</param>
-/// <param name="Exception">What it threw.</param>
-public sealed record ListenerFailure(ListenerInfo Listener, Exception Exception);
-
 /// <summary>Thrown after a publish in which one or more listeners failed; every other listener still ran.</summary>
 public sealed class EventPublishException : AggregateException
 {
@@ -41,22 +36,4 @@ public sealed class EventPublishException : AggregateException
         }
         return text.ToString();
     }
-}
-
-/// <summary>Thrown by publish when no listener handles the event and <see cref="NoListenerPolicy.Throw"/> is set.</summary>
-public sealed class NoListenerException : InvalidOperationException
-{
-    /// <summary>Creates the exception.</summary>
-    public NoListenerException(string eventName, Type eventType)
-        : base($"No listener handles event '{eventName}' ({eventType.FullName}). Add an [EventListener] for it, or set NoListenerPolicy to Ignore or Log.")
-    {
-        EventName = eventName;
-        EventType = eventType;
-    }
-
-    /// <summary>The event's name.</summary>
-    public string EventName { get; }
-
-    /// <summary>The event's runtime type.</summary>
-    public Type EventType { get; }
 }
