@@ -153,6 +153,8 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
     /// <see cref="IEventPublisher"/>, which it re-implements) reach directly; callers holding this base class pay one
     /// generic virtual call, to <see cref="PublishCoreAsync{TEvent}"/>.
     /// </remarks>
+#pragma warning disable RS0026 // Both overloads take an optional token: a typed argument binds to the generic one, and only
+    // an object-typed one to the other, so the pair is never ambiguous.
     public ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default) =>
         PublishCoreAsync(@event, cancellationToken);
 
@@ -162,6 +164,7 @@ public abstract class EventDispatcherBase : IEventPublisher, IEventSubscriber
 
     /// <inheritdoc />
     public abstract ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default);
+#pragma warning restore RS0026
 
     /// <summary>The compile-time route of exactly this type, or null.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
