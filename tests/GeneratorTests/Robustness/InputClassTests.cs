@@ -15,6 +15,7 @@ public sealed class InputClassTests
         using System.Threading;
         using System.Threading.Tasks;
         using EventRouter;
+        using EventRouter.Modules;
 
         """;
 

@@ -33,6 +33,7 @@ public sealed class MutationTests
         using System.Threading;
         using System.Threading.Tasks;
         using EventRouter;
+        using EventRouter.Modules;
 
         """;
 
@@ -157,7 +158,7 @@ public sealed class MutationTests
                 {
                     return $"listener {type.ToDisplayString()} has no diagnostic but is not in the dispatch table\n\n" + outcome.GeneratedText;
                 }
-                if (attributes.Contains("EventRouter.ModuleServerAttribute")
+                if (attributes.Contains(ModuleNames.ModuleServerAttribute)
                     && !hintNames.Any(h => System.Text.RegularExpressions.Regex.IsMatch(h, $@"(^|\.){System.Text.RegularExpressions.Regex.Escape(type.Name)}(\.\d+)?\.ModuleServer\.g\.cs$")))
                 {
                     return $"module {type.ToDisplayString()} has no diagnostic but no generated client\n\n" + string.Join("\n", hintNames);

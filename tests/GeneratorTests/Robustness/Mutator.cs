@@ -215,8 +215,8 @@ internal sealed class Mutator
         {
             0 => $"\n[EventRouter.EventListener] {modifiers} class Mutant{n} : EventRouter.IEventListener<{type}> {{ public {Task} HandleAsync({type} e, {Token} ct) => default; }}\n",
             1 => $"\n[EventRouter.EventListener] {modifiers} class Mutant{n} : EventRouter.IEventListener<{type}> {{ {Task} EventRouter.IEventListener<{type}>.HandleAsync({type} e, {Token} ct) => default; }}\n",
-            2 => $"\n[EventRouter.ModuleServer] {modifiers} partial class Mutant{n} : EventRouter.IRequestHandler<{type}, {Pick(UnusualTypes)}> {{ public {Task}<{Pick(UnusualTypes)}> HandleAsync({type} r, {Token} ct) => default; }}\n",
-            3 => $"\n[EventRouter.ModuleServer] {modifiers} partial class Mutant{n} : EventRouter.ICommandHandler<{type}> {{ public {Task} HandleAsync({type} c, {Token} ct) => default; }}\n",
+            2 => $"\n[EventRouter.Modules.ModuleServer] {modifiers} partial class Mutant{n} : EventRouter.Modules.IRequestHandler<{type}, {Pick(UnusualTypes)}> {{ public {Task}<{Pick(UnusualTypes)}> HandleAsync({type} r, {Token} ct) => default; }}\n",
+            3 => $"\n[EventRouter.Modules.ModuleServer] {modifiers} partial class Mutant{n} : EventRouter.Modules.ICommandHandler<{type}> {{ public {Task} HandleAsync({type} c, {Token} ct) => default; }}\n",
             4 => $"\n{modifiers} record Mutant{n}([property: EventRouter.{Pick(new[] { "EventId", "PartitionKey" })}] {type} Key) : Mutant{n}Base;\npublic abstract record Mutant{n}Base {{ [EventRouter.EventId] public {Pick(new[] { "string", "int", "object?" })} Id {{ {Pick(new[] { "get;", "private get; set;", "protected get; init;", "get; init;" })} }} = default!; }}\n[EventRouter.EventListener] public sealed class Mutant{n}Listener : EventRouter.IEventListener<Mutant{n}Base> {{ public {Task} HandleAsync(Mutant{n}Base e, {Token} ct) => default; }}\n",
             _ => $"\n[EventRouter.EventFilter(Order = {_random.Next(3)})] {modifiers} class Mutant{n} : EventRouter.{Pick(new[] { "IEventFilter", "IModuleFilter" })} {{ }}\n",
         };

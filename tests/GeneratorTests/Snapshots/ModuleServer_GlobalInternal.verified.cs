@@ -2,17 +2,17 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-partial class Counter : global::EventRouter.Modules.IModuleServerRegistration
+partial class Counter : global::EventRouter.CompilerServices.IModuleServerRegistration
 {
     /// <inheritdoc />
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-        global::EventRouter.Modules.ModuleServerRegistration.Register<global::Counter, global::CounterClient>(services, configure, static server => new global::CounterClient(server));
+    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+        global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Counter, global::CounterClient>(services, configure, static server => new global::CounterClient(server));
 
     /// <inheritdoc />
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-        global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Counter, global::CounterClient>(services, transport, static t => new global::CounterClient(t));
+    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+        global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Counter, global::CounterClient>(services, transport, static t => new global::CounterClient(t));
 }
 
 /// <summary>
@@ -46,15 +46,15 @@ internal sealed class CounterClient : global::EventRouter.Modules.ModuleClient<g
     /// <summary>Sends a <see cref="global::Tick"/> request and waits for the module's response.</summary>
     /// <param name="request">The request.</param>
     /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-    /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-    /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+    /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+    /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
     public global::System.Threading.Tasks.ValueTask<int[]> RequestAsync(global::Tick request, global::System.Threading.CancellationToken cancellationToken = default) =>
         RequestCoreAsync<global::Tick, int[]>(Module, request, cancellationToken);
 
     /// <summary>Queues a <see cref="global::Tick"/> command; completes when the module has accepted it.</summary>
     /// <param name="command">The command.</param>
     /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
-    /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
+    /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
     public global::System.Threading.Tasks.ValueTask SendAsync(global::Tick command, global::System.Threading.CancellationToken cancellationToken = default) =>
         SendCoreAsync<global::Tick>(Module, command, cancellationToken);
 }
