@@ -1,23 +1,16 @@
-using System.Linq;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
-namespace EventRouter.Generator;
+namespace EventRouter.Generator.Listeners;
 
-/// <summary>Names of the tracked pipeline steps, for incremental-caching tests.</summary>
-internal static class TrackingNames
-{
-    public const string Listeners = nameof(Listeners);
-    public const string NamedEvents = nameof(NamedEvents);
-    public const string Candidates = nameof(Candidates);
-    public const string References = nameof(References);
-    public const string Filters = nameof(Filters);
-    public const string Table = nameof(Table);
-}
-
-/// <summary>Finds [EventListener] classes and emits the dispatch table. Pipeline wiring only.</summary>
+/// <summary>
+/// Finds [EventListener] classes and emits the dispatch table. Pipeline wiring only: <see cref="Parser"/> turns symbols
+/// into models, <see cref="TableBuilder"/> resolves them into routes, <see cref="Emitter"/> and
+/// <see cref="EventMapEmitter"/> write the source.
+/// </summary>
 [Generator(LanguageNames.CSharp)]
-public sealed class EventRouterGenerator : IIncrementalGenerator
+public sealed partial class EventRouterGenerator : IIncrementalGenerator
 {
     /// <inheritdoc />
     public void Initialize(IncrementalGeneratorInitializationContext context)
@@ -25,7 +18,7 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
         var listeners = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventListenerAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => Parser.ParseListener(ctx, ct)) // null on invalid input: the analyzer reports it
             .WithTrackingName(TrackingNames.Listeners)
             .Collect();
@@ -55,8 +48,8 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
-                static (node, _) => node is Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax,
-                static (ctx, ct) => Parser.ParseFilter(ctx, FilterKinds.Event, ct))
+                static (node, _) => node is ClassDeclarationSyntax,
+                static (ctx, ct) => FilterParser.Parse(ctx, FilterKinds.Event, ct)) // null when invalid: FilterAnalyzer reports it
             .WithTrackingName(TrackingNames.Filters)
             .Collect();
 
@@ -65,8 +58,11 @@ public sealed class EventRouterGenerator : IIncrementalGenerator
             .Combine(candidates)
             .Combine(references)
             .Combine(filters)
-            .Select(static (all, _) => TableBuilder.Build(
-                all.Left.Left.Left.Left, all.Left.Left.Left.Right, all.Left.Left.Right, all.Left.Right.Referenced, all.Left.Right.HasDi, all.Right))
+            .Select(static (all, _) =>
+            {
+                var ((((local, named), candidates), references), filters) = all;
+                return TableBuilder.Build(local, named, candidates, references.Referenced, references.HasDi, filters);
+            })
             .WithTrackingName(TrackingNames.Table);
 
         context.RegisterSourceOutput(table, static (spc, model) => Emitter.Emit(spc, model));

@@ -1,7 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -19,9 +20,6 @@ public sealed partial class ModuleServerGenerator
         private const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
         private const string RequestChain = "RequestChain";
         private const string CommandChain = "CommandChain";
-
-        private static readonly string s_generatedCode =
-            $"[global::System.CodeDom.Compiler.GeneratedCode(\"{KnownNames.GeneratorName}\", \"{typeof(Emitter).Assembly.GetName().Version}\")]";
 
         public static void Emit(SourceProductionContext context, ModuleModel model)
         {
@@ -48,7 +46,7 @@ public sealed partial class ModuleServerGenerator
             // The registration hook: AddModuleServer<TModule>() calls it through a static abstract member, no reflection.
             w.Open("partial class " + model.ClassName + " : " + Runtime + "IModuleServerRegistration");
             w.Line("/// <inheritdoc />");
-            w.Line(s_generatedCode);
+            w.Line(GeneratedCode.Attribute);
             var registerModule = "static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
             var register = Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
             if (model.Filters.Count == 0)
@@ -67,7 +65,7 @@ public sealed partial class ModuleServerGenerator
             }
             w.Line();
             w.Line("/// <inheritdoc />");
-            w.Line(s_generatedCode);
+            w.Line(GeneratedCode.Attribute);
             w.Line("static void " + Runtime + "IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
             w.Indent();
             w.Line(Runtime + "ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
@@ -79,7 +77,7 @@ public sealed partial class ModuleServerGenerator
             w.Line("/// The typed client of <see cref=\"" + module + "\"/>: one <c>RequestAsync</c> per request type and one <c>SendAsync</c>");
             w.Line("/// per command type the module handles. Messages run on the module's server one at a time.");
             w.Line("/// </summary>");
-            w.Line(s_generatedCode);
+            w.Line(GeneratedCode.Attribute);
             w.Open((model.IsPublic ? "public" : "internal") + " sealed class " + client + " : " + Runtime + "ModuleClient<" + module + ">");
             w.Line("/// <summary>Creates the client of a running (or not yet started) server.</summary>");
             w.Line("/// <param name=\"server\">The module's server.</param>");

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Text;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -32,12 +33,12 @@ public sealed partial class ModuleServerGenerator
             w.Open("internal static partial class EventMap");
 
             w.Line("/// <summary>The modules as a Mermaid flowchart: each request points at its module, labelled with the response type; a dotted edge is a command.</summary>");
-            w.Line(EventRouter.Generator.Emitter.GeneratedCodeAttribute);
+            w.Line(GeneratedCode.Attribute);
             w.Line("public const string ModulesMermaid = " + Literal(Mermaid(modules)) + ";");
             w.Line();
 
             w.Line("/// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name, with its requests and commands ordered by type name.</summary>");
-            w.Line(EventRouter.Generator.Emitter.GeneratedCodeAttribute);
+            w.Line(GeneratedCode.Attribute);
             w.Open("public static " + ReadOnlyList + "<Module> Modules { get; } = new Module[]");
             foreach (var module in modules)
             {
@@ -94,8 +95,8 @@ public sealed partial class ModuleServerGenerator
 
         private static string Display(string fullyQualified) => fullyQualified.Replace("global::", string.Empty);
 
-        private static string Escape(string value) => EventMapEmitter.Escape(value);
+        private static string Escape(string value) => Literals.MermaidLabel(value);
 
-        private static string Literal(string value) => EventMapEmitter.Literal(value);
+        private static string Literal(string value) => Literals.CSharp(value);
     }
 }

@@ -4,7 +4,7 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 
-namespace EventRouter.Generator.Models;
+namespace EventRouter.Generator.Shared;
 
 /// <summary>An immutable array with structural equality, so pipeline models compare by value and cache.</summary>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IReadOnlyList<T>

@@ -1,9 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using EventRouter.Generator.Models;
 
-namespace EventRouter.Generator;
+namespace EventRouter.Generator.Shared;
 
 /// <summary>The order of a filter chain, shared by the event and the module generator so both compose alike.</summary>
 internal static class FilterOrder

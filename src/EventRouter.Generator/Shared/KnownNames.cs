@@ -1,6 +1,6 @@
-namespace EventRouter.Generator;
+namespace EventRouter.Generator.Shared;
 
-/// <summary>Metadata names of runtime types. The runtime assembly is never loaded in the compiler: names only.</summary>
+/// <summary>Metadata names of runtime types, for both generators and the analyzers. The runtime assembly is never loaded in the compiler: names only.</summary>
 internal static class KnownNames
 {
     public const string EventListenerAttribute = "EventRouter.EventListenerAttribute";
@@ -12,6 +12,10 @@ internal static class KnownNames
     public const string ModuleFilterInterface = "EventRouter.IModuleFilter";
     public const string EventRouterAssemblyAttribute = "EventRouter.EventRouterAssemblyAttribute";
     public const string EventListenerInterface = "EventRouter.IEventListener`1";
+    public const string ModuleServerAttribute = "EventRouter.ModuleServerAttribute";
+    public const string RequestHandlerInterface = "EventRouter.IRequestHandler`2";
+    public const string CommandHandlerInterface = "EventRouter.ICommandHandler`1";
+    public const string HandlerMethodName = "HandleAsync";
     public const string ServiceCollection = "Microsoft.Extensions.DependencyInjection.IServiceCollection";
 
     public const string GeneratorName = "EventRouter.Generator";

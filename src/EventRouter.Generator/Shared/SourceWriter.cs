@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace EventRouter.Generator;
+namespace EventRouter.Generator.Shared;
 
 /// <summary>Writes C# source with tracked indentation and '\n' line endings on every platform (deterministic output).</summary>
 internal sealed class SourceWriter

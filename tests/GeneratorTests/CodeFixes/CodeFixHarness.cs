@@ -3,12 +3,12 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventRouter.Generator.Tests.CodeFixes;

@@ -1,8 +1,7 @@
 using System.Linq;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Diagnostics;
 
 /// <summary>ER0400: an event that crosses the broker must be in the JSON context configured next to it.</summary>
 public sealed class BrokerSerializationAnalyzerTests

@@ -1,8 +1,8 @@
 using System.Linq;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Tests.Listeners;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Diagnostics;
 
 /// <summary>One test per diagnostic: it fires where it should and stays silent on the valid neighbour.</summary>
 public sealed class ListenerAnalyzerTests

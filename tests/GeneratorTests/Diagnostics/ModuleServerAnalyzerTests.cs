@@ -1,10 +1,10 @@
 using System.Collections.Generic;
 using System.Linq;
-using EventRouter.Generator.Modules;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Tests.Modules;
 using Microsoft.CodeAnalysis;
 
-namespace EventRouter.Generator.Tests.Modules;
+namespace EventRouter.Generator.Tests.Diagnostics;
 
 public sealed class ModuleServerAnalyzerTests
 {

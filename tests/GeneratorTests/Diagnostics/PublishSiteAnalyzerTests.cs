@@ -1,10 +1,11 @@
 using System.Collections.Generic;
 using System.Linq;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Tests.Listeners;
 using Microsoft.CodeAnalysis;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Diagnostics;
 
 /// <summary>ER0010: publish sites of event types that no listener can receive.</summary>
 public sealed class PublishSiteAnalyzerTests

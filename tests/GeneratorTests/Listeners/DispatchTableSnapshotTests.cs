@@ -1,6 +1,6 @@
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Listeners;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Listeners;
 
 public sealed class DispatchTableSnapshotTests
 {
@@ -13,29 +13,29 @@ public sealed class DispatchTableSnapshotTests
     }
 
     [Fact]
-    public void OneListener() => Snapshot.Match(Generate(Sources.OneListener), "OneListener");
+    public void OneListener() => Snapshot.Match(Generate(Sources.OneListener), "Listeners/OneListener.EventDispatcher");
 
     [Fact]
-    public void ManyListeners() => Snapshot.Match(Generate(Sources.ManyListeners), "ManyListeners");
+    public void ManyListeners() => Snapshot.Match(Generate(Sources.ManyListeners), "Listeners/ManyListeners.EventDispatcher");
 
     [Fact]
-    public void Polymorphic() => Snapshot.Match(Generate(Sources.Polymorphic), "Polymorphic");
+    public void Polymorphic() => Snapshot.Match(Generate(Sources.Polymorphic), "Listeners/Polymorphic.EventDispatcher");
 
     [Fact]
-    public void SeveralEventsPerListener() => Snapshot.Match(Generate(Sources.SeveralEventsPerListener), "SeveralEventsPerListener");
+    public void SeveralEventsPerListener() => Snapshot.Match(Generate(Sources.SeveralEventsPerListener), "Listeners/SeveralEventsPerListener.EventDispatcher");
 
     [Fact]
     public void DiLifetimes()
     {
-        Snapshot.Match(Generate(Sources.DiLifetimes), "DiLifetimes");
-        Snapshot.Match(Generate(Sources.DiLifetimes, "EventRouter.DependencyInjection.g.cs"), "DiLifetimes.DependencyInjection");
+        Snapshot.Match(Generate(Sources.DiLifetimes), "Listeners/DiLifetimes.EventDispatcher");
+        Snapshot.Match(Generate(Sources.DiLifetimes, "EventRouter.DependencyInjection.g.cs"), "Listeners/DiLifetimes.DependencyInjection");
     }
 
     [Fact]
-    public void InvalidMixedWithValid() => Snapshot.Match(Generate(Sources.InvalidMixedWithValid), "InvalidMixedWithValid");
+    public void InvalidMixedWithValid() => Snapshot.Match(Generate(Sources.InvalidMixedWithValid), "Listeners/InvalidMixedWithValid.EventDispatcher");
 
     [Fact]
-    public void AssemblyExport() => Snapshot.Match(Generate(Sources.Polymorphic, "EventRouter.AssemblyInfo.g.cs"), "AssemblyExport");
+    public void AssemblyExport() => Snapshot.Match(Generate(Sources.Polymorphic, "EventRouter.AssemblyInfo.g.cs"), "Listeners/Polymorphic.AssemblyInfo");
 
     [Fact]
     public void Generated_HasNoReflection()

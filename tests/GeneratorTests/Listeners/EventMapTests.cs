@@ -1,11 +1,11 @@
 using System.Collections;
 using System.Linq;
 using System.Reflection;
+using EventRouter.Generator.Listeners;
 using EventRouter.Generator.Modules;
-using EventRouter.Generator.Tests.Infrastructure;
 using EventRouter.Generator.Tests.Modules;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Listeners;
 
 public sealed class EventMapTests
 {
@@ -18,10 +18,10 @@ public sealed class EventMapTests
     }
 
     [Fact]
-    public void Polymorphic() => Snapshot.Match(Generate(Sources.Polymorphic).Source, "EventMap.Polymorphic");
+    public void Polymorphic() => Snapshot.Match(Generate(Sources.Polymorphic).Source, "Listeners/Polymorphic.EventMap");
 
     [Fact]
-    public void NamedEventsAndLifetimes() => Snapshot.Match(Generate(Sources.ManyListeners).Source, "EventMap.ManyListeners");
+    public void NamedEventsAndLifetimes() => Snapshot.Match(Generate(Sources.ManyListeners).Source, "Listeners/ManyListeners.EventMap");
 
     [Fact]
     public void Mermaid_HasAnEdgePerRouteEntry_DottedForBaseTypes()
@@ -59,7 +59,7 @@ public sealed class EventMapTests
 
     [Fact]
     public void Modules_MatchSnapshot() =>
-        Snapshot.Match(GenerateModuleMap(ModuleSources.Inventory).Source, "EventMap.Modules.Inventory");
+        Snapshot.Match(GenerateModuleMap(ModuleSources.Inventory).Source, "Modules/Inventory.EventMap.Modules");
 
     [Fact]
     public void Modules_AtRunTime_ListEveryModuleWithItsRequestsAndCommands_AndTheRoutesStayAlongside()

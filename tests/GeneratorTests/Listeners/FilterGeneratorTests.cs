@@ -1,9 +1,9 @@
 using System.Linq;
 using System.Threading.Tasks;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Listeners;
 
 public sealed class FilterGeneratorTests
 {
@@ -19,7 +19,7 @@ public sealed class FilterGeneratorTests
         Assert.Contains("=> _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);", generated);
         Assert.Contains("=> _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);", generated);
         Assert.DoesNotContain("Filter1.InvokeAsync<global::App.Pinged>", generated);
-        Snapshot.Match(generated, "Filtered");
+        Snapshot.Match(generated, "Listeners/Filtered.EventDispatcher");
     }
 
     [Fact]

@@ -4,12 +4,13 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using System.Threading.Tasks;
-using EventRouter.Generator.Models;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Listeners.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Listeners;
 
 public sealed class GeneratorBehaviorTests
 {
@@ -156,7 +157,7 @@ public sealed class GeneratorBehaviorTests
     [Fact]
     public async Task LargeTable_UsesDictionaryLookupAndStillRoutesEveryEvent()
     {
-        var events = string.Join("\n", Enumerable.Range(0, Emitter.ChainLimit + 5).Select(i =>
+        var events = string.Join("\n", Enumerable.Range(0, EventRouterGenerator.Emitter.ChainLimit + 5).Select(i =>
             $"public sealed record E{i}(int N); [EventListener] public sealed class L{i} : IEventListener<E{i}> {{ public static int Seen; public ValueTask HandleAsync(E{i} e, CancellationToken ct) {{ Seen += e.N; return default; }} }}"));
         var source = Sources.Usings + "namespace App;\n" + events + """
 
@@ -227,7 +228,7 @@ public sealed class GeneratorBehaviorTests
         var generated = GeneratorHarness.GeneratedSource(app.Result, "EventRouter.EventDispatcher.g.cs");
         Assert.Contains("global::Orders.LibraryListener", generated);
         Assert.DoesNotContain("InternalListener", generated);
-        Snapshot.Match(generated, "ReferencedProject");
+        Snapshot.Match(generated, "Listeners/ReferencedProject.EventDispatcher");
 
         // Load the library into the same context as the app so the types unify.
         var context = new System.Runtime.Loader.AssemblyLoadContext("multi-" + Guid.NewGuid().ToString("N"), isCollectible: true);

@@ -1,4 +1,4 @@
-namespace EventRouter.Generator.Tests;
+namespace EventRouter.Generator.Tests.Listeners;
 
 /// <summary>Source texts the generator tests compile.</summary>
 internal static class Sources

@@ -1,8 +1,10 @@
 using System;
 using System.Linq;
-using EventRouter.Generator.Diagnostics;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
 using EventRouter.Generator.Modules;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Shared;
+using EventRouter.Generator.Tests.Listeners;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -24,7 +26,7 @@ public sealed class ModuleFilterGeneratorTests
         var result = Generate(ModuleSources.Filtered, out var output);
 
         GeneratorHarness.AssertClean(output);
-        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Shop.Orders.ModuleServer.g.cs"), "ModuleServer_Filtered");
+        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Shop.Orders.ModuleServer.g.cs"), "Modules/Filtered.ModuleServer");
     }
 
     [Fact]
@@ -93,7 +95,7 @@ public sealed class ModuleFilterGeneratorTests
             CSharpSyntaxTree.ParseText("class Unrelated { int _changed; }", GeneratorHarness.ParseOptions, path: unrelated.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (var name in new[] { ModuleTrackingNames.Filters, ModuleTrackingNames.Output })
+        foreach (var name in new[] { TrackingNames.ModuleFilters, TrackingNames.ModuleServerOutput })
         {
             Assert.All(result.TrackedSteps[name].SelectMany(s => s.Outputs), o =>
                 Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{name}: {o.Reason}"));
@@ -110,13 +112,13 @@ public sealed class ModuleFilterGeneratorTests
         var bodyEdit = ModuleSources.Filtered.Replace("public Tenant(IServiceProvider services) { }", "public Tenant(IServiceProvider services) { _ = services; }");
         Assert.NotEqual(ModuleSources.Filtered, bodyEdit);
         var afterBodyEdit = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(bodyEdit, GeneratorHarness.ParseOptions, path: tree.FilePath)));
-        Assert.All(afterBodyEdit.GetRunResult().Results.Single().TrackedSteps[ModuleTrackingNames.Output].SelectMany(s => s.Outputs), o =>
+        Assert.All(afterBodyEdit.GetRunResult().Results.Single().TrackedSteps[TrackingNames.ModuleServerOutput].SelectMany(s => s.Outputs), o =>
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
 
         var newFilter = ModuleSources.Filtered.Replace("public interface IOrderMessage { }",
             "public interface IOrderMessage { }\n[EventFilter(Order = 9)] public sealed class Extra : IModuleFilter { }");
         var afterNewFilter = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(newFilter, GeneratorHarness.ParseOptions, path: tree.FilePath)));
-        Assert.Contains(afterNewFilter.GetRunResult().Results.Single().TrackedSteps[ModuleTrackingNames.Output].SelectMany(s => s.Outputs),
+        Assert.Contains(afterNewFilter.GetRunResult().Results.Single().TrackedSteps[TrackingNames.ModuleServerOutput].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);
     }
 

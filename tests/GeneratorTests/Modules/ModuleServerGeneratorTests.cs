@@ -3,9 +3,9 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using System.Threading.Tasks;
-using EventRouter.Generator.Models;
 using EventRouter.Generator.Modules;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -40,7 +40,7 @@ public sealed class ModuleServerGeneratorTests
         var (output, result) = Generate(ModuleSources.Inventory);
 
         GeneratorHarness.AssertClean(output);
-        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Sample.Inventory.InventoryModule.ModuleServer.g.cs"), "ModuleServer_Inventory");
+        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Sample.Inventory.InventoryModule.ModuleServer.g.cs"), "Modules/Inventory.ModuleServer");
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class ModuleServerGeneratorTests
         var (output, result) = Generate(ModuleSources.GlobalInternal);
 
         GeneratorHarness.AssertClean(output);
-        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Counter.ModuleServer.g.cs"), "ModuleServer_GlobalInternal");
+        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Counter.ModuleServer.g.cs"), "Modules/GlobalInternal.ModuleServer");
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class ModuleServerGeneratorTests
             new[] { new ModuleRequestModel("global::Shop.PlaceOrder", "global::Shop.OrderId"), new ModuleRequestModel("global::Shop.Query", "global::System.Collections.Generic.List<global::Shop.Order?>") }.ToEquatableArray(),
             new[] { new ModuleCommandModel("global::Shop.Cancel") }.ToEquatableArray());
 
-        Snapshot.Match(ModuleServerGenerator.Emitter.Write(model), "ModuleServer_HandBuiltModel");
+        Snapshot.Match(ModuleServerGenerator.Emitter.Write(model), "Modules/HandBuiltModel.ModuleServer");
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public sealed class ModuleServerGeneratorTests
             CSharpSyntaxTree.ParseText("class Unrelated { int _changed; }", GeneratorHarness.ParseOptions, path: unrelated.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (var name in new[] { ModuleTrackingNames.Modules, ModuleTrackingNames.Output })
+        foreach (var name in new[] { TrackingNames.ModuleServers, TrackingNames.ModuleServerOutput })
         {
             var steps = result.TrackedSteps[name];
             Assert.NotEmpty(steps);
@@ -211,7 +211,7 @@ public sealed class ModuleServerGeneratorTests
             CSharpSyntaxTree.ParseText(ModuleSources.Inventory.Replace("Events.Add(command.Text);", "Events.Add(command.Text + \"!\");"), GeneratorHarness.ParseOptions, path: tree.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        Assert.All(result.TrackedSteps[ModuleTrackingNames.Output].SelectMany(s => s.Outputs), o =>
+        Assert.All(result.TrackedSteps[TrackingNames.ModuleServerOutput].SelectMany(s => s.Outputs), o =>
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 

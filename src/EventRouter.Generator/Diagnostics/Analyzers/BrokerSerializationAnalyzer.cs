@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace EventRouter.Generator.Diagnostics;
+namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// ER0400: in a method that configures <c>RabbitMQOptions</c> (<c>AddEventRouterRabbitMQ(o =&gt; …)</c>), an event opted

@@ -1,10 +1,11 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Linq;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace EventRouter.Generator.Diagnostics;
+namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// Reports [EventFilter] classes the generators cannot use (ER0006) and ambiguous filter order (ER0007), for event
@@ -40,7 +41,7 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                     return;
                 }
                 var location = marker.ApplicationSyntaxReference?.GetSyntax(symbolContext.CancellationToken).GetLocation() ?? type.Locations.FirstOrDefault();
-                var reason = Parser.ValidateFilter(type) switch
+                var reason = FilterParser.Validate(type) switch
                 {
                     FilterProblem.NotAFilter => "implements neither IEventFilter nor IModuleFilter",
                     FilterProblem.NotConcrete => "is abstract, static or generic",
@@ -54,7 +55,7 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                     return;
                 }
                 var order = marker.NamedArguments.FirstOrDefault(a => a.Key == "Order").Value.Value as int? ?? 0;
-                valid.Add((type, order, Parser.KindsOf(type), location ?? Location.None));
+                valid.Add((type, order, FilterParser.KindsOf(type), location ?? Location.None));
             }, SymbolKind.NamedType);
 
             // Needs every filter of the compilation, so it runs once at the end. Two filters conflict only when they can

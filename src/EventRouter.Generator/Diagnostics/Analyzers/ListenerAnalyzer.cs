@@ -1,9 +1,11 @@
 using System.Collections.Immutable;
 using System.Linq;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace EventRouter.Generator.Diagnostics;
+namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// Reports the [EventListener] classes the generator skips. Diagnostics live here, not in the generator's cached
@@ -48,7 +50,7 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
             ?? type.Locations.FirstOrDefault();
         var name = type.ToDisplayString();
 
-        var descriptor = Parser.Validate(type, fromSource: true) switch
+        var descriptor = EventRouterGenerator.Parser.Validate(type, fromSource: true) switch
         {
             ListenerProblem.NoListenerInterface => DiagnosticDescriptors.ListenerWithoutInterface,
             ListenerProblem.NotConcrete => DiagnosticDescriptors.ListenerNotConcrete,
@@ -62,9 +64,9 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
             return;
         }
 
-        foreach (var (_, listened) in Parser.ListenerInterfaces(type))
+        foreach (var (_, listened) in EventRouterGenerator.Parser.ListenerInterfaces(type))
         {
-            if (!Parser.IsNameable(listened, requirePublic: false))
+            if (!Symbols.IsNameable(listened, requirePublic: false))
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventTypeNotNameable, location, name, listened.ToDisplayString()));
             }

@@ -1,11 +1,12 @@
 using System.Collections.Immutable;
 using System.Linq;
-using EventRouter.Generator.Diagnostics;
+using EventRouter.Generator.Modules;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 
-namespace EventRouter.Generator.Modules;
+namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// Reports the mistakes in <c>[ModuleServer]</c> classes that make the generator skip them or part of them
@@ -30,7 +31,7 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(static start =>
         {
-            var attribute = start.Compilation.GetTypeByMetadataName(ModuleNames.ModuleServerAttribute);
+            var attribute = start.Compilation.GetTypeByMetadataName(KnownNames.ModuleServerAttribute);
             if (attribute is null)
             {
                 return;
@@ -86,11 +87,11 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         foreach (var iface in type.AllInterfaces)
         {
             var metadataName = iface.OriginalDefinition.ContainingNamespace?.ToDisplayString() + "." + iface.OriginalDefinition.MetadataName;
-            if (metadataName != ModuleNames.RequestHandlerInterface && metadataName != ModuleNames.CommandHandlerInterface)
+            if (metadataName != KnownNames.RequestHandlerInterface && metadataName != KnownNames.CommandHandlerInterface)
             {
                 continue;
             }
-            foreach (var member in iface.GetMembers(ModuleNames.HandlerMethodName).OfType<IMethodSymbol>())
+            foreach (var member in iface.GetMembers(KnownNames.HandlerMethodName).OfType<IMethodSymbol>())
             {
                 if (type.FindImplementationForInterfaceMember(member) is IMethodSymbol implementation)
                 {
@@ -98,7 +99,7 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
                 }
             }
         }
-        foreach (var method in type.GetMembers(ModuleNames.HandlerMethodName).OfType<IMethodSymbol>())
+        foreach (var method in type.GetMembers(KnownNames.HandlerMethodName).OfType<IMethodSymbol>())
         {
             if (method.MethodKind == MethodKind.Ordinary && !method.IsStatic && !implemented.Contains(method))
             {

@@ -3,11 +3,13 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace EventRouter.Generator.Diagnostics;
+namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// ER0010: a call that publishes or enqueues an event whose static type no listener can receive — not in this
@@ -197,7 +199,7 @@ public sealed class PublishSiteAnalyzer : DiagnosticAnalyzer
 
     private static void AddListened(INamedTypeSymbol listener, HashSet<ITypeSymbol> result)
     {
-        foreach (var (_, listened) in Parser.ListenerInterfaces(listener))
+        foreach (var (_, listened) in EventRouterGenerator.Parser.ListenerInterfaces(listener))
         {
             result.Add(listened);
         }

@@ -1,4 +1,6 @@
-namespace EventRouter.Generator.Models;
+using EventRouter.Generator.Shared;
+
+namespace EventRouter.Generator.Listeners.Models;
 
 // Pipeline models: strings, bools and EquatableArray only — no Roslyn types inside, or incremental caching breaks.
 
@@ -38,11 +40,19 @@ internal sealed record EventTypeModel(
 /// <param name="DirectCall">True when a public <c>HandleAsync(T, CancellationToken)</c> implements it, so the call needs no interface dispatch.</param>
 internal sealed record HandledEventModel(EventTypeModel Event, bool DirectCall);
 
+/// <summary>How a listener instance is created and shared; the values of the runtime's <c>ListenerLifetime</c>, which <c>[EventListener(Lifetime = …)]</c> carries as an int.</summary>
+internal enum ListenerLifetime
+{
+    Singleton = 0,
+    Scoped = 1,
+    Transient = 2,
+}
+
 /// <summary>A valid [EventListener] class.</summary>
 internal sealed record ListenerModel(
     string FullName,
     string DisplayName,
-    int Lifetime,
+    ListenerLifetime Lifetime,
     bool HasParameterlessConstructor,
     bool IsPublic,
     bool IsFromSource,
@@ -50,11 +60,6 @@ internal sealed record ListenerModel(
 
 /// <summary>What referenced assemblies contribute, read from their <c>[assembly: EventRouterAssembly]</c>.</summary>
 internal sealed record ReferencedModel(EquatableArray<ListenerModel> Listeners, EquatableArray<EventTypeModel> Events);
-
-/// <summary>A valid [EventFilter] class.</summary>
-/// <param name="AppliesTo">Full name of the type events must be assignable to, or null for every event.</param>
-/// <param name="DirectCall">True when a public <c>InvokeAsync&lt;TEvent&gt;</c> implements the interface, so the generated chain calls it on the class (no generic interface dispatch).</param>
-internal sealed record FilterModel(string FullName, string DisplayName, int Order, string? AppliesTo, bool HasParameterlessConstructor, bool DirectCall);
 
 /// <summary>One call in a route: listener <see cref="ListenerIndex"/> through its handler for <see cref="Handled"/>.</summary>
 internal sealed record RouteEntryModel(int ListenerIndex, HandledEventModel Handled)

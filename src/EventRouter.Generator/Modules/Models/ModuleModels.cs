@@ -1,6 +1,6 @@
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Shared;
 
-namespace EventRouter.Generator.Modules;
+namespace EventRouter.Generator.Modules.Models;
 
 /// <summary>One request type a module handles, with its response type (both fully qualified, with nullable annotations).</summary>
 /// <remarks>Pipeline model: strings only, or incremental caching breaks.</remarks>
