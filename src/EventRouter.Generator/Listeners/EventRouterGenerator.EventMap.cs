@@ -1,4 +1,3 @@
-using System.Linq;
 using System.Text;
 using EventRouter.Generator.Listeners.Models;
 using EventRouter.Generator.Shared;

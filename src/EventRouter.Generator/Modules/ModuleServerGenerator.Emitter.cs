@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Reflection;
 using EventRouter.Generator.Modules.Models;
 using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;

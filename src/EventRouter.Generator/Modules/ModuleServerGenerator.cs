@@ -1,5 +1,4 @@
 using System.Linq;
-using EventRouter.Generator.Modules.Models;
 using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;

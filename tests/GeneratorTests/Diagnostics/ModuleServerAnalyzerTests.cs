@@ -1,107 +1,78 @@
-using System.Collections.Generic;
-using System.Linq;
+using System.Threading.Tasks;
 using EventRouter.Generator.Diagnostics.Analyzers;
 using EventRouter.Generator.Tests.Modules;
 using Microsoft.CodeAnalysis;
 
 namespace EventRouter.Generator.Tests.Diagnostics;
 
+/// <summary>ER0100–ER0104: each fires where it is marked, with its severity, and stays silent on the valid neighbour.</summary>
 public sealed class ModuleServerAnalyzerTests
 {
     private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter;\n";
 
-    private static IReadOnlyList<Diagnostic> Analyze(string source) =>
-        GeneratorHarness.Analyze(ModuleServerGeneratorTests.Compile(Usings + source), new ModuleServerAnalyzer())
-            .Where(d => d.Id.StartsWith("ER01", System.StringComparison.Ordinal))
-            .ToList();
+    private static Task VerifyAsync(string source) => AnalyzerVerifier<ModuleServerAnalyzer>.VerifyAsync(Usings + source);
 
-    private static void AssertSingle(string source, string id, string locationText, DiagnosticSeverity severity)
+    [Fact]
+    public async Task ValidModule_ReportsNothing()
     {
-        var diagnostics = Analyze(source);
-        var diagnostic = Assert.Single(diagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(severity, diagnostic.Severity);
-        var tree = diagnostic.Location.SourceTree!;
-        Assert.Equal(locationText, tree.GetText().ToString(diagnostic.Location.SourceSpan));
-        Assert.EndsWith("#" + id.ToLowerInvariant(), diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
+        await VerifyAsync(ModuleSources.Inventory.Replace("using EventRouter;", string.Empty));
+        await VerifyAsync(ModuleSources.GlobalInternal.Replace("using EventRouter;", string.Empty));
     }
 
     [Fact]
-    public void ValidModule_ReportsNothing()
-    {
-        Assert.Empty(Analyze(ModuleSources.Inventory.Replace("using EventRouter;", string.Empty)));
-        Assert.Empty(Analyze(ModuleSources.GlobalInternal.Replace("using EventRouter;", string.Empty)));
-    }
+    public Task ER0100_ModuleNotPartial_Reported() =>
+        VerifyAsync("[ModuleServer] public sealed class {|ER0100:Plain|} : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); }");
 
     [Fact]
-    public void ER0100_ModuleNotPartial_Reported()
-    {
-        AssertSingle("[ModuleServer] public sealed class Plain : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); }",
-            "ER0100", "Plain", DiagnosticSeverity.Error);
-    }
-
-    [Fact]
-    public void ER0100_PartialModuleAndUnattributedPlainClass_Silent()
-    {
-        Assert.Empty(Analyze("""
+    public Task ER0100_PartialModuleAndUnattributedPlainClass_Silent() =>
+        VerifyAsync("""
             [ModuleServer] public sealed partial class A : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); }
             public sealed class B : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); }
-            """));
-    }
+            """);
 
     [Fact]
-    public void ER0101_SameRequestTypeTwice_Reported()
-    {
-        AssertSingle("""
+    public Task ER0101_SameRequestTypeTwice_Reported() =>
+        VerifyAsync("""
             public sealed record Q;
-            [ModuleServer] public sealed partial class Twice : IRequestHandler<Q, int>, IRequestHandler<Q, string>
+            [ModuleServer] public sealed partial class {|ER0101:Twice|} : IRequestHandler<Q, int>, IRequestHandler<Q, string>
             {
                 ValueTask<int> IRequestHandler<Q, int>.HandleAsync(Q r, CancellationToken c) => new(1);
                 ValueTask<string> IRequestHandler<Q, string>.HandleAsync(Q r, CancellationToken c) => new("1");
             }
-            """, "ER0101", "Twice", DiagnosticSeverity.Error);
-    }
+            """);
 
     [Fact]
-    public void ER0101_SameTypeAsRequestAndCommand_Silent()
-    {
-        Assert.Empty(Analyze("""
+    public Task ER0101_SameTypeAsRequestAndCommand_Silent() =>
+        VerifyAsync("""
             public sealed record Q;
             [ModuleServer] public sealed partial class Both : IRequestHandler<Q, int>, ICommandHandler<Q>
             {
                 public ValueTask<int> HandleAsync(Q r, CancellationToken c) => new(1);
                 ValueTask ICommandHandler<Q>.HandleAsync(Q r, CancellationToken c) => default;
             }
-            """));
-    }
+            """);
 
     [Theory]
-    [InlineData("[ModuleServer] public sealed partial class G<T> : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "G")]
-    [InlineData("[ModuleServer] public abstract partial class A : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "A")]
-    [InlineData("public static partial class Outer { [ModuleServer] public sealed partial class N : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; } }", "N")]
-    [InlineData("[ModuleServer] public sealed partial record R : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }", "R")]
-    public void ER0102_UnsupportedClassShape_Reported(string source, string name)
-    {
-        AssertSingle(source, "ER0102", name, DiagnosticSeverity.Error);
-    }
+    [InlineData("[ModuleServer] public sealed partial class {|ER0102:G|}<T> : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }")]
+    [InlineData("[ModuleServer] public abstract partial class {|ER0102:A|} : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }")]
+    [InlineData("public static partial class Outer { [ModuleServer] public sealed partial class {|ER0102:N|} : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; } }")]
+    [InlineData("[ModuleServer] public sealed partial record {|ER0102:R|} : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }")]
+    public Task ER0102_UnsupportedClassShape_Reported(string source) => VerifyAsync(source);
 
     [Fact]
-    public void ER0103_HandleAsyncThatImplementsNoHandler_Reported()
-    {
-        AssertSingle("""
+    public Task ER0103_HandleAsyncThatImplementsNoHandler_Reported() =>
+        VerifyAsync("""
             public sealed record Q;
             [ModuleServer] public sealed partial class Wrong : IRequestHandler<Q, int>
             {
                 public ValueTask<int> HandleAsync(Q r, CancellationToken c) => new(1);
-                public Task<string> HandleAsync(string r) => Task.FromResult(r);
+                public Task<string> {|ER0103:HandleAsync|}(string r) => Task.FromResult(r);
             }
-            """, "ER0103", "HandleAsync", DiagnosticSeverity.Warning);
-    }
+            """);
 
     [Fact]
-    public void ER0103_EveryHandleAsyncImplementsAHandler_Silent()
-    {
-        Assert.Empty(Analyze("""
+    public Task ER0103_EveryHandleAsyncImplementsAHandler_Silent() =>
+        VerifyAsync("""
             public sealed record Q;
             [ModuleServer] public sealed partial class Right : IRequestHandler<Q, int>, ICommandHandler<string>
             {
@@ -109,40 +80,45 @@ public sealed class ModuleServerAnalyzerTests
                 public ValueTask HandleAsync(string r, CancellationToken c) => default;
                 private int Handle(int x) => x;
             }
-            """));
-    }
+            """);
 
     [Fact]
-    public void ER0104_ModuleWithoutHandlers_Reported()
-    {
-        AssertSingle("[ModuleServer] public sealed partial class Empty { }", "ER0104", "Empty", DiagnosticSeverity.Warning);
-    }
+    public Task ER0104_ModuleWithoutHandlers_Reported() =>
+        VerifyAsync("[ModuleServer] public sealed partial class {|ER0104:Empty|} { }");
 
     [Fact]
-    public void ER0104_ModuleWithInheritedHandler_Silent()
-    {
-        Assert.Empty(Analyze("""
+    public Task ER0104_ModuleWithInheritedHandler_Silent() =>
+        VerifyAsync("""
             public class Base : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }
             [ModuleServer] public sealed partial class Derived : Base { }
-            """));
-    }
+            """);
 
     [Fact]
-    public void ER0104_ModuleWithInternalMessageType_Silent()
-    {
-        Assert.Empty(Analyze("""
+    public Task ER0104_ModuleWithInternalMessageType_Silent() =>
+        VerifyAsync("""
             internal sealed record Visible;
-            [ModuleServer] public sealed partial class Fine : ICommandHandler<Visible> { public ValueTask HandleAsync(Visible c, CancellationToken t) => default; }
-            """));
-    }
+            [ModuleServer] public sealed partial class Fine : ICommandHandler<Visible> { ValueTask ICommandHandler<Visible>.HandleAsync(Visible c, CancellationToken t) => default; }
+            """);
 
     [Fact]
-    public void Diagnostics_PragmaSuppression_Honored()
-    {
-        var diagnostics = GeneratorHarness.Analyze(
-            GeneratorHarness.Compile(Usings + "#pragma warning disable ER0104\n[ModuleServer] public sealed partial class Empty { }\n#pragma warning restore ER0104"),
-            new ModuleServerAnalyzer());
+    public Task Diagnostics_PragmaSuppression_Honored() =>
+        VerifyAsync("#pragma warning disable ER0104\n[ModuleServer] public sealed partial class Empty { }\n#pragma warning restore ER0104");
 
-        Assert.DoesNotContain(diagnostics, d => d.Id == "ER0104" && !d.IsSuppressed);
+    [Fact]
+    public void Diagnostics_HaveHelpLinksToTheirDocsSection()
+    {
+        foreach (var descriptor in new ModuleServerAnalyzer().SupportedDiagnostics)
+        {
+            Assert.EndsWith("docs/diagnostics.md#" + descriptor.Id.ToLowerInvariant(), descriptor.HelpLinkUri);
+        }
     }
+
+    [Theory]
+    [InlineData("ER0100", DiagnosticSeverity.Error)]
+    [InlineData("ER0101", DiagnosticSeverity.Error)]
+    [InlineData("ER0102", DiagnosticSeverity.Error)]
+    [InlineData("ER0103", DiagnosticSeverity.Warning)]
+    [InlineData("ER0104", DiagnosticSeverity.Warning)]
+    public void Diagnostics_HaveTheirSeverity(string id, DiagnosticSeverity severity) =>
+        Assert.Equal(severity, System.Linq.Enumerable.Single(new ModuleServerAnalyzer().SupportedDiagnostics, d => d.Id == id).DefaultSeverity);
 }

@@ -1,6 +1,4 @@
-using System.Linq;
 using System.Threading.Tasks;
-using EventRouter.Generator.Diagnostics.Analyzers;
 using EventRouter.Generator.Listeners;
 
 namespace EventRouter.Generator.Tests.Listeners;
@@ -68,37 +66,5 @@ public sealed class FilterGeneratorTests
 
         Assert.DoesNotContain("FilterChain", generated);
         Assert.DoesNotContain("_filter", generated);
-    }
-
-    [Fact]
-    public void ER0006_InvalidFilterShape()
-    {
-        var found = Analyze("""
-            [EventFilter] public sealed class NotAFilter { }
-            [EventFilter] public abstract class AbstractFilter : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 5)] public sealed class Good : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            """);
-
-        Assert.Equal(new[] { ("ER0006", 0), ("ER0006", 1) }, found);
-    }
-
-    [Fact]
-    public void ER0007_FilterOrderConflict()
-    {
-        var found = Analyze("""
-            [EventFilter(Order = 3)] public sealed class A : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 3)] public sealed class B : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 4)] public sealed class C : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            """);
-
-        Assert.Equal(new[] { ("ER0007", 1) }, found);
-    }
-
-    private static (string Id, int Line)[] Analyze(string body)
-    {
-        var compilation = GeneratorHarness.Compile(Sources.Usings + "namespace App;\n" + body);
-        return GeneratorHarness.Analyze(compilation, new FilterAnalyzer())
-            .Select(d => (d.Id, d.Location.GetLineSpan().StartLinePosition.Line - 5))
-            .ToArray();
     }
 }

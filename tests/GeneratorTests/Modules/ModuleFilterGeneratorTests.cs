@@ -1,10 +1,7 @@
-using System;
 using System.Linq;
-using EventRouter.Generator.Diagnostics.Analyzers;
 using EventRouter.Generator.Listeners;
 using EventRouter.Generator.Modules;
 using EventRouter.Generator.Shared;
-using EventRouter.Generator.Tests.Listeners;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -120,55 +117,6 @@ public sealed class ModuleFilterGeneratorTests
         var afterNewFilter = driver.RunGenerators(compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(newFilter, GeneratorHarness.ParseOptions, path: tree.FilePath)));
         Assert.Contains(afterNewFilter.GetRunResult().Results.Single().TrackedSteps[TrackingNames.ModuleServerOutput].SelectMany(s => s.Outputs),
             o => o.Reason == IncrementalStepRunReason.Modified);
-    }
-
-    [Fact]
-    public void ER0006_ModuleFilterShapes()
-    {
-        var found = Analyze("""
-            [EventFilter] public sealed class NotAFilter { }
-            [EventFilter] public sealed class ModuleOnly : IModuleFilter { }
-            [EventFilter] public abstract class AbstractModuleFilter : IModuleFilter { }
-            [EventFilter] public sealed class NoConstructor : IModuleFilter { private NoConstructor() { } }
-            [EventFilter(Order = 1)] public sealed class WithDependency : IModuleFilter { public WithDependency(IServiceProvider services) { } }
-            """);
-
-        Assert.Equal(new[] { ("ER0006", 0), ("ER0006", 2), ("ER0006", 3) }, found);
-    }
-
-    [Fact]
-    public void ER0006_NeitherInterface_MessageNamesBoth()
-    {
-        var compilation = GeneratorHarness.Compile(Sources.Usings + "namespace App;\n[EventFilter] public sealed class NotAFilter { }");
-
-        var diagnostic = Assert.Single(GeneratorHarness.Analyze(compilation, new FilterAnalyzer()));
-
-        Assert.Contains("implements neither IEventFilter nor IModuleFilter", diagnostic.GetMessage(), StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void ER0007_OnlyFiltersThatCanShareAChainConflict()
-    {
-        var found = Analyze("""
-            [EventFilter(Order = 1)] public sealed class EventA : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 1)] public sealed class ModuleA : IModuleFilter { }
-            [EventFilter(Order = 2)] public sealed class ModuleB : IModuleFilter { }
-            [EventFilter(Order = 2)] public sealed class ModuleC : IModuleFilter { }
-            [EventFilter(Order = 3)] public sealed class BothD : IModuleFilter, IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 3)] public sealed class EventE : IEventFilter { public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => default; }
-            [EventFilter(Order = 3)] public sealed class ModuleF : IModuleFilter { }
-            """);
-
-        // EventA/ModuleA never meet; ModuleB/ModuleC do; BothD meets EventE and ModuleF (each reported once).
-        Assert.Equal(new[] { ("ER0007", 3), ("ER0007", 5), ("ER0007", 6) }, found);
-    }
-
-    private static (string Id, int Line)[] Analyze(string body)
-    {
-        var compilation = GeneratorHarness.Compile(Sources.Usings + "namespace App;\n" + body);
-        return GeneratorHarness.Analyze(compilation, new FilterAnalyzer())
-            .Select(d => (d.Id, d.Location.GetLineSpan().StartLinePosition.Line - 5))
-            .ToArray();
     }
 
     /// <summary>The same source with every [EventFilter] class removed.</summary>
