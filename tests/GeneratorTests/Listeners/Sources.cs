@@ -105,19 +105,33 @@ internal static class FilterSources
         public sealed record Paid(int Id) : IAudited;
         public sealed record Pinged(int Id);
 
-        [EventListener] public sealed class Ledger : IEventListener<Paid> { public ValueTask HandleAsync(Paid e, CancellationToken ct) => default; }
-        [EventListener] public sealed class Pong : IEventListener<Pinged> { public ValueTask HandleAsync(Pinged e, CancellationToken ct) => default; }
+        [EventListener] public sealed class Ledger : IEventListener<Paid> { public ValueTask HandleAsync(Paid e, CancellationToken ct) { Trace.Calls.Add("Ledger"); return default; } }
+        [EventListener] public sealed class Pong : IEventListener<Pinged> { public ValueTask HandleAsync(Pinged e, CancellationToken ct) { Trace.Calls.Add("Pong"); return default; } }
 
         [EventFilter(Order = 1)]
         public sealed class Logging : IEventFilter
         {
-            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) { Trace.Calls.Add("Logging"); return next.InvokeAsync(e, ct); }
         }
 
         [EventFilter(Order = 2, AppliesTo = typeof(IAudited))]
         public sealed class Audit : IEventFilter
         {
-            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+            public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) { Trace.Calls.Add("Audit"); return next.InvokeAsync(e, ct); }
+        }
+
+        public static class Trace
+        {
+            public static readonly System.Collections.Generic.List<string> Calls = new();
+
+            public static async Task<string> RunAsync()
+            {
+                var dispatcher = new EventRouter.Generated.EventDispatcher();
+                await dispatcher.PublishAsync(new Paid(1));
+                Calls.Add("|");
+                await dispatcher.PublishAsync(new Pinged(2));
+                return string.Join(" ", Calls);
+            }
         }
         """;
 }
