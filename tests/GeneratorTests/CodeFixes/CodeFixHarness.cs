@@ -14,8 +14,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace EventRouter.Generator.Tests.CodeFixes;
 
 /// <summary>
-/// Drives a code fix the way the IDE does, without the (unavailable) Roslyn testing packages: a document in an
-/// <see cref="AdhocWorkspace"/>, the analyzer's diagnostics, the provider's registered actions, the applied change.
+/// Drives a code fix the way the IDE does: a document in an <see cref="AdhocWorkspace"/>, the analyzer's diagnostics,
+/// the provider's registered actions, the applied change. Not the testing package's code fix test, because a fixed
+/// module server is only right when its generated client compiles, so the fixed document is compiled with the
+/// generators run on it (<see cref="AssertCompilesAsync"/>), which that test does not do.
 /// </summary>
 internal static class CodeFixHarness
 {
