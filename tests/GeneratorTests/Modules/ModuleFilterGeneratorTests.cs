@@ -84,23 +84,6 @@ public sealed class ModuleFilterGeneratorTests
     }
 
     [Fact]
-    public void Generate_FilterKinds_EventGeneratorWrapsListenersOnlyWithEventFilters()
-    {
-        var dispatcher = GeneratorHarness.GeneratedSource(Generate(ModuleSources.Filtered, out _), "EventRouter.EventDispatcher.g.cs");
-
-        // Tenant implements both interfaces; Timing and Audit are module filters only.
-        // The generated chain calls both event filters (Tenant outermost) and no third one.
-        Assert.Contains("Invoke0(", dispatcher);
-        Assert.Contains("_dispatcher.Filter0", dispatcher);
-        Assert.Contains("_dispatcher.Filter1", dispatcher);
-        Assert.DoesNotContain("Filter2", dispatcher);
-        Assert.Contains("private global::Shop.Tenant? _filter0;", dispatcher);
-        Assert.Contains("private global::Shop.EventsOnly? _filter1;", dispatcher);
-        Assert.DoesNotContain("Timing", dispatcher);
-        Assert.DoesNotContain("Audit", dispatcher);
-    }
-
-    [Fact]
     public void Generate_UnrelatedEdit_FilterAndOutputStepsAreCachedOrUnchanged()
     {
         var compilation = ModuleServerGeneratorTests.Compile(ModuleSources.Filtered, "class Unrelated { }");
