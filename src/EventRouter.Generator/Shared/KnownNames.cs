@@ -10,11 +10,11 @@ internal static class KnownNames
     public const string EventFilterAttribute = "EventRouter.EventFilterAttribute";
     public const string EventFilterInterface = "EventRouter.IEventFilter";
     public const string ModuleFilterInterface = "EventRouter.IModuleFilter";
-    public const string EventRouterAssemblyAttribute = "EventRouter.EventRouterAssemblyAttribute";
+    public const string EventRouterAssemblyAttribute = "EventRouter.CompilerServices.EventRouterAssemblyAttribute";
     public const string EventListenerInterface = "EventRouter.IEventListener`1";
-    public const string ModuleServerAttribute = "EventRouter.ModuleServerAttribute";
-    public const string RequestHandlerInterface = "EventRouter.IRequestHandler`2";
-    public const string CommandHandlerInterface = "EventRouter.ICommandHandler`1";
+    public const string ModuleServerAttribute = "EventRouter.Modules.ModuleServerAttribute";
+    public const string RequestHandlerInterface = "EventRouter.Modules.IRequestHandler`2";
+    public const string CommandHandlerInterface = "EventRouter.Modules.ICommandHandler`1";
     public const string HandlerMethodName = "HandleAsync";
     public const string ServiceCollection = "Microsoft.Extensions.DependencyInjection.IServiceCollection";
 

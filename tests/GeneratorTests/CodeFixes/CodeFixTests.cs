@@ -4,6 +4,7 @@ using EventRouter.CodeFixes;
 using EventRouter.Generator.Diagnostics.Analyzers;
 using EventRouter.Generator.Listeners;
 using EventRouter.Generator.Tests.Listeners;
+using EventRouter.Modules;
 
 namespace EventRouter.Generator.Tests.CodeFixes;
 

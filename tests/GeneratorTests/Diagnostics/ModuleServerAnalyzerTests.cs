@@ -8,15 +8,15 @@ namespace EventRouter.Generator.Tests.Diagnostics;
 /// <summary>ER0100–ER0104: each fires where it is marked, with its severity, and stays silent on the valid neighbour.</summary>
 public sealed class ModuleServerAnalyzerTests
 {
-    private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter;\n";
+    private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;\n";
 
     private static Task VerifyAsync(string source) => AnalyzerVerifier<ModuleServerAnalyzer>.VerifyAsync(Usings + source);
 
     [Fact]
     public async Task ValidModule_ReportsNothing()
     {
-        await VerifyAsync(ModuleSources.Inventory.Replace("using EventRouter;", string.Empty));
-        await VerifyAsync(ModuleSources.GlobalInternal.Replace("using EventRouter;", string.Empty));
+        await VerifyAsync(ModuleSources.Inventory.Replace("using EventRouter.Modules;", string.Empty));
+        await VerifyAsync(ModuleSources.GlobalInternal.Replace("using EventRouter.Modules;", string.Empty));
     }
 
     [Fact]
