@@ -38,12 +38,14 @@ public sealed partial class EventRouterGenerator
 
         public static string EmitDispatcher(TableModel table)
         {
+            var names = new Names(table);
             var w = Header();
             w.Open("namespace EventRouter.Generated");
             w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
             w.Line(GeneratedCode.Attribute);
             // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
             // generic entry (one generic virtual call) rather than to the base class's (two).
+            w.NonUserCodeAttributes();
             w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher");
 
             for (var i = 0; i < table.Listeners.Count; i++)
@@ -51,21 +53,21 @@ public sealed partial class EventRouterGenerator
                 var l = table.Listeners[i];
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {l.FullName}? _listener{i};");
+                    w.Line($"private {l.FullName}? {names.ListenerField(i)};");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
             {
-                w.Line($"private {table.Filters[f].FullName}? _filter{f};");
+                w.Line($"private {table.Filters[f].FullName}? {names.FilterField(f)};");
             }
             w.Line($"private readonly {Route}[] _routes;");
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                w.Line($"private readonly Route{r} _route{r};");
+                w.Line($"private readonly {names.RouteClass(r)} {names.RouteField(r)};");
             }
             foreach (var (r, k, _) in FilteredEntries(table))
             {
-                w.Line($"private readonly Chain{r}_{k} _chain{r}_{k};");
+                w.Line($"private readonly {names.ChainClass(r, k)} {names.ChainField(r, k)};");
             }
             var useDictionary = table.Routes.Count > ChainLimit;
             if (useDictionary)
@@ -84,16 +86,16 @@ public sealed partial class EventRouterGenerator
             w.Open($"public EventDispatcher({Services}? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)");
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                w.Line($"_route{r} = new Route{r}(this);");
+                w.Line($"{names.RouteField(r)} = new {names.RouteClass(r)}(this);");
             }
-            w.Line($"_routes = new {Route}[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(r => $"_route{r}"))} }};");
+            w.Line($"_routes = new {Route}[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(names.RouteField))} }};");
             if (useDictionary)
             {
                 w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
             }
             foreach (var (r, k, _) in FilteredEntries(table))
             {
-                w.Line($"_chain{r}_{k} = new Chain{r}_{k}(this);");
+                w.Line($"{names.ChainField(r, k)} = new {names.ChainClass(r, k)}(this);");
             }
             w.Close();
             w.Line();
@@ -102,22 +104,22 @@ public sealed partial class EventRouterGenerator
             w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Route}> Routes => _routes;");
             w.Line();
 
-            EmitListenerAccessors(w, table);
+            EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                EmitTypedPublish(w, table, r);
+                EmitTypedPublish(w, names, r);
             }
             EmitGenericPublish(w, table, useDictionary);
             EmitObjectPublish(w, table, useDictionary);
-            EmitFindExactRoute(w, table, useDictionary);
-            EmitFallback(w, table);
+            EmitFindExactRoute(w, names, useDictionary);
+            EmitFallback(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                EmitRouteClass(w, table, r);
+                EmitRouteClass(w, names, r);
             }
             foreach (var (r, k, entry) in FilteredEntries(table))
             {
-                EmitFilterChainClass(w, table, r, k, entry);
+                EmitFilterChainClass(w, names, r, k, entry);
             }
 
             w.Close();
@@ -125,26 +127,27 @@ public sealed partial class EventRouterGenerator
             return w.ToString();
         }
 
-        private static void EmitListenerAccessors(SourceWriter w, TableModel table)
+        private static void EmitListenerAccessors(SourceWriter w, Names names)
         {
+            var table = names.Table;
             for (var i = 0; i < table.Listeners.Count; i++)
             {
                 var l = table.Listeners[i];
                 var constructor = l.HasParameterlessConstructor ? $"static () => new {l.FullName}()" : "null";
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {l.FullName} Listener{i} => _listener{i} ?? InitializeSingleton(ref _listener{i}, {constructor});");
+                    w.Line($"private {l.FullName} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}, {constructor});");
                 }
                 else
                 {
-                    w.Line($"private {l.FullName} CreateListener{i}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
+                    w.Line($"private {l.FullName} {names.ListenerFactory(i)}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
             {
                 var filter = table.Filters[f];
                 var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
-                w.Line($"private {filter.FullName} Filter{f} => _filter{f} ?? InitializeSingleton(ref _filter{f}, {constructor});");
+                w.Line($"private {filter.FullName} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
             }
             if (table.Listeners.Count > 0)
             {
@@ -167,9 +170,10 @@ public sealed partial class EventRouterGenerator
             }
         }
 
-        private static void EmitTypedPublish(SourceWriter w, TableModel table, int r)
+        private static void EmitTypedPublish(SourceWriter w, Names names, int r)
         {
-            var route = table.Routes[r];
+            var route = names.Table.Routes[r];
+            var field = names.RouteField(r);
             var e = route.Event;
             w.Line($"/// <summary>Publishes <see cref=\"{Cref(e.FullName)}\"/> to its {route.Entries.Count} listener(s), in order.</summary>");
             w.Open($"public {ValueTask} PublishAsync({e.FullName} @event, {Token} cancellationToken = default)");
@@ -184,21 +188,21 @@ public sealed partial class EventRouterGenerator
             }
             if (route.Entries.Count == 0)
             {
-                w.Line($"return _route{r}.HasSubscribers ? PublishThroughRouteAsync(_route{r}, @event, cancellationToken) : NoListener(_route{r}.EventName, typeof({e.FullName}));");
+                w.Line($"return {field}.HasSubscribers ? PublishThroughRouteAsync({field}, @event, cancellationToken) : NoListener({field}.EventName, typeof({e.FullName}));");
                 w.Close();
                 w.Line();
                 return;
             }
             if (route.RequiresScope)
             {
-                w.Line($"return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+                w.Line($"return PublishThroughRouteAsync({field}, @event, cancellationToken);");
                 w.Close();
                 w.Line();
                 return;
             }
             // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
             // the route path, so the method below is only the listener calls.
-            w.Line($"if (RequiresRoutePath || _route{r}.HasSubscribers) return PublishThroughRouteAsync(_route{r}, @event, cancellationToken);");
+            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
             // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
             // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
             // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
@@ -212,16 +216,16 @@ public sealed partial class EventRouterGenerator
             for (var k = 0; k <= last; k++)
             {
                 var call = route.Entries[k].Filters.Count > 0
-                    ? $"_chain{r}_{k}.Invoke0(@event, null, cancellationToken)"
-                    : Call(table, route.Entries[k], e.FullName, "@event", "null", prefix: "");
-                w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync(_route{r}, @event, ex, {k}, cancellationToken); }}");
+                    ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, null, cancellationToken)"
+                    : Call(names, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+                w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync({field}, @event, ex, {k}, cancellationToken); }}");
                 // The token is checked between listeners, not after the last one.
                 var stop = k < last ? "!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested" : "!pending.IsCompletedSuccessfully";
                 w.Line(last > 0 ? $"if ({stop}) {{ index = {k}; goto Continue; }}" : $"if ({stop}) goto Continue;");
             }
             w.Line("return default;");
             w.Line("Continue:");
-            w.Line($"return ContinueSequentialAsync(_route{r}, @event, null, pending, {(last > 0 ? "index" : "0")}, cancellationToken);");
+            w.Line($"return ContinueSequentialAsync({field}, @event, null, pending, {(last > 0 ? "index" : "0")}, cancellationToken);");
             w.Close();
             w.Line();
         }
@@ -261,6 +265,7 @@ public sealed partial class EventRouterGenerator
             if (useDictionary)
             {
                 w.Line("/// <summary>An event type's route: 0 until looked up, then the index into the routes + 1, or -1 when it has no compile-time route.</summary>");
+                w.NonUserCodeAttributes();
                 w.Open("private static class RouteSlot<TEvent>");
                 w.Line("public static int Value;");
                 w.Close();
@@ -302,8 +307,9 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
-        private static void EmitFindExactRoute(SourceWriter w, TableModel table, bool useDictionary)
+        private static void EmitFindExactRoute(SourceWriter w, Names names, bool useDictionary)
         {
+            var table = names.Table;
             w.Line("/// <inheritdoc />");
             w.Open($"protected override {Route}? FindExactRoute(global::System.Type eventType)");
             if (useDictionary)
@@ -314,7 +320,7 @@ public sealed partial class EventRouterGenerator
             {
                 for (var r = 0; r < table.Routes.Count; r++)
                 {
-                    w.Line($"if (eventType == typeof({table.Routes[r].Event.FullName})) return _route{r};");
+                    w.Line($"if (eventType == typeof({table.Routes[r].Event.FullName})) return {names.RouteField(r)};");
                 }
                 w.Line("return null;");
             }
@@ -322,8 +328,9 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
-        private static void EmitFallback(SourceWriter w, TableModel table)
+        private static void EmitFallback(SourceWriter w, Names names)
         {
+            var table = names.Table;
             var open = table.OpenEntries;
             w.Line("/// <inheritdoc />");
             w.Open($"protected override {Route}? CreateFallbackRoute(global::System.Type eventType)");
@@ -344,6 +351,7 @@ public sealed partial class EventRouterGenerator
             w.Line();
 
             w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
+            w.NonUserCodeAttributes();
             w.Open($"private sealed class FallbackRoute : global::EventRouter.EventRoute<object>");
             w.Line($"private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]");
             w.Line("{");
@@ -373,7 +381,7 @@ public sealed partial class EventRouterGenerator
             {
                 var h = open[k].Handled;
                 var argument = h.Event.FullName == "object" ? "@event" : $"{Unsafe}.As<{h.Event.FullName}>(@event)";
-                w.Line($"case {k}: return {Invoke(table.Listeners[open[k].ListenerIndex], open[k].ListenerIndex, h, argument, "services", "_dispatcher.")};");
+                w.Line($"case {k}: return {Invoke(names, open[k].ListenerIndex, h, argument, "services", "_dispatcher.")};");
             }
             w.Line("default: throw InvalidListenerIndex(listenerIndex);");
             w.Close();
@@ -384,15 +392,17 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
-        private static void EmitRouteClass(SourceWriter w, TableModel table, int r)
+        private static void EmitRouteClass(SourceWriter w, Names names, int r)
         {
+            var table = names.Table;
             var route = table.Routes[r];
             var e = route.Event;
             w.Line($"/// <summary>The route of <see cref=\"{Cref(e.FullName)}\"/>.</summary>");
-            w.Open($"private sealed class Route{r} : global::EventRouter.EventRoute<{e.FullName}>");
+            w.NonUserCodeAttributes();
+            w.Open($"private sealed class {names.RouteClass(r)} : global::EventRouter.EventRoute<{e.FullName}>");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line();
-            w.Line($"public Route{r}(EventDispatcher dispatcher) : base({Literal(e.EventName)}, new global::EventRouter.ListenerInfo[]");
+            w.Line($"public {names.RouteClass(r)}(EventDispatcher dispatcher) : base({Literal(e.EventName)}, new global::EventRouter.ListenerInfo[]");
             w.Line("{");
             w.Indent();
             foreach (var entry in route.Entries)
@@ -412,8 +422,8 @@ public sealed partial class EventRouterGenerator
             for (var k = 0; k < route.Entries.Count; k++)
             {
                 var call = route.Entries[k].Filters.Count > 0
-                    ? $"_dispatcher._chain{r}_{k}.Invoke0(@event, services, cancellationToken)"
-                    : Call(table, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
+                    ? $"_dispatcher.{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, services, cancellationToken)"
+                    : Call(names, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
                 w.Line($"case {k}: return {call};");
             }
             w.Line("default: throw InvalidListenerIndex(listenerIndex);");
@@ -437,38 +447,42 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
-        private static void EmitFilterChainClass(SourceWriter w, TableModel table, int r, int k, RouteEntryModel entry)
+        private static void EmitFilterChainClass(SourceWriter w, Names names, int r, int k, RouteEntryModel entry)
         {
+            var table = names.Table;
             var e = table.Routes[r].Event.FullName;
             var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
-            w.Line($"/// <summary>The filters around listener {k} of <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
-            w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.CompilerServices.FilterChain<{e}>");
+            var listener = table.Listeners[entry.ListenerIndex].FullName;
+            w.Line($"/// <summary>The filters around <see cref=\"{Cref(listener)}\"/> for <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
+            w.NonUserCodeAttributes();
+            w.Open($"private sealed class {names.ChainClass(r, k)} : global::EventRouter.CompilerServices.FilterChain<{e}>");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line();
-            w.Line($"public Chain{r}_{k}(EventDispatcher dispatcher) : base(dispatcher._route{r}.Listeners[{k}], dispatcher._route{r}.EventName) => _dispatcher = dispatcher;");
+            var route = names.RouteField(r);
+            w.Line($"public {names.ChainClass(r, k)}(EventDispatcher dispatcher) : base(dispatcher.{route}.Listeners[{k}], dispatcher.{route}.EventName) => _dispatcher = dispatcher;");
             w.Line();
             w.Open($"public override {ValueTask} InvokeAsync({e} @event, int index, {Services}? services, {Token} cancellationToken)");
             w.Open("switch (index)");
             for (var i = 0; i < entry.Filters.Count; i++)
             {
-                w.Line($"case {i}: return Invoke{i}(@event, services, cancellationToken);");
+                w.Line($"case {i}: return {names.ChainStep(entry.Filters[i])}(@event, services, cancellationToken);");
             }
             w.Line("default: return InvokeListener(@event, services, cancellationToken);");
             w.Close();
             w.Close();
             w.Line();
-            // A method per step, entered at Invoke0: the JIT never inlines a method into itself, so with one switch method
+            // A method per step, entered at the outermost: the JIT never inlines a method into itself, so with one switch method
             // a filter's call of next could not be inlined back into the chain; with distinct steps the whole chain can be.
             for (var i = 0; i < entry.Filters.Count; i++)
             {
                 var filter = table.Filters[entry.Filters[i]];
                 var instance = filter.DirectCall
-                    ? $"_dispatcher.Filter{entry.Filters[i]}"
-                    : $"((global::EventRouter.IEventFilter)_dispatcher.Filter{entry.Filters[i]})";
-                w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} Invoke{i}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+                    ? $"_dispatcher.{names.FilterProperty(entry.Filters[i])}"
+                    : $"((global::EventRouter.IEventFilter)_dispatcher.{names.FilterProperty(entry.Filters[i])})";
+                w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} {names.ChainStep(entry.Filters[i])}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
                 w.Line();
             }
-            w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(table, entry, e, "@event", "services", "_dispatcher.")};");
+            w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(names, entry, e, "@event", "services", "_dispatcher.")};");
             w.Close();
             w.Line();
         }
@@ -479,6 +493,7 @@ public sealed partial class EventRouterGenerator
             w.Open("namespace Microsoft.Extensions.DependencyInjection");
             w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
             w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
             w.Open("internal static class EventRouterServiceCollectionExtensions");
             w.Line("/// <summary>");
             w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
@@ -524,16 +539,18 @@ public sealed partial class EventRouterGenerator
             new SourceWriter().Line("// <auto-generated/>").Line("#nullable enable").Line();
 
         /// <summary>The call of one route entry from code where the event is typed as the route's event.</summary>
-        private static string Call(TableModel table, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
+        private static string Call(Names names, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
         {
             var h = entry.Handled;
             var argument = h.Event.FullName == eventType ? eventExpression : $"({h.Event.FullName}){eventExpression}";
-            return Invoke(table.Listeners[entry.ListenerIndex], entry.ListenerIndex, h, argument, services, prefix);
+            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix);
         }
 
-        private static string Invoke(ListenerModel listener, int index, HandledEventModel handled, string argument, string services, string prefix)
+        private static string Invoke(Names names, int index, HandledEventModel handled, string argument, string services, string prefix)
         {
-            var instance = listener.Lifetime == ListenerLifetime.Singleton ? $"{prefix}Listener{index}" : $"{prefix}CreateListener{index}({services})";
+            var instance = names.Table.Listeners[index].Lifetime == ListenerLifetime.Singleton
+                ? $"{prefix}{names.ListenerProperty(index)}"
+                : $"{prefix}{names.ListenerFactory(index)}({services})";
             return handled.DirectCall
                 ? $"{instance}.HandleAsync({argument}, cancellationToken)"
                 : $"((global::EventRouter.IEventListener<{handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";

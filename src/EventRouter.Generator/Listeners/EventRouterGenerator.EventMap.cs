@@ -28,6 +28,7 @@ public sealed partial class EventRouterGenerator
             w.Open("namespace EventRouter.Generated");
             w.Line("/// <summary>The routes of this project's dispatch table (events to listeners, including listeners of base types), as data and as Mermaid text.</summary>");
             w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
             w.Open("internal static partial class EventMap");
 
             w.Line("/// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted edge is a listener of a base class or interface, labelled with that type.</summary>");
@@ -60,12 +61,14 @@ public sealed partial class EventRouterGenerator
             w.Line("/// <param name=\"EventName\">The [Event] name, or the full type name.</param>");
             w.Line("/// <param name=\"EventType\">The full type name.</param>");
             w.Line("/// <param name=\"Listeners\">The listeners the event reaches, in dispatch order.</param>");
+            w.NonUserCodeAttributes();
             w.Line($"internal sealed record Route(string EventName, string EventType, {ReadOnlyList}<Listener> Listeners);");
             w.Line();
             w.Line("/// <summary>One listener of a route.</summary>");
             w.Line("/// <param name=\"ListenerType\">The listener's full type name.</param>");
             w.Line("/// <param name=\"ListenedType\">The <c>T</c> of the <c>IEventListener&lt;T&gt;</c> the event reaches it through: the event type, or a base class or interface of it.</param>");
             w.Line("/// <param name=\"Lifetime\">How the listener instance is created and shared.</param>");
+            w.NonUserCodeAttributes();
             w.Line("internal sealed record Listener(string ListenerType, string ListenedType, global::EventRouter.ListenerLifetime Lifetime);");
 
             w.Close();

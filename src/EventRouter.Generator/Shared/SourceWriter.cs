@@ -2,19 +2,30 @@ using System.Text;
 
 namespace EventRouter.Generator.Shared;
 
-/// <summary>Writes C# source with tracked indentation and '\n' line endings on every platform (deterministic output).</summary>
+/// <summary>
+/// Writes C# source with tracked indentation and '\n' line endings on every platform (deterministic output). A line
+/// longer than <see cref="MaxLineLength"/> is broken where a person would break it (see <see cref="LineBreaker"/>),
+/// so generated code reads without scrolling; only line breaks change, never the code.
+/// </summary>
 internal sealed class SourceWriter
 {
+    /// <summary>The longest line written, indentation included, unless a single name or literal is longer.</summary>
+    public const int MaxLineLength = 160;
+
     private readonly StringBuilder _text = new();
     private int _indent;
 
     public SourceWriter Line(string line = "")
     {
-        if (line.Length > 0)
+        if (line.Length == 0)
         {
-            _text.Append(' ', _indent * 4).Append(line);
+            _text.Append('\n');
+            return this;
         }
-        _text.Append('\n');
+        foreach (var (depth, text) in LineBreaker.Break(line, _indent * 4, MaxLineLength))
+        {
+            _text.Append(' ', (_indent + depth) * 4).Append(text).Append('\n');
+        }
         return this;
     }
 

@@ -130,12 +130,21 @@ public sealed class ModuleServerGeneratorTests
         var (_, result) = Generate(ModuleSources.Inventory);
         var source = GeneratorHarness.GeneratedSource(result, "InventoryModule.ModuleServer.g.cs");
 
-        var requestLines = source.Split('\n').Where(l => l.Contains(" RequestAsync(", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
-        Assert.Equal(3, requestLines.Count);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData request", requestLines[0]);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData request", requestLines[1]);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string request", requestLines[2]);
-        Assert.Single(source.Split('\n'), l => l.Contains(" SendAsync(", StringComparison.Ordinal));
+        // Read from the syntax tree: the order and signatures of the client's methods, whatever the line breaks.
+        var methods = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
+            .Where(m => m.Identifier.Text is "RequestAsync" or "SendAsync")
+            .Select(m => $"{m.ReturnType} {m.Identifier.Text}({m.ParameterList.Parameters[0].Type})")
+            .ToList();
+        Assert.Equal(
+            new[]
+            {
+                "global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData)",
+                "global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData)",
+                "global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string)",
+                "global::System.Threading.Tasks.ValueTask SendAsync(global::Sample.Inventory.LogEvent)",
+            },
+            methods);
     }
 
     [Theory]

@@ -5,25 +5,56 @@ namespace Microsoft.Extensions.DependencyInjection
 {
     /// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal static class EventRouterServiceCollectionExtensions
     {
         /// <summary>
         /// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,
-        /// <see cref="global::EventRouter.EventDispatcherBase"/>, <see cref="global::EventRouter.IEventPublisher"/> and <see cref="global::EventRouter.IEventSubscriber"/>.
+        /// <see cref="global::EventRouter.EventDispatcherBase"/>,
+        /// <see cref="global::EventRouter.IEventPublisher"/> and <see cref="global::EventRouter.IEventSubscriber"/>.
         /// </summary>
-        public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)
+        public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(
+            this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)
         {
             if (services is null) throw new global::System.ArgumentNullException(nameof(services));
             var options = new global::EventRouter.EventRouterOptions();
             configure?.Invoke(options);
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Transient<global::App.Audit, global::App.Audit>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Scoped<global::App.SendMail, global::App.SendMail>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::App.Welcome, global::App.Welcome>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(options));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Transient<global::App.Audit, global::App.Audit>());
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Scoped<global::App.SendMail, global::App.SendMail>());
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::App.Welcome, global::App.Welcome>());
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(options));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.Generated.EventDispatcher>(
+                    sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.EventDispatcherBase>(
+                    static sp =>
+                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
+                            global::EventRouter.Generated.EventDispatcher>(sp)));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventPublisher>(
+                    static sp =>
+                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
+                            global::EventRouter.Generated.EventDispatcher>(sp)));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventSubscriber>(
+                    static sp =>
+                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
+                            global::EventRouter.Generated.EventDispatcher>(sp)));
             return services;
         }
     }

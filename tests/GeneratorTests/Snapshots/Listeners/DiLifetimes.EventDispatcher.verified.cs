@@ -5,11 +5,13 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.Welcome? _listener2;
+        private global::App.Welcome? _welcomeListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
+        private readonly UserRegistered_Route _userRegisteredRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -20,52 +22,65 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0 };
+            _userRegisteredRoute = new UserRegistered_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _userRegisteredRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Audit CreateListener0(global::System.IServiceProvider? services) => CreateListener<global::App.Audit>(services, static () => new global::App.Audit());
-        private global::App.SendMail CreateListener1(global::System.IServiceProvider? services) => CreateListener<global::App.SendMail>(services, null);
-        private global::App.Welcome Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.Welcome());
+        private global::App.Audit Audit_CreateListener(global::System.IServiceProvider? services) =>
+            CreateListener<global::App.Audit>(services, static () => new global::App.Audit());
+        private global::App.SendMail SendMail_CreateListener(global::System.IServiceProvider? services) => CreateListener<global::App.SendMail>(services, null);
+        private global::App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener, static () => new global::App.Welcome());
 
         /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.UserRegistered @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.UserRegistered @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            return PublishThroughRouteAsync(_userRegisteredRoute, @event, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.UserRegistered>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.UserRegistered))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.UserRegistered>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.UserRegistered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.UserRegistered))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.UserRegistered)) return _route0;
+            if (eventType == typeof(global::App.UserRegistered)) return _userRegisteredRoute;
             return null;
         }
 
@@ -76,11 +91,13 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.UserRegistered"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.UserRegistered>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class UserRegistered_Route : global::EventRouter.EventRoute<global::App.UserRegistered>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.UserRegistered", new global::EventRouter.ListenerInfo[]
+            public UserRegistered_Route(EventDispatcher dispatcher) : base("App.UserRegistered", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Audit", typeof(global::App.Audit), global::EventRouter.ListenerLifetime.Transient),
                 new global::EventRouter.ListenerInfo("App.SendMail", typeof(global::App.SendMail), global::EventRouter.ListenerLifetime.Scoped),
@@ -90,24 +107,42 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.UserRegistered @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.UserRegistered @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.CreateListener0(services).HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.CreateListener1(services).HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.Listener2.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.Audit_CreateListener(services).HandleAsync(@event, cancellationToken);
+                    case 1: return _dispatcher.SendMail_CreateListener(services).HandleAsync(@event, cancellationToken);
+                    case 2: return _dispatcher.Welcome_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(
+                    global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event),
+                    listenerIndex,
+                    services,
+                    cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
 
-            public override string? GetEventId(object @event) => global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Id.ToString();
+            public override string? GetEventId(object @event) =>
+                global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Id.ToString();
 
-            public override string? GetPartitionKey(object @event) => global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Email;
+            public override string? GetPartitionKey(object @event) =>
+                global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Email;
         }
 
     }

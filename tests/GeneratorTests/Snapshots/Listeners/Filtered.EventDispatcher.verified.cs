@@ -5,17 +5,19 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.Ledger? _listener0;
-        private global::App.Pong? _listener1;
-        private global::App.Logging? _filter0;
-        private global::App.Audit? _filter1;
+        private global::App.Ledger? _ledgerListener;
+        private global::App.Pong? _pongListener;
+        private global::App.Logging? _loggingFilter;
+        private global::App.Audit? _auditFilter;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
-        private readonly Route1 _route1;
-        private readonly Chain0_0 _chain0_0;
-        private readonly Chain1_0 _chain1_0;
+        private readonly Paid_Route _paidRoute;
+        private readonly Pinged_Route _pingedRoute;
+        private readonly Paid_Ledger_Chain _paid_LedgerChain;
+        private readonly Pinged_Pong_Chain _pinged_PongChain;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -26,78 +28,96 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _route1 = new Route1(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0, _route1 };
-            _chain0_0 = new Chain0_0(this);
-            _chain1_0 = new Chain1_0(this);
+            _paidRoute = new Paid_Route(this);
+            _pingedRoute = new Pinged_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _paidRoute, _pingedRoute };
+            _paid_LedgerChain = new Paid_Ledger_Chain(this);
+            _pinged_PongChain = new Pinged_Pong_Chain(this);
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Ledger Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.Ledger());
-        private global::App.Pong Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Pong());
-        private global::App.Logging Filter0 => _filter0 ?? InitializeSingleton(ref _filter0, static () => new global::App.Logging());
-        private global::App.Audit Filter1 => _filter1 ?? InitializeSingleton(ref _filter1, static () => new global::App.Audit());
+        private global::App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener, static () => new global::App.Ledger());
+        private global::App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener, static () => new global::App.Pong());
+        private global::App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new global::App.Logging());
+        private global::App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new global::App.Audit());
 
         /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Paid @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Paid @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _paidRoute.HasSubscribers) return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _chain0_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Pinged @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Pinged @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath || _pingedRoute.HasSubscribers) return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _chain1_0.Invoke0(@event, null, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            try { pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Paid>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Pinged)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Pinged>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Paid))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Paid>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Pinged))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Pinged>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Paid)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Pinged)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Paid))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Pinged))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.Paid)) return _route0;
-            if (eventType == typeof(global::App.Pinged)) return _route1;
+            if (eventType == typeof(global::App.Paid)) return _paidRoute;
+            if (eventType == typeof(global::App.Pinged)) return _pingedRoute;
             return null;
         }
 
@@ -108,11 +128,13 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.Paid"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.Paid>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Paid_Route : global::EventRouter.EventRoute<global::App.Paid>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.Paid", new global::EventRouter.ListenerInfo[]
+            public Paid_Route(EventDispatcher dispatcher) : base("App.Paid", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Ledger", typeof(global::App.Ledger), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -120,26 +142,40 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Paid @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Paid @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain0_0.Invoke0(@event, services, cancellationToken);
+                    case 0: return _dispatcher._paid_LedgerChain.Invoke_Logging_Filter(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Pinged"/>.</summary>
-        private sealed class Route1 : global::EventRouter.EventRoute<global::App.Pinged>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Pinged_Route : global::EventRouter.EventRoute<global::App.Pinged>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route1(EventDispatcher dispatcher) : base("App.Pinged", new global::EventRouter.ListenerInfo[]
+            public Pinged_Route(EventDispatcher dispatcher) : base("App.Pinged", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Pong", typeof(global::App.Pong), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -147,63 +183,109 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Pinged @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Pinged @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher._chain1_0.Invoke0(@event, services, cancellationToken);
+                    case 0: return _dispatcher._pinged_PongChain.Invoke_Logging_Filter(@event, services, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
         }
 
-        /// <summary>The filters around listener 0 of <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
-        private sealed class Chain0_0 : global::EventRouter.CompilerServices.FilterChain<global::App.Paid>
+        /// <summary>The filters around <see cref="App.Ledger"/> for <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Paid_Ledger_Chain : global::EventRouter.CompilerServices.FilterChain<global::App.Paid>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Chain0_0(EventDispatcher dispatcher) : base(dispatcher._route0.Listeners[0], dispatcher._route0.EventName) => _dispatcher = dispatcher;
+            public Paid_Ledger_Chain(EventDispatcher dispatcher) : base(dispatcher._paidRoute.Listeners[0], dispatcher._paidRoute.EventName) =>
+                _dispatcher = dispatcher;
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(global::App.Paid @event, int index, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                global::App.Paid @event,
+                int index,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (index)
                 {
-                    case 0: return Invoke0(@event, services, cancellationToken);
-                    case 1: return Invoke1(@event, services, cancellationToken);
+                    case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
+                    case 1: return Invoke_Audit_Filter(@event, services, cancellationToken);
                     default: return InvokeListener(@event, services, cancellationToken);
                 }
             }
 
-            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
+            public global::System.Threading.Tasks.ValueTask Invoke_Logging_Filter(
+                global::App.Paid @event,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.Logging_Filter.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
 
-            private global::System.Threading.Tasks.ValueTask Invoke1(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter1.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
+            private global::System.Threading.Tasks.ValueTask Invoke_Audit_Filter(
+                global::App.Paid @event,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.Audit_Filter.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
 
-            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Paid @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+            private global::System.Threading.Tasks.ValueTask InvokeListener(
+                global::App.Paid @event,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.Ledger_Listener.HandleAsync(@event, cancellationToken);
         }
 
-        /// <summary>The filters around listener 0 of <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
-        private sealed class Chain1_0 : global::EventRouter.CompilerServices.FilterChain<global::App.Pinged>
+        /// <summary>The filters around <see cref="App.Pong"/> for <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Pinged_Pong_Chain : global::EventRouter.CompilerServices.FilterChain<global::App.Pinged>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Chain1_0(EventDispatcher dispatcher) : base(dispatcher._route1.Listeners[0], dispatcher._route1.EventName) => _dispatcher = dispatcher;
+            public Pinged_Pong_Chain(EventDispatcher dispatcher) : base(dispatcher._pingedRoute.Listeners[0], dispatcher._pingedRoute.EventName) =>
+                _dispatcher = dispatcher;
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(global::App.Pinged @event, int index, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                global::App.Pinged @event,
+                int index,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (index)
                 {
-                    case 0: return Invoke0(@event, services, cancellationToken);
+                    case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
                     default: return InvokeListener(@event, services, cancellationToken);
                 }
             }
 
-            public global::System.Threading.Tasks.ValueTask Invoke0(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Filter0.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
+            public global::System.Threading.Tasks.ValueTask Invoke_Logging_Filter(
+                global::App.Pinged @event,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.Logging_Filter.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
 
-            private global::System.Threading.Tasks.ValueTask InvokeListener(global::App.Pinged @event, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
+            private global::System.Threading.Tasks.ValueTask InvokeListener(
+                global::App.Pinged @event,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.Pong_Listener.HandleAsync(@event, cancellationToken);
         }
 
     }

@@ -5,12 +5,14 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.Outer.ListensToSecret? _listener0;
-        private global::App.Valid? _listener1;
+        private global::App.Outer.ListensToSecret? _listensToSecretListener;
+        private global::App.Valid? _validListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
+        private readonly Good_Route _goodRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -21,60 +23,75 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0 };
+            _goodRoute = new Good_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _goodRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Outer.ListensToSecret Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.Outer.ListensToSecret());
-        private global::App.Valid Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Valid());
+        private global::App.Outer.ListensToSecret ListensToSecret_Listener =>
+            _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener, static () => new global::App.Outer.ListensToSecret());
+        private global::App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener, static () => new global::App.Valid());
 
         /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Good @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Good @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _goodRoute.HasSubscribers) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            try { pending = Valid_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.Good)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Good>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Good))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Good>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Good)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Good))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.Good)) return _route0;
+            if (eventType == typeof(global::App.Good)) return _goodRoute;
             return null;
         }
 
@@ -85,32 +102,49 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.Good"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.Good>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Good_Route : global::EventRouter.EventRoute<global::App.Good>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.Good", new global::EventRouter.ListenerInfo[]
+            public Good_Route(EventDispatcher dispatcher) : base("App.Good", new global::EventRouter.ListenerInfo[]
             {
-                new global::EventRouter.ListenerInfo("App.Outer.ListensToSecret", typeof(global::App.Outer.ListensToSecret), global::EventRouter.ListenerLifetime.Singleton),
+                new global::EventRouter.ListenerInfo(
+                    "App.Outer.ListensToSecret",
+                    typeof(global::App.Outer.ListensToSecret),
+                    global::EventRouter.ListenerLifetime.Singleton),
                 new global::EventRouter.ListenerInfo("App.Valid", typeof(global::App.Valid), global::EventRouter.ListenerLifetime.Singleton),
             })
             {
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Good @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Good @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.ListensToSecret_Listener.HandleAsync(@event, cancellationToken);
+                    case 1: return _dispatcher.Valid_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
         }
 
     }

@@ -5,13 +5,15 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.A? _listener0;
-        private global::App.B? _listener1;
-        private global::App.C? _listener2;
+        private global::App.A? _aListener;
+        private global::App.B? _bListener;
+        private global::App.C? _cListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
+        private readonly OrderPlaced_Route _orderPlacedRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -22,63 +24,78 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0 };
+            _orderPlacedRoute = new OrderPlaced_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _orderPlacedRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.A Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.A());
-        private global::App.B Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.B());
-        private global::App.C Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.C());
+        private global::App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener, static () => new global::App.A());
+        private global::App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener, static () => new global::App.B());
+        private global::App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener, static () => new global::App.C());
 
         /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.OrderPlaced @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = A_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            try { pending = B_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = Listener2.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 2, cancellationToken); }
+            try { pending = C_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 2, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.OrderPlaced>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.OrderPlaced))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.OrderPlaced>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.OrderPlaced))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.OrderPlaced)) return _route0;
+            if (eventType == typeof(global::App.OrderPlaced)) return _orderPlacedRoute;
             return null;
         }
 
@@ -89,11 +106,13 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.OrderPlaced"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.OrderPlaced>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class OrderPlaced_Route : global::EventRouter.EventRoute<global::App.OrderPlaced>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("orders.placed", new global::EventRouter.ListenerInfo[]
+            public OrderPlaced_Route(EventDispatcher dispatcher) : base("orders.placed", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.A", typeof(global::App.A), global::EventRouter.ListenerLifetime.Singleton),
                 new global::EventRouter.ListenerInfo("App.B", typeof(global::App.B), global::EventRouter.ListenerLifetime.Singleton),
@@ -103,20 +122,36 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.OrderPlaced @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.OrderPlaced @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.Listener2.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.A_Listener.HandleAsync(@event, cancellationToken);
+                    case 1: return _dispatcher.B_Listener.HandleAsync(@event, cancellationToken);
+                    case 2: return _dispatcher.C_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(
+                    global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event),
+                    listenerIndex,
+                    services,
+                    cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
         }
 
     }

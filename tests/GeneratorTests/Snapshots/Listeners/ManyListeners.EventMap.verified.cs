@@ -5,10 +5,20 @@ namespace EventRouter.Generated
 {
     /// <summary>The routes of this project's dispatch table (events to listeners, including listeners of base types), as data and as Mermaid text.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal static partial class EventMap
     {
-        /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted edge is a listener of a base class or interface, labelled with that type.</summary>
-        public const string Mermaid = "flowchart LR\n    E0[\"orders.placed<br/><small>App.OrderPlaced</small>\"]\n    L0([\"App.A\"])\n    L1([\"App.B\"])\n    L2([\"App.C\"])\n    E0 --> L0\n    E0 --> L1\n    E0 --> L2\n";
+        /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right;
+        /// a dotted edge is a listener of a base class or interface, labelled with that type.</summary>
+        public const string Mermaid = "flowchart LR\n" +
+            "    E0[\"orders.placed<br/><small>App.OrderPlaced</small>\"]\n" +
+            "    L0([\"App.A\"])\n" +
+            "    L1([\"App.B\"])\n" +
+            "    L2([\"App.C\"])\n" +
+            "    E0 --> L0\n" +
+            "    E0 --> L1\n" +
+            "    E0 --> L2\n";
 
         /// <summary>Every concrete event type known at compile time and the listeners it reaches, in dispatch order; ordered by type name.</summary>
         public static global::System.Collections.Generic.IReadOnlyList<Route> Routes { get; } = new Route[]
@@ -25,12 +35,17 @@ namespace EventRouter.Generated
         /// <param name="EventName">The [Event] name, or the full type name.</param>
         /// <param name="EventType">The full type name.</param>
         /// <param name="Listeners">The listeners the event reaches, in dispatch order.</param>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         internal sealed record Route(string EventName, string EventType, global::System.Collections.Generic.IReadOnlyList<Listener> Listeners);
 
         /// <summary>One listener of a route.</summary>
         /// <param name="ListenerType">The listener's full type name.</param>
-        /// <param name="ListenedType">The <c>T</c> of the <c>IEventListener&lt;T&gt;</c> the event reaches it through: the event type, or a base class or interface of it.</param>
+        /// <param name="ListenedType">The <c>T</c> of the <c>IEventListener&lt;T&gt;</c> the
+        /// event reaches it through: the event type, or a base class or interface of it.</param>
         /// <param name="Lifetime">How the listener instance is created and shared.</param>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         internal sealed record Listener(string ListenerType, string ListenedType, global::EventRouter.ListenerLifetime Lifetime);
     }
 }

@@ -5,11 +5,13 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.TestListener? _listener0;
+        private global::App.TestListener? _testListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
+        private readonly TestEvent_Route _testEventRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -20,56 +22,69 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0 };
+            _testEventRoute = new TestEvent_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _testEventRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.TestListener Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.TestListener());
+        private global::App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener, static () => new global::App.TestListener());
 
         /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.TestEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.TestEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _testEventRoute.HasSubscribers) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_testEventRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.TestEvent)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.TestEvent>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.TestEvent))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.TestEvent>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.TestEvent)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.TestEvent))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.TestEvent)) return _route0;
+            if (eventType == typeof(global::App.TestEvent)) return _testEventRoute;
             return null;
         }
 
@@ -80,11 +95,13 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.TestEvent"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.TestEvent>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class TestEvent_Route : global::EventRouter.EventRoute<global::App.TestEvent>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.TestEvent", new global::EventRouter.ListenerInfo[]
+            public TestEvent_Route(EventDispatcher dispatcher) : base("App.TestEvent", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.TestListener", typeof(global::App.TestListener), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -92,18 +109,30 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.TestEvent @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.TestEvent @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.Test_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
         }
 
     }

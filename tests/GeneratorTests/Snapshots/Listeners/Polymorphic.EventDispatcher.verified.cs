@@ -5,15 +5,17 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.DomainLog? _listener0;
-        private global::App.Everything? _listener1;
-        private global::App.ShipmentLog? _listener2;
+        private global::App.DomainLog? _domainLogListener;
+        private global::App.Everything? _everythingListener;
+        private global::App.ShipmentLog? _shipmentLogListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
-        private readonly Route1 _route1;
-        private readonly Route2 _route2;
+        private readonly Delivered_Route _deliveredRoute;
+        private readonly Heartbeat_Route _heartbeatRoute;
+        private readonly Shipped_Route _shippedRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -24,105 +26,136 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _route1 = new Route1(this);
-            _route2 = new Route2(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0, _route1, _route2 };
+            _deliveredRoute = new Delivered_Route(this);
+            _heartbeatRoute = new Heartbeat_Route(this);
+            _shippedRoute = new Shipped_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _deliveredRoute, _heartbeatRoute, _shippedRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.DomainLog Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.DomainLog());
-        private global::App.Everything Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::App.Everything());
-        private global::App.ShipmentLog Listener2 => _listener2 ?? InitializeSingleton(ref _listener2, static () => new global::App.ShipmentLog());
+        private global::App.DomainLog DomainLog_Listener =>
+            _domainLogListener ?? InitializeSingleton(ref _domainLogListener, static () => new global::App.DomainLog());
+        private global::App.Everything Everything_Listener =>
+            _everythingListener ?? InitializeSingleton(ref _everythingListener, static () => new global::App.Everything());
+        private global::App.ShipmentLog ShipmentLog_Listener =>
+            _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener, static () => new global::App.ShipmentLog());
 
         /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Delivered @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Delivered @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _deliveredRoute.HasSubscribers) return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 2, cancellationToken); }
+            try { pending = ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 2, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Heartbeat @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Heartbeat @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath || _heartbeatRoute.HasSubscribers) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 1, cancellationToken); }
+            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route1, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Shipped @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Shipped @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route2.HasSubscribers) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            if (RequiresRoutePath || _shippedRoute.HasSubscribers) return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken); }
+            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync((object)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 1, cancellationToken); }
+            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 2, cancellationToken); }
+            try { pending = ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 2, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route2, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.Delivered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Delivered>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Heartbeat)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Heartbeat>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Shipped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Shipped>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Delivered))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Delivered>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Heartbeat))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Heartbeat>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Shipped))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Shipped>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Delivered)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Heartbeat)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Shipped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Delivered))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Heartbeat))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Shipped))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.Delivered)) return _route0;
-            if (eventType == typeof(global::App.Heartbeat)) return _route1;
-            if (eventType == typeof(global::App.Shipped)) return _route2;
+            if (eventType == typeof(global::App.Delivered)) return _deliveredRoute;
+            if (eventType == typeof(global::App.Heartbeat)) return _heartbeatRoute;
+            if (eventType == typeof(global::App.Shipped)) return _shippedRoute;
             return null;
         }
 
@@ -137,6 +170,8 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private sealed class FallbackRoute : global::EventRouter.EventRoute<object>
         {
             private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]
@@ -155,28 +190,46 @@ namespace EventRouter.Generated
                 _entries = entries;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeAsync(@event, listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.IDomainEvent>(@event), cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.Listener2.HandleAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipment>(@event), cancellationToken);
+                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync(
+                        global::System.Runtime.CompilerServices.Unsafe.As<global::App.IDomainEvent>(@event),
+                        cancellationToken);
+                    case 1: return _dispatcher.Everything_Listener.HandleAsync(@event, cancellationToken);
+                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync(
+                        global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipment>(@event),
+                        cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Delivered"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.Delivered>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Delivered_Route : global::EventRouter.EventRoute<global::App.Delivered>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.Delivered", new global::EventRouter.ListenerInfo[]
+            public Delivered_Route(EventDispatcher dispatcher) : base("App.Delivered", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
                 new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
@@ -186,28 +239,42 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Delivered @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Delivered @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync((object)@event, cancellationToken);
-                    case 2: return _dispatcher.Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
+                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
+                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Heartbeat"/>.</summary>
-        private sealed class Route1 : global::EventRouter.EventRoute<global::App.Heartbeat>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Heartbeat_Route : global::EventRouter.EventRoute<global::App.Heartbeat>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route1(EventDispatcher dispatcher) : base("App.Heartbeat", new global::EventRouter.ListenerInfo[]
+            public Heartbeat_Route(EventDispatcher dispatcher) : base("App.Heartbeat", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
                 new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
@@ -216,27 +283,45 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Heartbeat @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Heartbeat @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync((object)@event, cancellationToken);
+                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(
+                    global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event),
+                    listenerIndex,
+                    services,
+                    cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Shipped"/>.</summary>
-        private sealed class Route2 : global::EventRouter.EventRoute<global::App.Shipped>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Shipped_Route : global::EventRouter.EventRoute<global::App.Shipped>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route2(EventDispatcher dispatcher) : base("App.Shipped", new global::EventRouter.ListenerInfo[]
+            public Shipped_Route(EventDispatcher dispatcher) : base("App.Shipped", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
                 new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
@@ -246,20 +331,32 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Shipped @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Shipped @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync((object)@event, cancellationToken);
-                    case 2: return _dispatcher.Listener2.HandleAsync((global::App.Shipment)@event, cancellationToken);
+                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
+                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
+                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
         }
 
     }

@@ -5,12 +5,14 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.AppListener? _listener0;
-        private global::Orders.LibraryListener? _listener1;
+        private global::App.AppListener? _appListener;
+        private global::Orders.LibraryListener? _libraryListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
+        private readonly OrderPlaced_Route _orderPlacedRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -21,60 +23,75 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0 };
+            _orderPlacedRoute = new OrderPlaced_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _orderPlacedRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.AppListener Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.AppListener());
-        private global::Orders.LibraryListener Listener1 => _listener1 ?? InitializeSingleton(ref _listener1, static () => new global::Orders.LibraryListener());
+        private global::App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener, static () => new global::App.AppListener());
+        private global::Orders.LibraryListener Library_Listener =>
+            _libraryListener ?? InitializeSingleton(ref _libraryListener, static () => new global::Orders.LibraryListener());
 
         /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::Orders.OrderPlaced @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::Orders.OrderPlaced @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
-            try { pending = Listener0.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Listener1.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 1, cancellationToken); }
+            try { pending = Library_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, index, cancellationToken);
+            return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::Orders.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::Orders.OrderPlaced>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::Orders.OrderPlaced))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::Orders.OrderPlaced>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::Orders.OrderPlaced)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::Orders.OrderPlaced))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::Orders.OrderPlaced)) return _route0;
+            if (eventType == typeof(global::Orders.OrderPlaced)) return _orderPlacedRoute;
             return null;
         }
 
@@ -87,6 +104,8 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         private sealed class FallbackRoute : global::EventRouter.EventRoute<object>
         {
             private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]
@@ -103,47 +122,82 @@ namespace EventRouter.Generated
                 _entries = entries;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeAsync(@event, listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.IOrderEvent>(@event), cancellationToken);
+                    case 0: return _dispatcher.App_Listener.HandleAsync(
+                        global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.IOrderEvent>(@event),
+                        cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
         }
 
         /// <summary>The route of <see cref="Orders.OrderPlaced"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::Orders.OrderPlaced>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class OrderPlaced_Route : global::EventRouter.EventRoute<global::Orders.OrderPlaced>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("Orders.OrderPlaced", new global::EventRouter.ListenerInfo[]
+            public OrderPlaced_Route(EventDispatcher dispatcher) : base("Orders.OrderPlaced", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.AppListener", typeof(global::App.AppListener), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("Orders.LibraryListener", typeof(global::Orders.LibraryListener), global::EventRouter.ListenerLifetime.Singleton),
+                new global::EventRouter.ListenerInfo(
+                    "Orders.LibraryListener",
+                    typeof(global::Orders.LibraryListener),
+                    global::EventRouter.ListenerLifetime.Singleton),
             })
             {
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::Orders.OrderPlaced @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::Orders.OrderPlaced @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Listener1.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken);
+                    case 1: return _dispatcher.Library_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(
+                    global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event),
+                    listenerIndex,
+                    services,
+                    cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
         }
 
     }

@@ -5,13 +5,15 @@ namespace EventRouter.Generated
 {
     /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
     {
-        private global::App.Lifecycle? _listener0;
+        private global::App.Lifecycle? _lifecycleListener;
         private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Route0 _route0;
-        private readonly Route1 _route1;
-        private readonly Route2 _route2;
+        private readonly Started_Route _startedRoute;
+        private readonly Stopped_Route _stoppedRoute;
+        private readonly Tick_Route _tickRoute;
 
         /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
         public EventDispatcher() : this(null, null) { }
@@ -22,89 +24,113 @@ namespace EventRouter.Generated
         /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
         public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
         {
-            _route0 = new Route0(this);
-            _route1 = new Route1(this);
-            _route2 = new Route2(this);
-            _routes = new global::EventRouter.EventRoute[] { _route0, _route1, _route2 };
+            _startedRoute = new Started_Route(this);
+            _stoppedRoute = new Stopped_Route(this);
+            _tickRoute = new Tick_Route(this);
+            _routes = new global::EventRouter.EventRoute[] { _startedRoute, _stoppedRoute, _tickRoute };
         }
 
         /// <inheritdoc />
         public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
 
-        private global::App.Lifecycle Listener0 => _listener0 ?? InitializeSingleton(ref _listener0, static () => new global::App.Lifecycle());
+        private global::App.Lifecycle Lifecycle_Listener =>
+            _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener, static () => new global::App.Lifecycle());
 
         /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Started @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Started @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route0.HasSubscribers) return PublishThroughRouteAsync(_route0, @event, cancellationToken);
+            if (RequiresRoutePath || _startedRoute.HasSubscribers) return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route0, @event, ex, 0, cancellationToken); }
+            try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route0, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Stopped @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Stopped @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _route1.HasSubscribers) return PublishThroughRouteAsync(_route1, @event, cancellationToken);
+            if (RequiresRoutePath || _stoppedRoute.HasSubscribers) return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Listener0.HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route1, @event, ex, 0, cancellationToken); }
+            try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route1, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(global::App.Tick @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public global::System.Threading.Tasks.ValueTask PublishAsync(
+            global::App.Tick @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (RequiresRoutePath || _route2.HasSubscribers) return PublishThroughRouteAsync(_route2, @event, cancellationToken);
+            if (RequiresRoutePath || _tickRoute.HasSubscribers) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
-            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Listener0).HandleAsync(@event, cancellationToken); } catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_route2, @event, ex, 0, cancellationToken); }
+            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken); }
+            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken); }
             if (!pending.IsCompletedSuccessfully) goto Continue;
             return default;
             Continue:
-            return ContinueSequentialAsync(_route2, @event, null, pending, 0, cancellationToken);
+            return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
         }
 
         /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken = default)
+        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (typeof(TEvent) == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Started>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Stopped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Stopped>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Tick)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Tick>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Started))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Started>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Stopped))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Stopped>(ref @event), cancellationToken);
+            if (typeof(TEvent) == typeof(global::App.Tick))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Tick>(ref @event), cancellationToken);
             if (@event is null) throw NullEvent();
             return PublishObjectAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(TEvent @event, global::System.Threading.CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);
+        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
+            TEvent @event,
+            global::System.Threading.CancellationToken cancellationToken) =>
+            PublishAsync<TEvent>(@event, cancellationToken);
 
         /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+        public override global::System.Threading.Tasks.ValueTask PublishAsync(
+            object @event,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            PublishObjectAsync(@event, cancellationToken);
 
         /// <summary>Publishes an event through the route of its runtime type.</summary>
         [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
         {
             if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Started)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Stopped)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Tick)) return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Started))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Stopped))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
+            if (@event.GetType() == typeof(global::App.Tick))
+                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
             return PublishUnknownAsync(@event, cancellationToken);
         }
 
         /// <inheritdoc />
         protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
         {
-            if (eventType == typeof(global::App.Started)) return _route0;
-            if (eventType == typeof(global::App.Stopped)) return _route1;
-            if (eventType == typeof(global::App.Tick)) return _route2;
+            if (eventType == typeof(global::App.Started)) return _startedRoute;
+            if (eventType == typeof(global::App.Stopped)) return _stoppedRoute;
+            if (eventType == typeof(global::App.Tick)) return _tickRoute;
             return null;
         }
 
@@ -115,11 +141,13 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The route of <see cref="App.Started"/>.</summary>
-        private sealed class Route0 : global::EventRouter.EventRoute<global::App.Started>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Started_Route : global::EventRouter.EventRoute<global::App.Started>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route0(EventDispatcher dispatcher) : base("App.Started", new global::EventRouter.ListenerInfo[]
+            public Started_Route(EventDispatcher dispatcher) : base("App.Started", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -127,26 +155,40 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Started @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Started @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.Lifecycle_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Stopped"/>.</summary>
-        private sealed class Route1 : global::EventRouter.EventRoute<global::App.Stopped>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Stopped_Route : global::EventRouter.EventRoute<global::App.Stopped>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route1(EventDispatcher dispatcher) : base("App.Stopped", new global::EventRouter.ListenerInfo[]
+            public Stopped_Route(EventDispatcher dispatcher) : base("App.Stopped", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -154,26 +196,40 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Stopped @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Stopped @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return _dispatcher.Listener0.HandleAsync(@event, cancellationToken);
+                    case 0: return _dispatcher.Lifecycle_Listener.HandleAsync(@event, cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
         }
 
         /// <summary>The route of <see cref="App.Tick"/>.</summary>
-        private sealed class Route2 : global::EventRouter.EventRoute<global::App.Tick>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        private sealed class Tick_Route : global::EventRouter.EventRoute<global::App.Tick>
         {
             private readonly EventDispatcher _dispatcher;
 
-            public Route2(EventDispatcher dispatcher) : base("App.Tick", new global::EventRouter.ListenerInfo[]
+            public Tick_Route(EventDispatcher dispatcher) : base("App.Tick", new global::EventRouter.ListenerInfo[]
             {
                 new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
             })
@@ -181,18 +237,32 @@ namespace EventRouter.Generated
                 _dispatcher = dispatcher;
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(global::App.Tick @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken)
+            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
+                global::App.Tick @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken)
             {
                 switch (listenerIndex)
                 {
-                    case 0: return ((global::EventRouter.IEventListener<global::App.Tick>)_dispatcher.Listener0).HandleAsync(@event, cancellationToken);
+                    case 0: return ((global::EventRouter.IEventListener<global::App.Tick>)_dispatcher.Lifecycle_Listener).HandleAsync(
+                        @event,
+                        cancellationToken);
                     default: throw InvalidListenerIndex(listenerIndex);
                 }
             }
 
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(object @event, int listenerIndex, global::System.IServiceProvider? services, global::System.Threading.CancellationToken cancellationToken) => InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), listenerIndex, services, cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
+                object @event,
+                int listenerIndex,
+                global::System.IServiceProvider? services,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), listenerIndex, services, cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(object @event, global::System.Threading.CancellationToken cancellationToken) => _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
+            public override global::System.Threading.Tasks.ValueTask PublishAsync(
+                object @event,
+                global::System.Threading.CancellationToken cancellationToken) =>
+                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
         }
 
     }

@@ -7,18 +7,38 @@ namespace Shop
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure)
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure)
         {
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Timing, global::Shop.Timing>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Audit, global::Shop.Audit>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Tenant, global::Shop.Tenant>());
-            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Timing, global::Shop.Timing>());
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Audit, global::Shop.Audit>());
+            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                services,
+                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Tenant, global::Shop.Tenant>());
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(
+                services,
+                configure,
+                static server => new global::Shop.OrdersClient(server));
         }
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(
+                services,
+                transport,
+                static t => new global::Shop.OrdersClient(t));
     }
 
     /// <summary>
@@ -26,6 +46,8 @@ namespace Shop
     /// per command type the module handles. Messages run on the module's server one at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     public sealed class OrdersClient : global::EventRouter.Modules.ModuleClient<global::Shop.Orders>
     {
         /// <summary>Creates the client of a running (or not yet started) server.</summary>
@@ -56,15 +78,19 @@ namespace Shop
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(global::Shop.GetStatus request, global::System.Threading.CancellationToken cancellationToken = default) =>
-            RequestCoreAsync<global::Shop.GetStatus, string?>(RequestChain0, request, cancellationToken);
+        public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(
+            global::Shop.GetStatus request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            RequestCoreAsync<global::Shop.GetStatus, string?>(GetStatus_RequestChain, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.Ping"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Shop.Ping request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(
+            global::Shop.Ping request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.Ping, bool>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.PlaceOrder"/> request and waits for the module's response.</summary>
@@ -72,34 +98,56 @@ namespace Shop
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<int> RequestAsync(global::Shop.PlaceOrder request, global::System.Threading.CancellationToken cancellationToken = default) =>
-            RequestCoreAsync<global::Shop.PlaceOrder, int>(RequestChain2, request, cancellationToken);
+        public global::System.Threading.Tasks.ValueTask<int> RequestAsync(
+            global::Shop.PlaceOrder request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            RequestCoreAsync<global::Shop.PlaceOrder, int>(PlaceOrder_RequestChain, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Shop.Cancel"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
-        public global::System.Threading.Tasks.ValueTask SendAsync(global::Shop.Cancel command, global::System.Threading.CancellationToken cancellationToken = default) =>
-            SendCoreAsync<global::Shop.Cancel>(CommandChain0, command, cancellationToken);
+        public global::System.Threading.Tasks.ValueTask SendAsync(
+            global::Shop.Cancel command,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            SendCoreAsync<global::Shop.Cancel>(Cancel_CommandChain, command, cancellationToken);
 
-        private global::Shop.Timing? _filter0;
-        private global::Shop.Audit? _filter1;
-        private global::Shop.Tenant? _filter2;
-        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>? _requestChain0;
-        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>? _requestChain2;
-        private global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>? _commandChain0;
+        private global::Shop.Timing? _timingFilter;
+        private global::Shop.Audit? _auditFilter;
+        private global::Shop.Tenant? _tenantFilter;
+        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>? _getStatusRequestChain;
+        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>? _placeOrderRequestChain;
+        private global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>? _cancelCommandChain;
 
-        private global::Shop.Timing Filter0 => _filter0 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter0, Server!, static () => new global::Shop.Timing());
-        private global::Shop.Audit Filter1 => _filter1 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter1, Server!, static () => new global::Shop.Audit());
-        private global::Shop.Tenant Filter2 => _filter2 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter2, Server!, null);
+        private global::Shop.Timing Timing_Filter =>
+            _timingFilter ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(
+                ref _timingFilter,
+                Server!,
+                static () => new global::Shop.Timing());
+        private global::Shop.Audit Audit_Filter =>
+            _auditFilter ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(
+                ref _auditFilter,
+                Server!,
+                static () => new global::Shop.Audit());
+        private global::Shop.Tenant Tenant_Filter =>
+            _tenantFilter ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _tenantFilter, Server!, null);
 
-        private global::EventRouter.Modules.IRequestHandler<global::Shop.GetStatus, string?> RequestChain0 =>
-            Server is { } server ? _requestChain0 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0 }) : Module;
+        private global::EventRouter.Modules.IRequestHandler<global::Shop.GetStatus, string?> GetStatus_RequestChain =>
+            Server is { } server ? _getStatusRequestChain ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>(
+                server,
+                Module,
+                () => new global::EventRouter.IModuleFilter[] { Timing_Filter }) : Module;
 
-        private global::EventRouter.Modules.IRequestHandler<global::Shop.PlaceOrder, int> RequestChain2 =>
-            Server is { } server ? _requestChain2 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0, Filter1, Filter2 }) : Module;
+        private global::EventRouter.Modules.IRequestHandler<global::Shop.PlaceOrder, int> PlaceOrder_RequestChain =>
+            Server is { } server ? _placeOrderRequestChain ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>(
+                server,
+                Module,
+                () => new global::EventRouter.IModuleFilter[] { Timing_Filter, Audit_Filter, Tenant_Filter }) : Module;
 
-        private global::EventRouter.Modules.ICommandHandler<global::Shop.Cancel> CommandChain0 =>
-            Server is { } server ? _commandChain0 ??= new global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter1, Filter2 }) : Module;
+        private global::EventRouter.Modules.ICommandHandler<global::Shop.Cancel> Cancel_CommandChain =>
+            Server is { } server ? _cancelCommandChain ??= new global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>(
+                server,
+                Module,
+                () => new global::EventRouter.IModuleFilter[] { Audit_Filter, Tenant_Filter }) : Module;
     }
 }

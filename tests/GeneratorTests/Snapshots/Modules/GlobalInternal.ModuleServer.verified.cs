@@ -5,13 +5,27 @@ partial class Counter : global::EventRouter.CompilerServices.IModuleServerRegist
 {
     /// <inheritdoc />
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-        global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Counter, global::CounterClient>(services, configure, static server => new global::CounterClient(server));
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(
+        global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+        global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+        global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Counter, global::CounterClient>(
+            services,
+            configure,
+            static server => new global::CounterClient(server));
 
     /// <inheritdoc />
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-        global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Counter, global::CounterClient>(services, transport, static t => new global::CounterClient(t));
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(
+        global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+        global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+        global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Counter, global::CounterClient>(
+            services,
+            transport,
+            static t => new global::CounterClient(t));
 }
 
 /// <summary>
@@ -19,6 +33,8 @@ partial class Counter : global::EventRouter.CompilerServices.IModuleServerRegist
 /// per command type the module handles. Messages run on the module's server one at a time.
 /// </summary>
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
 internal sealed class CounterClient : global::EventRouter.Modules.ModuleClient<global::Counter>
 {
     /// <summary>Creates the client of a running (or not yet started) server.</summary>
@@ -47,7 +63,9 @@ internal sealed class CounterClient : global::EventRouter.Modules.ModuleClient<g
     /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
     /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
     /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-    public global::System.Threading.Tasks.ValueTask<int[]> RequestAsync(global::Tick request, global::System.Threading.CancellationToken cancellationToken = default) =>
+    public global::System.Threading.Tasks.ValueTask<int[]> RequestAsync(
+        global::Tick request,
+        global::System.Threading.CancellationToken cancellationToken = default) =>
         RequestCoreAsync<global::Tick, int[]>(Module, request, cancellationToken);
 
     /// <summary>Queues a <see cref="global::Tick"/> command; completes when the module has accepted it.</summary>

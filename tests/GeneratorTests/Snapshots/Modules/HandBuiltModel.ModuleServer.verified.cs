@@ -7,13 +7,27 @@ namespace Shop
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(
+                services,
+                configure,
+                static server => new global::Shop.OrdersClient(server));
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(
+                services,
+                transport,
+                static t => new global::Shop.OrdersClient(t));
     }
 
     /// <summary>
@@ -21,6 +35,8 @@ namespace Shop
     /// per command type the module handles. Messages run on the module's server one at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     public sealed class OrdersClient : global::EventRouter.Modules.ModuleClient<global::Shop.Orders>
     {
         /// <summary>Creates the client of a running (or not yet started) server.</summary>
@@ -50,7 +66,9 @@ namespace Shop
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<global::Shop.OrderId> RequestAsync(global::Shop.PlaceOrder request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<global::Shop.OrderId> RequestAsync(
+            global::Shop.PlaceOrder request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.PlaceOrder, global::Shop.OrderId>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.Query"/> request and waits for the module's response.</summary>
@@ -58,14 +76,18 @@ namespace Shop
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<global::Shop.Order?>> RequestAsync(global::Shop.Query request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<global::Shop.Order?>> RequestAsync(
+            global::Shop.Query request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.Query, global::System.Collections.Generic.List<global::Shop.Order?>>(Module, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Shop.Cancel"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
-        public global::System.Threading.Tasks.ValueTask SendAsync(global::Shop.Cancel command, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask SendAsync(
+            global::Shop.Cancel command,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             SendCoreAsync<global::Shop.Cancel>(Module, command, cancellationToken);
     }
 }

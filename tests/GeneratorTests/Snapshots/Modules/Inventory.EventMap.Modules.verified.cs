@@ -6,16 +6,26 @@ namespace EventRouter.Generated
     /// <summary>The module servers of this project and the messages each handles.</summary>
     internal static partial class EventMap
     {
-        /// <summary>The modules as a Mermaid flowchart: each request points at its module, labelled with the response type; a dotted edge is a command.</summary>
+        /// <summary>The modules as a Mermaid flowchart: each request points at its
+        /// module, labelled with the response type; a dotted edge is a command.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        public const string ModulesMermaid = "flowchart LR\n    M0[[\"Sample.Inventory.InventoryModule\"]]\n    M0R0[\"Sample.Inventory.GetData\"] -->|\"Sample.Inventory.Data\"| M0\n    M0R1[\"Sample.Inventory.UpdateData\"] -->|\"bool\"| M0\n    M0R2[\"string\"] -->|\"string?\"| M0\n    M0C0[\"Sample.Inventory.LogEvent\"] -.-> M0\n";
+        public const string ModulesMermaid = "flowchart LR\n" +
+            "    M0[[\"Sample.Inventory.InventoryModule\"]]\n" +
+            "    M0R0[\"Sample.Inventory.GetData\"] -->|\"Sample.Inventory.Data\"| M0\n" +
+            "    M0R1[\"Sample.Inventory.UpdateData\"] -->|\"bool\"| M0\n" +
+            "    M0R2[\"string\"] -->|\"string?\"| M0\n" +
+            "    M0C0[\"Sample.Inventory.LogEvent\"] -.-> M0\n";
 
         /// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name, with its requests and commands ordered by type name.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
         public static global::System.Collections.Generic.IReadOnlyList<Module> Modules { get; } = new Module[]
         {
             new Module("Sample.Inventory.InventoryModule",
-                new ModuleRequest[] { new("Sample.Inventory.GetData", "Sample.Inventory.Data"), new("Sample.Inventory.UpdateData", "bool"), new("string", "string?") },
+                new ModuleRequest[] {
+                    new("Sample.Inventory.GetData", "Sample.Inventory.Data"),
+                    new("Sample.Inventory.UpdateData", "bool"),
+                    new("string", "string?")
+                },
                 new string[] { "Sample.Inventory.LogEvent" }),
         };
 
@@ -23,11 +33,18 @@ namespace EventRouter.Generated
         /// <param name="ModuleType">The module's full type name.</param>
         /// <param name="Requests">The requests it answers.</param>
         /// <param name="Commands">The full type names of the commands it accepts.</param>
-        internal sealed record Module(string ModuleType, global::System.Collections.Generic.IReadOnlyList<ModuleRequest> Requests, global::System.Collections.Generic.IReadOnlyList<string> Commands);
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        internal sealed record Module(
+            string ModuleType,
+            global::System.Collections.Generic.IReadOnlyList<ModuleRequest> Requests,
+            global::System.Collections.Generic.IReadOnlyList<string> Commands);
 
         /// <summary>One request type of a module.</summary>
         /// <param name="RequestType">The request's full type name.</param>
         /// <param name="ResponseType">The response's type name.</param>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         internal sealed record ModuleRequest(string RequestType, string ResponseType);
     }
 }

@@ -7,13 +7,31 @@ namespace Sample.Inventory
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, configure, static server => new global::Sample.Inventory.InventoryModuleClient(server));
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<
+                global::Sample.Inventory.InventoryModule,
+                global::Sample.Inventory.InventoryModuleClient>(
+                services,
+                configure,
+                static server => new global::Sample.Inventory.InventoryModuleClient(server));
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, transport, static t => new global::Sample.Inventory.InventoryModuleClient(t));
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(
+            global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
+            global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<
+                global::Sample.Inventory.InventoryModule,
+                global::Sample.Inventory.InventoryModuleClient>(
+                services,
+                transport,
+                static t => new global::Sample.Inventory.InventoryModuleClient(t));
     }
 
     /// <summary>
@@ -21,6 +39,8 @@ namespace Sample.Inventory
     /// per command type the module handles. Messages run on the module's server one at a time.
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     public sealed class InventoryModuleClient : global::EventRouter.Modules.ModuleClient<global::Sample.Inventory.InventoryModule>
     {
         /// <summary>Creates the client of a running (or not yet started) server.</summary>
@@ -51,7 +71,9 @@ namespace Sample.Inventory
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(
+            global::Sample.Inventory.GetData request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Sample.Inventory.GetData, global::Sample.Inventory.Data>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Sample.Inventory.UpdateData"/> request and waits for the module's response.</summary>
@@ -59,7 +81,9 @@ namespace Sample.Inventory
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(
+            global::Sample.Inventory.UpdateData request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Sample.Inventory.UpdateData, bool>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="string"/> request and waits for the module's response.</summary>
@@ -67,14 +91,18 @@ namespace Sample.Inventory
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
-        public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string request, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(
+            string request,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<string, string?>(Module, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Sample.Inventory.LogEvent"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
         /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
-        public global::System.Threading.Tasks.ValueTask SendAsync(global::Sample.Inventory.LogEvent command, global::System.Threading.CancellationToken cancellationToken = default) =>
+        public global::System.Threading.Tasks.ValueTask SendAsync(
+            global::Sample.Inventory.LogEvent command,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
             SendCoreAsync<global::Sample.Inventory.LogEvent>(Module, command, cancellationToken);
     }
 }
