@@ -4,7 +4,9 @@ using System.IO;
 using System.Linq;
 using System.Reflection;
 using System.Threading.Tasks;
-using EventRouter.Generator.Diagnostics;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Shared;
 using EventRouter.Generator.Modules;
 using EventRouter.Generator.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
@@ -158,7 +160,7 @@ public sealed class MutationTests
                 {
                     return $"listener {type.ToDisplayString()} has no diagnostic but is not in the dispatch table\n\n" + outcome.GeneratedText;
                 }
-                if (attributes.Contains(ModuleNames.ModuleServerAttribute)
+                if (attributes.Contains(KnownNames.ModuleServerAttribute)
                     && !hintNames.Any(h => System.Text.RegularExpressions.Regex.IsMatch(h, $@"(^|\.){System.Text.RegularExpressions.Regex.Escape(type.Name)}(\.\d+)?\.ModuleServer\.g\.cs$")))
                 {
                     return $"module {type.ToDisplayString()} has no diagnostic but no generated client\n\n" + string.Join("\n", hintNames);
