@@ -89,7 +89,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         var client = caller.Get<StockModuleClient>();
 
         await client.SendAsync(new Restock("apple", 5));
-        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("apple") == 5, "the remote command", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("apple") == 5, "the remote command", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var level = await client.RequestAsync(new GetStock("apple"));
 
         Assert.Null(client.Server);
@@ -158,7 +158,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
             };
             await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes("{\"Sku\":\"stale\"}"));
         }
-        await Eventually.WaitUntilAsync(() => consumer.Expired == 1, "the stale request dropped", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => consumer.Expired == 1, "the stale request dropped", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
 
         await using var caller = await StartCallerAsync(queue);
         Assert.Equal("fresh", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("fresh"))).Sku);
@@ -185,7 +185,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         ledger.SlowCount.Release();
         // Both callers are gone: the slow answer is dropped and the late request is never run (had the slow one not
         // started in time on a busy machine, it is dropped unrun too: 2 either way).
-        await Eventually.WaitUntilAsync(() => consumer.Expired == 2, "both expired requests accounted for", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => consumer.Expired == 2, "both expired requests accounted for", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         Assert.DoesNotContain("late", ledger.Requests);
         Assert.Equal(0, consumer.Handled);
     }
@@ -201,7 +201,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         }
 
         await using var server = await StartServerAsync(queue, ledger);
-        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("plum") == 3, "the command sent while the server was down", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("plum") == 3, "the command sent while the server was down", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         await using var caller = await StartCallerAsync(queue);
         Assert.Equal("kiwi", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("kiwi"))).Sku);
 
-        await Eventually.WaitUntilAsync(() => consumer.Failed == 2, "two failed messages", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => consumer.Failed == 2, "two failed messages", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var dead = (await broker.DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
         Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
         Assert.Equal("unknown-message-type", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
@@ -266,7 +266,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
 
         static bool OverTheBroker(Activity span) => (string?)span.GetTagItem("messaging.system") == "rabbitmq";
         var request = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && s.DisplayName.Contains("GetStock"));
-        await Eventually.WaitUntilAsync(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span", timeout: TestHost.Patience);
+        await Eventually.WaitUntilAsync(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var served = spans.First(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId);
         Assert.Equal(request.TraceId, served.TraceId);
         // The module's own spans on the serving side continue the same trace.

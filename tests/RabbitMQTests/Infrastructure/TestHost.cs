@@ -73,4 +73,7 @@ internal sealed class TestHost : IAsyncDisposable
 
     /// <summary>How long a broker test waits for a condition before it calls it a hang (recovery takes seconds).</summary>
     public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    /// <summary>How often a broker test checks its condition (conditions read counters of other threads).</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 }
