@@ -89,7 +89,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         var client = caller.Get<StockModuleClient>();
 
         await client.SendAsync(new Restock("apple", 5));
-        await TestHost.Eventually(() => ledger.Quantities.GetValueOrDefault("apple") == 5, "the remote command");
+        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("apple") == 5, "the remote command", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var level = await client.RequestAsync(new GetStock("apple"));
 
         Assert.Null(client.Server);
@@ -145,7 +145,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
 
         // As a caller that gave up long ago would have left it (no broker expiry, only the deadline it carries).
         await PublishRequestAsync(queue, typeof(GetStock), "{\"Sku\":\"stale\"}", DateTimeOffset.UtcNow.AddSeconds(-1));
-        await TestHost.Eventually(() => consumer.Expired == 1, "the stale request dropped");
+        await Eventually.WaitUntilAsync(() => consumer.Expired == 1, "the stale request dropped", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
 
         await using var caller = await StartCallerAsync(queue);
         Assert.Equal("fresh", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("fresh"))).Sku);
@@ -164,7 +164,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         // Published by hand so that both surely reach the server however slow this machine is: the slow request
         // (deadline far away) holds the module, one message at a time, past the late request's deadline.
         await PublishRequestAsync(queue, typeof(CountStockSlowly), "{\"Sku\":\"slow\"}", DateTimeOffset.UtcNow.AddMinutes(5));
-        await TestHost.Eventually(() => ledger.Requests.Contains("slow"), "the slow request running");
+        await Eventually.WaitUntilAsync(() => ledger.Requests.Contains("slow"), "the slow request running", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var lateDeadline = DateTimeOffset.UtcNow.AddSeconds(1);
         await PublishRequestAsync(queue, typeof(GetStock), "{\"Sku\":\"late\"}", lateDeadline);
         // The module stays busy until the late request's deadline has passed (a wait, not a timing assertion).
@@ -175,7 +175,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
 
         ledger.SlowCount.Release();
         // Dropped at the consumer or skipped by the module once its deadline passed: never run.
-        await TestHost.Eventually(() => consumer.Handled == 1 && consumer.Expired == 1, "the slow request answered, the late one dropped");
+        await Eventually.WaitUntilAsync(() => consumer.Handled == 1 && consumer.Expired == 1, "the slow request answered, the late one dropped", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         Assert.Equal(new[] { "slow" }, ledger.Requests.ToArray());
         Assert.Equal(1, consumer.Expired);
     }
@@ -191,7 +191,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         }
 
         await using var server = await StartServerAsync(queue, ledger);
-        await TestHost.Eventually(() => ledger.Quantities.GetValueOrDefault("plum") == 3, "the command sent while the server was down");
+        await Eventually.WaitUntilAsync(() => ledger.Quantities.GetValueOrDefault("plum") == 3, "the command sent while the server was down", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
     }
 
     [Fact]
@@ -229,7 +229,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         await using var caller = await StartCallerAsync(queue);
         Assert.Equal("kiwi", (await caller.Get<StockModuleClient>().RequestAsync(new GetStock("kiwi"))).Sku);
 
-        await TestHost.Eventually(() => consumer.Failed == 2, "two failed messages");
+        await Eventually.WaitUntilAsync(() => consumer.Failed == 2, "two failed messages", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var dead = (await broker.DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
         Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
         Assert.Equal("unknown-message-type", BrokerFixture.Text(dead["stranger"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
@@ -256,7 +256,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
 
         static bool OverTheBroker(Activity span) => (string?)span.GetTagItem("messaging.system") == "rabbitmq";
         var request = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && s.DisplayName.Contains("GetStock"));
-        await TestHost.Eventually(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span");
+        await Eventually.WaitUntilAsync(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var served = spans.First(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId);
         Assert.Equal(request.TraceId, served.TraceId);
         // The module's own spans on the serving side continue the same trace.

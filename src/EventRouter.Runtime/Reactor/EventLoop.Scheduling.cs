@@ -33,7 +33,7 @@ public sealed partial class EventLoop
 
     /// <summary>
     /// Publishes an event on the loop thread through <see cref="EventLoopOptions.Publisher"/>, after the work already
-    /// queued (the seed's Message event). Allocates one small work item per call. Failures are logged.
+    /// queued. Allocates one small work item per call. Failures are logged.
     /// </summary>
     /// <exception cref="InvalidOperationException">No publisher is configured.</exception>
     /// <exception cref="ObjectDisposedException">The loop has stopped.</exception>

@@ -8,21 +8,8 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Reactor;
-using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.Reactor;
-
-/// <summary>A manual clock: time moves only when a test advances it.</summary>
-internal sealed class FakeTimeProvider : TimeProvider
-{
-    private long _ticks = TimeSpan.TicksPerDay;
-
-    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
-
-    public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
-}
 
 /// <summary>Records every event published to it, as the generated dispatcher would deliver them to listeners.</summary>
 internal sealed class RecordingPublisher : IEventPublisher
@@ -39,33 +26,6 @@ internal sealed class RecordingPublisher : IEventPublisher
     }
 
     public ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishAsync<object>(@event, cancellationToken);
-}
-
-/// <summary>Collects log entries so tests can assert what was reported.</summary>
-internal sealed class ListLoggerFactory : ILoggerFactory, ILoggerProvider
-{
-    public ConcurrentQueue<(LogLevel Level, EventId Id, string Message)> Entries { get; } = new();
-
-    public ILogger CreateLogger(string categoryName) => new ListLogger(this);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class ListLogger(ListLoggerFactory owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            owner.Entries.Enqueue((logLevel, eventId, formatter(state, exception)));
-    }
 }
 
 /// <summary>A connection handler that echoes frames and records the lifecycle.</summary>
@@ -175,32 +135,6 @@ internal static class Net
         BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)payload.Length);
         payload.CopyTo(frame, 4);
         return frame;
-    }
-
-    public static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met within " + Timeout);
-            }
-            await Task.Delay(10);
-        }
-    }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!await condition().WaitAsync(Timeout))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException("Condition not met within " + Timeout);
-            }
-            await Task.Delay(10);
-        }
     }
 
     public static List<byte[]> RandomPayloads(Random random, int count, int maxSize)

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
@@ -72,17 +71,9 @@ internal sealed class TestHost : IAsyncDisposable
 
     public static string NewServiceName() => "t" + Guid.NewGuid().ToString("N")[..10];
 
-    /// <summary>Polls a condition until it holds; fails with <paramref name="what"/> after a generous timeout.</summary>
-    public static async Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 120)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > TimeSpan.FromSeconds(timeoutSeconds))
-            {
-                Assert.Fail($"Timed out after {timeoutSeconds} s waiting for: {what}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    /// <summary>How long a broker test waits for a condition before it calls it a hang (recovery takes seconds).</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    /// <summary>How often a broker test checks its condition (conditions read counters of other threads).</summary>
+    public static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 }
