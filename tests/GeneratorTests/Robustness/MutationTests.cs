@@ -203,7 +203,7 @@ public sealed class MutationTests
         return corpus;
     }
 
+    /// <summary>obj/, bin/, and the samples' Generated/ (a copy of the generated code written by their builds).</summary>
     private static bool IsBuildOutput(string path) =>
-        path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
-        || path.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal);
+        new[] { "obj", "bin", "Generated" }.Any(d => path.Contains($"{Path.DirectorySeparatorChar}{d}{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
 }
