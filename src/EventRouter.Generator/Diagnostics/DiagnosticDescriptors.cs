@@ -27,7 +27,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor ListenerNotConcrete = Create(
         "ER0002",
         "Listener must be a concrete, non-generic class",
-        "'{0}' cannot be a listener: it is abstract, static or generic, so the dispatch table cannot create it",
+        "'{0}' cannot be a listener: it is abstract, static, generic or not a class, so the dispatch table cannot create it",
         Usage,
         DiagnosticSeverity.Error);
 
@@ -63,6 +63,20 @@ internal static class DiagnosticDescriptors
         "ER0007",
         "Two filters have the same order",
         "Filters '{0}' and '{1}' both have Order = {2}; their relative order falls back to type names. Give each a distinct Order.",
+        Usage,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor NullableValueTypeEvent = Create(
+        "ER0008",
+        "Event type cannot be a nullable value type",
+        "'{0}' listens to '{1}', a nullable value type: a published value arrives as '{2}' (or as null), never as '{1}', so this handler is skipped; listen to '{2}' instead",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnreadableKeyMember = Create(
+        "ER0009",
+        "[EventId] or [PartitionKey] member cannot be read by the generated code",
+        "'{0}' is marked [{1}] but the generated code cannot read it (it needs a public or internal instance field, or a parameterless property with a public or internal getter), so the attribute is ignored",
         Usage,
         DiagnosticSeverity.Warning);
 
@@ -114,6 +128,13 @@ internal static class DiagnosticDescriptors
         "Module server '{0}' implements no IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand>; its client has nothing to send",
         Usage,
         DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ClientNameTaken = Create(
+        "ER0105",
+        "The name of the generated client is already taken",
+        "Module server '{0}' gets a generated client named '{1}', but '{1}' already exists, so no client is generated; rename that type or the module",
+        Usage,
+        DiagnosticSeverity.Error);
 
     // Broker (ER0400–ER0499).
 

@@ -41,13 +41,17 @@ public sealed partial class EventRouterGenerator
             var handles = new List<HandledEventModel>();
             foreach (var (iface, listened) in ListenerInterfaces(type))
             {
-                // An event type the generated code cannot name is skipped here and reported by the analyzer.
-                if (!IsNameable(listened, requirePublic: !fromSource))
+                // An event type the generated code cannot name, or that cannot be an event, is skipped here and reported by the analyzer.
+                if (!IsNameable(listened, requirePublic: !fromSource, type.ContainingAssembly) || IsNullableValueType(listened))
                 {
                     continue;
                 }
                 var model = ParseEventType(listened);
-                handles.Add(new HandledEventModel(model, IsDirectCall(type, iface, fromSource)));
+                var annotated = TypeNames.FullName(listened, annotateNested: true);
+                handles.Add(new HandledEventModel(model, IsDirectCall(type, iface, fromSource))
+                {
+                    AnnotatedName = annotated == model.FullName ? null : annotated,
+                });
             }
             if (handles.Count == 0)
             {
@@ -80,7 +84,7 @@ public sealed partial class EventRouterGenerator
 
         public static ListenerProblem Validate(INamedTypeSymbol type, bool fromSource)
         {
-            if (type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
+            if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || ContainsTypeParameters(type))
             {
                 return ListenerProblem.NotConcrete;
             }
@@ -123,7 +127,7 @@ public sealed partial class EventRouterGenerator
             bases.Sort(System.StringComparer.Ordinal);
 
             var isConcrete = type is INamedTypeSymbol named
-                && type.TypeKind is TypeKind.Class or TypeKind.Struct
+                && type.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Enum or TypeKind.Delegate
                 && !type.IsAbstract && !type.IsStatic && !named.IsUnboundGenericType
                 && !ContainsTypeParameters(named)
                 && type.SpecialType != SpecialType.System_Object;
@@ -243,12 +247,13 @@ public sealed partial class EventRouterGenerator
                 {
                     ITypeSymbol? memberType = member switch
                     {
-                        IPropertySymbol { IsStatic: false, GetMethod: not null, Parameters.Length: 0 } p => p.Type,
-                        IFieldSymbol { IsStatic: false } f => f.Type,
+                        IPropertySymbol p => p.Type,
+                        IFieldSymbol f => f.Type,
                         _ => null,
                     };
+                    // An unreadable member is reported by the analyzer (ER0009).
                     if (memberType is null
-                        || member.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal)
+                        || !IsReadableKeyMember(member)
                         || !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName))
                     {
                         continue;
@@ -256,10 +261,23 @@ public sealed partial class EventRouterGenerator
                     var kind = memberType.SpecialType == SpecialType.System_String ? MemberKind.String
                         : memberType.IsValueType ? MemberKind.ValueType
                         : MemberKind.Reference;
-                    return new KeyMemberModel(member.Name, kind);
+                    return new KeyMemberModel(TypeNames.Escape(member.Name), kind) { DeclaringType = IsHidden(type, t, member.Name) ? FullName(t) : null };
                 }
             }
             return null;
+        }
+
+        /// <summary>Whether a type between <paramref name="type"/> and <paramref name="declaring"/> has a member of that name (<c>new</c>), so <c>e.Name</c> would not reach the base's.</summary>
+        private static bool IsHidden(ITypeSymbol type, ITypeSymbol declaring, string name)
+        {
+            for (var t = type; t is not null && !SymbolEqualityComparer.Default.Equals(t, declaring); t = t.BaseType)
+            {
+                if (!t.GetMembers(name).IsEmpty)
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         private static IEnumerable<ITypeSymbol> TypesOf(TypedConstant argument) =>

@@ -18,7 +18,7 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
         var listeners = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventListenerAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is TypeDeclarationSyntax, // record classes too
                 static (ctx, ct) => Parser.ParseListener(ctx, ct)) // null on invalid input: the analyzer reports it
             .WithTrackingName(TrackingNames.Listeners)
             .Collect();
@@ -48,7 +48,7 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => FilterParser.Parse(ctx, FilterKinds.Event, ct)) // null when invalid: FilterAnalyzer reports it
             .WithTrackingName(TrackingNames.Filters)
             .Collect();

@@ -29,7 +29,7 @@ public sealed partial class ModuleServerGenerator
                 return null;
             }
             var compilation = context.SemanticModel.Compilation;
-            if (GetShapeProblem(type) is not null || !IsPartial(type, cancellationToken))
+            if (GetShapeProblem(type) is not null || !IsPartial(type, cancellationToken) || ClientNameClash(type) is not null)
             {
                 return null;
             }
@@ -60,6 +60,10 @@ public sealed partial class ModuleServerGenerator
         /// <summary>Why a module class cannot have a generated client (ER0102), or null when its shape is fine.</summary>
         public static string? GetShapeProblem(INamedTypeSymbol type)
         {
+            if (type.TypeKind != TypeKind.Class)
+            {
+                return type.TypeKind == TypeKind.Struct ? "a struct" : "not a class";
+            }
             if (type.IsStatic)
             {
                 return "static";
@@ -80,12 +84,20 @@ public sealed partial class ModuleServerGenerator
             {
                 return "nested in another type";
             }
-            if (type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal))
+            if (type.IsFileLocal || type.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal))
             {
                 return "file-local";
             }
             return null;
         }
+
+        /// <summary>A type, other than the generated client itself, that already has the client's name (ER0105); null when the name is free.</summary>
+        public static INamedTypeSymbol? ClientNameClash(INamedTypeSymbol type) =>
+            type.ContainingNamespace?.GetTypeMembers(type.Name + "Client", 0).FirstOrDefault(static t => !IsGeneratedHere(t));
+
+        private static bool IsGeneratedHere(INamedTypeSymbol type) =>
+            type.GetAttributes().Any(static a => a.AttributeClass?.ToDisplayString() == "System.CodeDom.Compiler.GeneratedCodeAttribute"
+                && a.ConstructorArguments.Length > 0 && a.ConstructorArguments[0].Value as string == KnownNames.GeneratorName);
 
         public static bool IsPartial(INamedTypeSymbol type, CancellationToken cancellationToken)
         {
@@ -213,7 +225,7 @@ public sealed partial class ModuleServerGenerator
                 case INamedTypeSymbol named:
                     for (ISymbol? s = named; s is INamedTypeSymbol current; s = current.ContainingType)
                     {
-                        if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
+                        if (current.IsFileLocal || current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal))
                         {
                             return false;
                         }

@@ -24,7 +24,7 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is TypeDeclarationSyntax,
                 static (ctx, ct) => FilterParser.Parse(ctx, FilterKinds.Module, ct)) // null when invalid: FilterAnalyzer reports it
             .Collect()
             .Select(static (all, _) => FilterOrder.OutermostFirst(all).ToEquatableArray())
@@ -35,7 +35,8 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
             .Select(static (pair, _) => FilterComposer.Apply(pair.Left!, pair.Right))
             .WithTrackingName(TrackingNames.ModuleServerOutput);
 
-        context.RegisterSourceOutput(output, static (spc, model) => Emitter.Emit(spc, model));
+        // All modules at once: hint names must differ ignoring case, and App.Orders and app.Orders may both exist.
+        context.RegisterSourceOutput(output.Collect(), static (spc, all) => Emitter.EmitAll(spc, all));
 
         // The modules' part of the event map: one file for all modules (the filters do not show in it).
         var map = modules

@@ -87,7 +87,7 @@ internal static class FilterParser
         {
             return FilterProblem.NotAFilter;
         }
-        if (type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || Symbols.ContainsTypeParameters(type))
+        if (type.TypeKind != TypeKind.Class || type.IsAbstract || type.IsStatic || type.TypeParameters.Length > 0 || Symbols.ContainsTypeParameters(type))
         {
             return FilterProblem.NotConcrete;
         }

@@ -11,16 +11,19 @@ internal static class Symbols
         SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
 
     /// <summary>The <c>global::</c> qualified name generated code writes, without nullable annotation.</summary>
-    public static string FullName(ITypeSymbol type) =>
-        type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+    public static string FullName(ITypeSymbol type) => TypeNames.FullName(type);
 
-    /// <summary>Whether generated code in this assembly (or, with <paramref name="requirePublic"/>, any assembly) can name the type.</summary>
-    public static bool IsNameable(ITypeSymbol type, bool requirePublic)
+    /// <summary>
+    /// Whether generated code in this assembly (or, with <paramref name="requirePublic"/>, any assembly) can name the
+    /// type. With <paramref name="within"/>, an internal type of another assembly counts only when that assembly gives
+    /// <paramref name="within"/> access (a listener can inherit an <c>IEventListener&lt;T&gt;</c> of a library's internal T).
+    /// </summary>
+    public static bool IsNameable(ITypeSymbol type, bool requirePublic, IAssemblySymbol? within = null)
     {
         switch (type)
         {
             case IArrayTypeSymbol array:
-                return IsNameable(array.ElementType, requirePublic);
+                return IsNameable(array.ElementType, requirePublic, within);
             case INamedTypeSymbol named:
                 if (named.IsRefLikeType || named.TypeKind == TypeKind.Error)
                 {
@@ -28,6 +31,17 @@ internal static class Symbols
                 }
                 for (ISymbol? s = named; s is INamedTypeSymbol t; s = s.ContainingType)
                 {
+                    // A file-local type (or one nested in it) cannot be named from the generated files; nor can a
+                    // constructed containing type whose arguments cannot (Outer<Hidden>.Inner).
+                    if (t.IsFileLocal || !t.TypeArguments.All(a => IsNameable(a, requirePublic, within)))
+                    {
+                        return false;
+                    }
+                    if (within is not null && t.DeclaredAccessibility != Accessibility.Public && t.ContainingAssembly is { } assembly
+                        && !SymbolEqualityComparer.Default.Equals(assembly, within) && !assembly.GivesAccessTo(within))
+                    {
+                        return false;
+                    }
                     var ok = requirePublic
                         ? t.DeclaredAccessibility == Accessibility.Public
                         : t.DeclaredAccessibility is Accessibility.Public or Accessibility.Internal or Accessibility.ProtectedOrInternal;
@@ -36,7 +50,7 @@ internal static class Symbols
                         return false;
                     }
                 }
-                return named.TypeArguments.All(a => IsNameable(a, requirePublic));
+                return named.TypeArguments.All(a => IsNameable(a, requirePublic, within));
             default:
                 return false; // type parameters, pointers, function pointers, dynamic
         }
@@ -45,7 +59,26 @@ internal static class Symbols
     /// <summary>Whether the type is generic through its own type arguments or any containing type.</summary>
     public static bool ContainsTypeParameters(INamedTypeSymbol type) =>
         type.TypeArguments.Any(a => a is ITypeParameterSymbol || (a is INamedTypeSymbol n && ContainsTypeParameters(n)))
-        || (type.ContainingType is { } outer && (outer.TypeParameters.Length > 0 || ContainsTypeParameters(outer)));
+        || (type.ContainingType is { } outer && ContainsTypeParameters(outer)); // Outer<T>.Inner is open, Outer<int>.Inner is not
+
+    /// <summary><c>int?</c> and the like: a published value arrives boxed as its underlying type or as null, never as itself.</summary>
+    public static bool IsNullableValueType(ITypeSymbol type) =>
+        type is INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T };
+
+    /// <summary>
+    /// Whether generated code can read an [EventId] or [PartitionKey] member: an instance field or parameterless
+    /// property whose getter is public, or internal and declared in this compilation's sources.
+    /// </summary>
+    public static bool IsReadableKeyMember(ISymbol member) => member switch
+    {
+        IPropertySymbol { IsStatic: false, GetMethod: { } getter, Parameters.Length: 0 } p => IsAccessible(p) && IsAccessible(getter),
+        IFieldSymbol { IsStatic: false } f => IsAccessible(f),
+        _ => false,
+    };
+
+    private static bool IsAccessible(ISymbol member) =>
+        member.DeclaredAccessibility == Accessibility.Public
+        || (member.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedOrInternal && member.Locations.Any(l => l.IsInSource));
 
     /// <summary>A constructor without parameters that generated code may call: public, or internal when the type is in this compilation.</summary>
     public static bool HasParameterlessConstructor(INamedTypeSymbol type, bool fromSource) =>

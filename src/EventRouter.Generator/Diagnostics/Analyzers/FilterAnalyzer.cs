@@ -44,7 +44,7 @@ public sealed class FilterAnalyzer : DiagnosticAnalyzer
                 var reason = FilterParser.Validate(type) switch
                 {
                     FilterProblem.NotAFilter => "implements neither IEventFilter nor IModuleFilter",
-                    FilterProblem.NotConcrete => "is abstract, static or generic",
+                    FilterProblem.NotConcrete => "is abstract, static, generic or not a class",
                     FilterProblem.Inaccessible => "is not accessible to the generated code (make it public or internal)",
                     FilterProblem.NoUsableConstructor => "has no public or internal constructor",
                     _ => null,

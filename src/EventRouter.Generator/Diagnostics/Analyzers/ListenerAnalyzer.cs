@@ -20,7 +20,9 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.ListenerNotConcrete,
         DiagnosticDescriptors.ListenerInaccessible,
         DiagnosticDescriptors.ListenerWithoutConstructor,
-        DiagnosticDescriptors.EventTypeNotNameable);
+        DiagnosticDescriptors.EventTypeNotNameable,
+        DiagnosticDescriptors.NullableValueTypeEvent,
+        DiagnosticDescriptors.UnreadableKeyMember);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -35,6 +37,7 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
                 return; // the project does not reference EventRouter
             }
             start.RegisterSymbolAction(symbol => AnalyzeType(symbol, attribute), SymbolKind.NamedType);
+            start.RegisterSymbolAction(AnalyzeKeyMember, SymbolKind.Property, SymbolKind.Field);
         });
     }
 
@@ -66,10 +69,34 @@ public sealed class ListenerAnalyzer : DiagnosticAnalyzer
 
         foreach (var (_, listened) in EventRouterGenerator.Parser.ListenerInterfaces(type))
         {
-            if (!Symbols.IsNameable(listened, requirePublic: false))
+            if (!Symbols.IsNameable(listened, requirePublic: false, type.ContainingAssembly))
             {
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.EventTypeNotNameable, location, name, listened.ToDisplayString()));
             }
+            else if (Symbols.IsNullableValueType(listened))
+            {
+                var underlying = ((INamedTypeSymbol)listened).TypeArguments[0].ToDisplayString();
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NullableValueTypeEvent, location, name, listened.ToDisplayString(), underlying));
+            }
+        }
+    }
+
+    /// <summary>ER0009: an [EventId] or [PartitionKey] the generated route cannot read would be ignored without a word.</summary>
+    private static void AnalyzeKeyMember(SymbolAnalysisContext context)
+    {
+        foreach (var attribute in context.Symbol.GetAttributes())
+        {
+            var attributeName = attribute.AttributeClass?.ToDisplayString();
+            if (attributeName is not (KnownNames.EventIdAttribute or KnownNames.PartitionKeyAttribute) || Symbols.IsReadableKeyMember(context.Symbol))
+            {
+                continue;
+            }
+            var location = attribute.ApplicationSyntaxReference?.GetSyntax(context.CancellationToken).GetLocation()
+                ?? context.Symbol.Locations.FirstOrDefault();
+            var shortName = attribute.AttributeClass!.Name.EndsWith("Attribute", System.StringComparison.Ordinal)
+                ? attribute.AttributeClass.Name.Substring(0, attribute.AttributeClass.Name.Length - "Attribute".Length)
+                : attribute.AttributeClass.Name;
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnreadableKeyMember, location, context.Symbol.ToDisplayString(), shortName));
         }
     }
 }

@@ -22,7 +22,8 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.DuplicateRequestHandler,
         DiagnosticDescriptors.InvalidModuleServerShape,
         DiagnosticDescriptors.HandlerMethodNotRouted,
-        DiagnosticDescriptors.ModuleHandlesNothing);
+        DiagnosticDescriptors.ModuleHandlesNothing,
+        DiagnosticDescriptors.ClientNameTaken);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -55,6 +56,10 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InvalidModuleServerShape, location, name, problem));
             return;
+        }
+        if (ModuleServerGenerator.Parser.ClientNameClash(type) is { } taken)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ClientNameTaken, location, name, taken.ToDisplayString()));
         }
         if (!ModuleServerGenerator.Parser.IsPartial(type, context.CancellationToken))
         {

@@ -13,7 +13,12 @@ internal enum MemberKind
 }
 
 /// <summary>A member marked [EventId] or [PartitionKey].</summary>
-internal sealed record KeyMemberModel(string Name, MemberKind Kind);
+/// <param name="Name">The member's name as code writes it (keywords escaped).</param>
+internal sealed record KeyMemberModel(string Name, MemberKind Kind)
+{
+    /// <summary>The base class declaring the member when a member of the event type hides it (<c>new</c>): read through a cast to it.</summary>
+    public string? DeclaringType { get; init; }
+}
 
 /// <summary>An event type as the generator needs to know it.</summary>
 /// <param name="FullName">Fully qualified with <c>global::</c>, for emitted code.</param>
@@ -38,7 +43,14 @@ internal sealed record EventTypeModel(
 /// <summary>One <c>IEventListener&lt;T&gt;</c> implementation of a listener.</summary>
 /// <param name="Event">The listened type <c>T</c>.</param>
 /// <param name="DirectCall">True when a public <c>HandleAsync(T, CancellationToken)</c> implements it, so the call needs no interface dispatch.</param>
-internal sealed record HandledEventModel(EventTypeModel Event, bool DirectCall);
+internal sealed record HandledEventModel(EventTypeModel Event, bool DirectCall)
+{
+    /// <summary>
+    /// The listened type with its nested nullable annotations (<c>List&lt;string?&gt;</c>) when they differ from
+    /// <see cref="EventTypeModel.FullName"/>: the call of the listener's own signature is written with it.
+    /// </summary>
+    public string? AnnotatedName { get; init; }
+}
 
 /// <summary>How a listener instance is created and shared; the values of the runtime's <c>ListenerLifetime</c>, which <c>[EventListener(Lifetime = …)]</c> carries as an int.</summary>
 internal enum ListenerLifetime
