@@ -224,6 +224,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
                 TopologyRecoveryEnabled = true,
                 NetworkRecoveryInterval = _options.NetworkRecoveryInterval,
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+                MaxInboundMessageBodySize = (uint)Math.Max(BrokerMaxMessageSize, _options.MaxMessageSize),
                 ClientProvidedName = $"{_options.ServiceName} ({Environment.MachineName}:{Environment.ProcessId})",
             };
             IConnection connection;
@@ -391,6 +392,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
                 $"Event '{eventName}' ({type.FullName}) does not cross the broker: opt it in with RabbitMQOptions.CrossBroker(\"{eventName}\").");
         }
         var body = JsonSerializer.SerializeToUtf8Bytes(@event, GetTypeInfo(type, eventName));
+        CheckSize(eventName, body);
         var messageId = route?.GetEventId(@event) ?? (@event as IIdentifiableEvent)?.EventId ?? Guid.NewGuid().ToString("N");
 
         // HasListeners first: the span name would otherwise be formatted on every publish, listened to or not.
@@ -522,6 +524,22 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
 
         public TimeSpan Timeout { get; } = timeout;
     }
+
+    /// <summary>Refuses a body above <see cref="RabbitMQOptions.MaxMessageSize"/> before it reaches the broker.</summary>
+    internal void CheckSize(string name, byte[] body)
+    {
+        if (body.Length > _options.MaxMessageSize)
+        {
+            throw new MessageTooLargeException(name, body.Length, _options.MaxMessageSize);
+        }
+    }
+
+    /// <summary>
+    /// RabbitMQ's own ceiling on a message (its default <c>max_message_size</c>): the client reads anything up to it, so
+    /// a message the broker accepted never breaks the consuming connection; above <see cref="RabbitMQOptions.MaxMessageSize"/>
+    /// it goes to the error queue.
+    /// </summary>
+    internal const int BrokerMaxMessageSize = 128 * 1024 * 1024;
 
     private static bool IsTransient(Exception ex) =>
         ex is AlreadyClosedException or OperationInterruptedException or PublishException or BrokerUnreachableException
