@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
@@ -19,6 +20,7 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
 {
     private readonly string _moduleName;
     private readonly IReadOnlyDictionary<string, RemoteHandler> _handlers;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _inFlight = new(StringComparer.Ordinal);
     private long _handled;
     private long _failed;
     private long _expired;
@@ -167,13 +169,46 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         // Commands are de-duplicated like events: a publish retried after a lost confirm, or a redelivery after a lost
         // ack, runs once (across restarts too with a durable store).
         var key = properties.MessageId is { } id ? Deliveries.DeduplicationKey(id, messageType, delivery.Body.Span) : null;
+        // A second copy in hand while the first still runs (the callback returns before the command completes) waits
+        // for the first, then finds it in the store.
+        TaskCompletionSource? gate = null;
+        if (key is not null)
+        {
+            gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            while (!_inFlight.TryAdd(key, gate))
+            {
+                if (_inFlight.TryGetValue(key, out var other))
+                {
+                    await other.Task.ConfigureAwait(false);
+                }
+            }
+        }
+        var finished = false;
+        try
+        {
+            finished = await StartCommandAsync(channel, delivery, handler, messageType, activity, key, gate).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!finished && gate is not null)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key!, gate));
+                gate.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>True when the command's completion was handed to the background (which then releases its gate).</summary>
+    private async Task<bool> StartCommandAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteHandler handler, string messageType, Activity? activity, string? key, TaskCompletionSource? gate)
+    {
+        var properties = delivery.BasicProperties;
         if (key is not null && await Bridge.IdempotencyStore.IsCompletedAsync(key, StoreName, Bridge.Stopping).ConfigureAwait(false))
         {
             activity?.Dispose();
             Interlocked.Increment(ref _duplicates);
             Log.Duplicate(Bridge.Logger, Queue, properties.MessageId!);
             await Deliveries.AckAsync(channel, delivery.DeliveryTag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
-            return;
+            return false;
         }
         CommandRun run;
         try
@@ -187,14 +222,14 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.Dispose();
             await FailAsync(channel, delivery, "malformed-json", ex.Message, ex.InnerException).ConfigureAwait(false);
-            return;
+            return false;
         }
         catch (Exception ex) when (ex is ModuleStoppedException || (ex is OperationCanceledException && Bridge.Stopping.IsCancellationRequested))
         {
             activity?.Dispose();
             _ = CancelAsync(CancellationToken.None);
             await RequeueAsync(channel, delivery.DeliveryTag).ConfigureAwait(false);
-            return;
+            return false;
         }
         catch (Exception ex)
         {
@@ -203,14 +238,16 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             activity?.Dispose();
             await RequeueAfterPauseAsync(channel, delivery).ConfigureAwait(false);
-            return;
+            return false;
         }
         // Acknowledged once the handler completed, not when the module queued it: a command still queued when this
         // process stops or dies goes back to the broker's queue.
-        Track(FinishCommandAsync(channel, delivery.DeliveryTag, properties, run, key, messageType, activity));
+        Track(FinishCommandAsync(channel, delivery.DeliveryTag, properties, run, key, gate, messageType, activity));
+        return true;
     }
 
-    private async Task FinishCommandAsync(IChannel channel, ulong tag, IReadOnlyBasicProperties properties, CommandRun run, string? key, string messageType, Activity? activity)
+    private async Task FinishCommandAsync(
+        IChannel channel, ulong tag, IReadOnlyBasicProperties properties, CommandRun run, string? key, TaskCompletionSource? gate, string messageType, Activity? activity)
     {
         using var span = activity;
         try
@@ -251,6 +288,14 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         {
             Log.DeliveryFailed(Bridge.Logger, ex, Queue, properties.MessageId);
             await RequeueAsync(channel, tag).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (gate is not null)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key!, gate));
+                gate.TrySetResult();
+            }
         }
     }
 

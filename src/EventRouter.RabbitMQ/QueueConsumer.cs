@@ -58,7 +58,7 @@ internal abstract class QueueConsumer : IAsyncDisposable
         _consumerTag = await channel.BasicConsumeAsync(Queue, autoAck: false, consumer, cancellationToken).ConfigureAwait(false);
         // A channel the broker closes on its own (a consumer timeout, a precondition) is not recovered with the
         // connection: reopened here, or the queue would have no consumer for the rest of the process's life.
-        channel.ChannelShutdownAsync += OnChannelShutdownAsync;
+        channel.ChannelShutdownAsync += (_, e) => OnChannelShutdownAsync(channel, e);
     }
 
     /// <summary>How many unacknowledged deliveries the broker sends this consumer at once.</summary>
@@ -67,16 +67,16 @@ internal abstract class QueueConsumer : IAsyncDisposable
     /// <summary>How many times the broker closed this consumer's channel and it was reopened.</summary>
     public int Reopened => Volatile.Read(ref _reopened);
 
-    private Task OnChannelShutdownAsync(object sender, ShutdownEventArgs e)
+    private Task OnChannelShutdownAsync(IChannel channel, ShutdownEventArgs e)
     {
         if (e.Initiator != ShutdownInitiator.Peer || Volatile.Read(ref _cancelled) != 0 || Bridge.Stopping.IsCancellationRequested
-            || _connection is not { IsOpen: true } || !ReferenceEquals(sender, _channel))
+            || _connection is not { IsOpen: true } || !ReferenceEquals(channel, _channel))
         {
             // Closed by this process, or with its connection (which recovers it).
             return Task.CompletedTask;
         }
         Log.ChannelClosedByBroker(Bridge.Logger, Queue, e.ReplyCode, e.ReplyText);
-        _ = ReopenAsync((IChannel)sender);
+        _ = ReopenAsync(channel);
         return Task.CompletedTask;
     }
 

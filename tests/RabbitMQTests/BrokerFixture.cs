@@ -96,8 +96,9 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// </summary>
     public Task SetMemoryAlarmAsync(bool raised) => RunScriptAsync($"ctl set_vm_memory_high_watermark {(raised ? "0" : "0.4")}");
 
+    // Reads what the broker accepts (up to its 128 MiB), as the bridge does.
     public async Task<IConnection> ConnectAsync() =>
-        await new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
+        await new ConnectionFactory { Uri = new System.Uri(Uri), MaxInboundMessageBodySize = RabbitMQBridge.BrokerMaxMessageSize }.CreateConnectionAsync();
 
     /// <summary>Takes every message off a queue (on <paramref name="channel"/>, or a connection of its own).</summary>
     public async Task<List<BasicGetResult>> DrainAsync(string queue, IChannel? channel = null)
