@@ -28,6 +28,9 @@ public sealed class BrokerConnectionException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when the broker could not be reached (worth trying again); false when it refused the connection.</summary>
+    internal bool Unreachable { get; init; }
 }
 
 /// <summary>

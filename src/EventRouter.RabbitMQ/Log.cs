@@ -46,4 +46,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "Module queue '{Queue}': command {MessageType} ({MessageId}) was not run by the stopping module; it goes back to the queue.")]
     public static partial void CommandRequeued(ILogger logger, string queue, string messageType, string? messageId);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Warning, Message = "RabbitMQ connect attempt {Attempt} failed: {Reason} Trying again in the background.")]
+    public static partial void ConnectFailed(ILogger logger, System.Exception exception, int attempt, string reason);
+
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Error, Message = "RabbitMQ refused the connection at attempt {Attempt}; not trying again.")]
+    public static partial void ConnectGaveUp(ILogger logger, System.Exception exception, int attempt);
 }

@@ -215,6 +215,39 @@ public sealed class FaultTests(BrokerFixture broker)
         ledger.SlowCount.Release();
     }
 
+    [Fact]
+    public async Task AppStartsBeforeItsBroker_PublishWaitsForIt_ConsumersStartWhenItComes()
+    {
+        var recorder = new Recorder();
+        var service = TestHost.NewServiceName();
+        // An earlier run declared the service's queue (an event published to an exchange no queue is bound to is gone).
+        await (await TestHost.StartAsync(broker, service, recorder, o => o.CrossBroker("tests.killed"))).DisposeAsync();
+        await using var host = TestHost.Create(broker, service, recorder, o =>
+        {
+            o.CrossBroker("tests.killed");
+            o.PublishTimeout = TimeSpan.FromMinutes(2);
+        });
+        var status = host.Get<RabbitMQBridgeStatus>();
+        Task publish;
+        await broker.StopBrokerAsync();
+        try
+        {
+            await host.StartAsync(); // does not fail: connects in the background
+            publish = host.Publisher.PublishAsync(new KilledEvent("early")).AsTask();
+            await TestHost.Eventually(() => status.ConnectAttempts >= 2, "attempts while the broker is down");
+            Assert.Equal(RabbitMQConnectionState.Connecting, status.State);
+            Assert.False(publish.IsCompleted);
+        }
+        finally
+        {
+            await broker.StartBrokerAsync();
+        }
+        await publish.WaitAsync(TimeSpan.FromMinutes(3));
+        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(KilledListener), "early")), "the event published before the broker came");
+        Assert.Equal(RabbitMQConnectionState.Connected, status.State);
+        Assert.Single(host.Bridge.Consumers);
+    }
+
     private async Task WaitForReadyAsync(string queue, Func<uint, bool> condition, string what)
     {
         await using var connection = await broker.ConnectAsync();
