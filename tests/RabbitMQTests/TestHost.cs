@@ -73,14 +73,14 @@ internal sealed class TestHost : IAsyncDisposable
     public static string NewServiceName() => "t" + Guid.NewGuid().ToString("N")[..10];
 
     /// <summary>Polls a condition until it holds; fails with <paramref name="what"/> after a generous timeout.</summary>
-    public static async Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 120)
+    public static async Task Eventually(Func<bool> condition, string what, int timeoutSeconds = 120, Func<string>? describe = null)
     {
         var clock = Stopwatch.StartNew();
         while (!condition())
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(timeoutSeconds))
             {
-                Assert.Fail($"Timed out after {timeoutSeconds} s waiting for: {what}");
+                Assert.Fail($"Timed out after {timeoutSeconds} s waiting for: {what}{(describe is null ? "" : " (" + describe() + ")")}");
             }
             await Task.Delay(50);
         }
