@@ -221,15 +221,15 @@ public sealed class NaiveLoopPublisher<TEvent>
 }
 
 /// <summary>
-/// Port of seed 000's dispatcher (Rust: <c>Mutex&lt;Vec&lt;Arc&lt;dyn EventListener&gt;&gt;&gt;</c>): the listener list is
+/// The run-time registration design a compile-time table replaces: the listener list is
 /// guarded by a lock and copied on every dispatch; every listener gets every event as <c>object</c> and type-tests it.
 /// </summary>
-public sealed class SeedDispatcher
+public sealed class LockedListDispatcher
 {
     private readonly object _gate = new();
-    private readonly List<ISeedListener> _listeners = new();
+    private readonly List<IObjectListener> _listeners = new();
 
-    public void RegisterListener(ISeedListener listener)
+    public void RegisterListener(IObjectListener listener)
     {
         lock (_gate)
         {
@@ -239,10 +239,10 @@ public sealed class SeedDispatcher
 
     public async Task DispatchAsync(object @event)
     {
-        List<ISeedListener> listeners;
+        List<IObjectListener> listeners;
         lock (_gate)
         {
-            listeners = new List<ISeedListener>(_listeners);
+            listeners = new List<IObjectListener>(_listeners);
         }
         foreach (var listener in listeners)
         {

@@ -1,4 +1,4 @@
-// Issue 10's two comparisons: a publish whose one listener is wrapped by a synchronous filter, and a publish of an
+// Two comparisons: a publish whose one listener is wrapped by a synchronous filter, and a publish of an
 // event nobody subscribed to while subscriptions for other event types exist.
 using System.Threading;
 using System.Threading.Tasks;

@@ -62,7 +62,7 @@ public static class SyntheticProject
         }
         var path = candidates.FirstOrDefault(File.Exists)
             ?? throw new FileNotFoundException("EventRouter.Generator.dll not found; looked in: " + string.Join(", ", candidates));
-        var type = Assembly.LoadFrom(path).GetType("EventRouter.Generator.EventRouterGenerator", throwOnError: true)!;
+        var type = Assembly.LoadFrom(path).GetType("EventRouter.Generator.Listeners.EventRouterGenerator", throwOnError: true)!;
         return (IIncrementalGenerator)Activator.CreateInstance(type)!;
     }
 

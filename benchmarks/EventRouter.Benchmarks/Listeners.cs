@@ -470,15 +470,15 @@ public sealed class MediatRPing10Handler9 : INotificationHandler<Ping10>
     }
 }
 
-// Port of seed 000's design: the listener receives the event as object and type-tests it.
+// The locked-list baseline's listeners: each receives the event as object and type-tests it.
 
-/// <summary>Seed 000's listener trait: one handle method taking every event as <c>object</c>.</summary>
-public interface ISeedListener
+/// <summary>The locked-list baseline's listener: one handle method taking every event as <c>object</c>.</summary>
+public interface IObjectListener
 {
     Task HandleAsync(object @event);
 }
 
-public sealed class SeedListener0 : ISeedListener
+public sealed class ObjectListener0 : IObjectListener
 {
     public int Count;
 
@@ -492,7 +492,7 @@ public sealed class SeedListener0 : ISeedListener
     }
 }
 
-public sealed class SeedListener1 : ISeedListener
+public sealed class ObjectListener1 : IObjectListener
 {
     public int Count;
 
@@ -506,7 +506,7 @@ public sealed class SeedListener1 : ISeedListener
     }
 }
 
-public sealed class SeedListener2 : ISeedListener
+public sealed class ObjectListener2 : IObjectListener
 {
     public int Count;
 
@@ -520,7 +520,7 @@ public sealed class SeedListener2 : ISeedListener
     }
 }
 
-public sealed class SeedListener3 : ISeedListener
+public sealed class ObjectListener3 : IObjectListener
 {
     public int Count;
 
@@ -534,7 +534,7 @@ public sealed class SeedListener3 : ISeedListener
     }
 }
 
-public sealed class SeedListener4 : ISeedListener
+public sealed class ObjectListener4 : IObjectListener
 {
     public int Count;
 
@@ -548,7 +548,7 @@ public sealed class SeedListener4 : ISeedListener
     }
 }
 
-public sealed class SeedListener5 : ISeedListener
+public sealed class ObjectListener5 : IObjectListener
 {
     public int Count;
 
@@ -562,7 +562,7 @@ public sealed class SeedListener5 : ISeedListener
     }
 }
 
-public sealed class SeedListener6 : ISeedListener
+public sealed class ObjectListener6 : IObjectListener
 {
     public int Count;
 
@@ -576,7 +576,7 @@ public sealed class SeedListener6 : ISeedListener
     }
 }
 
-public sealed class SeedListener7 : ISeedListener
+public sealed class ObjectListener7 : IObjectListener
 {
     public int Count;
 
@@ -590,7 +590,7 @@ public sealed class SeedListener7 : ISeedListener
     }
 }
 
-public sealed class SeedListener8 : ISeedListener
+public sealed class ObjectListener8 : IObjectListener
 {
     public int Count;
 
@@ -604,7 +604,7 @@ public sealed class SeedListener8 : ISeedListener
     }
 }
 
-public sealed class SeedListener9 : ISeedListener
+public sealed class ObjectListener9 : IObjectListener
 {
     public int Count;
 

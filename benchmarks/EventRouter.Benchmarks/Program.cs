@@ -36,7 +36,7 @@ public static class Program
         var job = args.Contains("--full")
             ? Job.Default
             : Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Short");
-        // Builds take minutes when five engineers share the two cores; the default 2-minute build timeout is too short.
+        // Builds take minutes on a busy 2-core machine; the default 2-minute build timeout is too short.
         var config = DefaultConfig.Instance.AddJob(job.AsDefault()).WithBuildTimeout(TimeSpan.FromMinutes(15));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--full").ToArray(), config);
         return 0;

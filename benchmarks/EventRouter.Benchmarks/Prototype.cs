@@ -7,7 +7,7 @@ namespace EventRouter.Benchmarks;
 
 /// <summary>
 /// NOT SHIPPED CODE: a hand-written prototype of what the generator could emit for the typed fast path, kept here
-/// to measure the proposal in docs/benchmarks.md against the generated code in the same run. Same semantics on the
+/// to measure it against the generated code in the same run. Same semantics on the
 /// happy path as the generated code (null check, lazily created singleton, per-listener exception isolation,
 /// concurrent mode and run-time subscribers go to the slow path), but: one combined "slow" flag instead of
 /// IsConcurrent plus a per-route HasSubscribers load, and the method is small and marked AggressiveInlining so that

@@ -29,8 +29,8 @@ public class PublishOneListener
     [Benchmark(Description = "EventRouter object")]
     public void Object() => Scenarios.Wait(_s.Router.PublishAsync((object)_s.Ping1));
 
-    [Benchmark(Description = "seed-000 design port")]
-    public void SeedDesign() => Scenarios.Wait(_s.Seed1.DispatchAsync(_s.Ping1));
+    [Benchmark(Description = "locked list of object listeners")]
+    public void LockedList() => Scenarios.Wait(_s.LockedList1.DispatchAsync(_s.Ping1));
 
     [Benchmark(Description = "EventRouter typed, one synchronous filter")]
     public void TypedFiltered() => Scenarios.Wait(_s.Router.PublishAsync(_s.FilteredPing1));
@@ -72,8 +72,8 @@ public class PublishTenListeners
     [Benchmark(Description = "EventRouter typed, polymorphic event")]
     public void TypedPolymorphic() => Scenarios.Wait(_s.Router.PublishAsync(_s.Parcel));
 
-    [Benchmark(Description = "seed-000 design port")]
-    public void SeedDesign() => Scenarios.Wait(_s.Seed10.DispatchAsync(_s.Ping10));
+    [Benchmark(Description = "locked list of object listeners")]
+    public void LockedList() => Scenarios.Wait(_s.LockedList10.DispatchAsync(_s.Ping10));
 
     [Benchmark(Description = "MediatR 5.1.0 Publish")]
     public void MediatR() => Scenarios.Wait(_s.MediatR.Publish(_s.Ping10));

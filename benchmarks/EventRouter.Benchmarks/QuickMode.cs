@@ -35,19 +35,19 @@ public static class QuickMode
         Compare("publish-1-object/direct", n => { var r = s.Router; object e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 3.0);
         Compare("publish-1-typed-filtered/direct", Filtered1(s), Direct1(s), higherIsBetter: false, target: 1.5);
         Compare("publish-1-typed-with-unused-subscriptions/direct", UnusedSubscriptions1(s), Direct1(s), higherIsBetter: false, target: 1.5);
-        // Not an issue id (stderr): the generic entry through IEventPublisher, one generic virtual call more.
+        // stderr only: the generic entry through IEventPublisher, one generic virtual call more.
         Compare("publish-1-generic-interface/direct", n => { var r = s.Publisher; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync<Ping1>(e)); }, Direct1(s), higherIsBetter: false, target: double.NaN, toStdout: false);
-        // Not issue ids (stderr): issue 10 asks what a filter and unrelated subscriptions add to the same typed publish.
+        // stderr only: what a filter and unrelated subscriptions add to the same typed publish.
         Compare("publish-1-typed-filtered/publish-1-typed", Filtered1(s), Typed1(s), higherIsBetter: false, target: double.NaN, toStdout: false);
         Compare("publish-1-typed-with-unused-subscriptions/publish-1-typed", UnusedSubscriptions1(s), Typed1(s), higherIsBetter: false, target: double.NaN, toStdout: false);
-        // Printed as seed-design-time/our-time: higher is better.
-        Compare("seed-design-10/publish-10-typed", Typed10(s), n => { var d = s.Seed10; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.DispatchAsync(e)); }, higherIsBetter: true, target: 2.5);
+        // Printed as locked-list-time/our-time: higher is better.
+        Compare("locked-list-10/publish-10-typed", Typed10(s), n => { var d = s.LockedList10; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.DispatchAsync(e)); }, higherIsBetter: true, target: 2.5);
 
-        // Not an issue id: the prototype of docs/benchmarks.md's proposal, to stderr only.
+        // stderr only: the hand-written prototype of a faster publish path (Prototype.cs).
         Compare("prototype-publish-1/direct", n => { var r = s.Prototype; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
         Compare("prototype-publish-10/direct", n => { var r = s.Prototype; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); }, Direct10(s), higherIsBetter: false, target: 1.3, toStdout: false);
 
-        // Not issue ids: how much of the gap is the per-listener try/catch that publish promises (stderr only).
+        // stderr only: how much of the gap is the per-listener try/catch that publish promises.
         Ops guarded1 = n => { var d = s.Direct; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
         Ops guarded10 = n => { var d = s.Direct; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(d.PublishGuardedAsync(e)); };
         Compare("direct-guarded-1/direct", guarded1, Direct1(s), higherIsBetter: false, target: 1.5, toStdout: false);
@@ -70,7 +70,7 @@ public static class QuickMode
         Compare("dispatch-loop/raw-channel", c.DispatchLoop, c.RawChannelEvents, higherIsBetter: true, target: 0.8, sliceMs: 10, slices: 8);
         // Latency/cost: our-time/raw-time per request, lower is better.
         Compare("module-request/raw-channel-pooled", c.ModuleRequestsContended, c.RawRequestsContended, higherIsBetter: false, target: 1.3, sliceMs: 10, slices: 8);
-        // DESIGN.md gives no command target; the dispatch loop's channel-throughput target (>= 0.8) stands in.
+        // Commands have no target of their own; the dispatch loop's channel-throughput target (>= 0.8) stands in.
         Compare("module-command/raw-channel", c.ModuleCommands, c.RawChannelCommands, higherIsBetter: true, target: 0.8, sliceMs: 10, slices: 8);
         Compare("module-request-idle/raw-channel-pooled", c.ModuleRequestsIdle, c.RawRequestsIdle, higherIsBetter: false, target: 0.25, sliceMs: 10, slices: 8);
         Alloc("dispatch-loop-event", c.DispatchLoop, perThread: false);
@@ -82,7 +82,7 @@ public static class QuickMode
         // One batch = 100k timers armed then cancelled; our-time/baseline-time, lower is better.
         Compare("timers-100k/threading-timer", r.LoopTimers, r.ThreadingTimers, higherIsBetter: false, target: 0.5, slices: 3, fixedN: 1);
         Alloc("echo-message", r.EchoOurs, perThread: false, n: 20_000);
-        // Not an issue id: the same client against the raw echo server, to separate client from server allocations.
+        // stderr only: the same client against the raw echo server, to separate client from server allocations.
         Alloc("echo-message-raw-server", r.EchoRaw, perThread: false, n: 20_000, toStdout: false);
 
         Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds x {Slices} slices per comparison, median of per-round ratios of fastest slices)");

@@ -9,7 +9,7 @@ namespace EventRouter.Benchmarks;
 
 /// <summary>
 /// Everything the publish cases need, built once: the generated dispatcher (without and with DI), the hand-written
-/// baselines, the seed-design port and MediatR 5.1.0. Shared by the BenchmarkDotNet classes and quick mode so that
+/// baselines, the locked-list baseline and MediatR 5.1.0. Shared by the BenchmarkDotNet classes and quick mode so that
 /// both measure the same code.
 /// </summary>
 public sealed class Scenarios
@@ -41,8 +41,8 @@ public sealed class Scenarios
         new P10Listener0(), new P10Listener1(), new P10Listener2(), new P10Listener3(), new P10Listener4(),
         new P10Listener5(), new P10Listener6(), new P10Listener7(), new P10Listener8(), new P10Listener9());
     public readonly NaiveLoopPublisher<YieldPing> NaiveYield = new(new YieldListener0(), new YieldListener1(), new YieldListener2());
-    public readonly SeedDispatcher Seed1 = new();
-    public readonly SeedDispatcher Seed10 = new();
+    public readonly LockedListDispatcher LockedList1 = new();
+    public readonly LockedListDispatcher LockedList10 = new();
     public readonly IMediator MediatR;
 
     public Scenarios()
@@ -50,17 +50,17 @@ public sealed class Scenarios
         Publisher = Router;
         SubscribedRouter.Subscribe<Ping10>(static (_, _) => default);
         SubscribedRouter.Subscribe<ParcelShipped>(static (_, _) => default);
-        Seed1.RegisterListener(new SeedListener0());
-        Seed10.RegisterListener(new SeedListener0());
-        Seed10.RegisterListener(new SeedListener1());
-        Seed10.RegisterListener(new SeedListener2());
-        Seed10.RegisterListener(new SeedListener3());
-        Seed10.RegisterListener(new SeedListener4());
-        Seed10.RegisterListener(new SeedListener5());
-        Seed10.RegisterListener(new SeedListener6());
-        Seed10.RegisterListener(new SeedListener7());
-        Seed10.RegisterListener(new SeedListener8());
-        Seed10.RegisterListener(new SeedListener9());
+        LockedList1.RegisterListener(new ObjectListener0());
+        LockedList10.RegisterListener(new ObjectListener0());
+        LockedList10.RegisterListener(new ObjectListener1());
+        LockedList10.RegisterListener(new ObjectListener2());
+        LockedList10.RegisterListener(new ObjectListener3());
+        LockedList10.RegisterListener(new ObjectListener4());
+        LockedList10.RegisterListener(new ObjectListener5());
+        LockedList10.RegisterListener(new ObjectListener6());
+        LockedList10.RegisterListener(new ObjectListener7());
+        LockedList10.RegisterListener(new ObjectListener8());
+        LockedList10.RegisterListener(new ObjectListener9());
 
         var services = new ServiceCollection();
         services.AddEventRouter();

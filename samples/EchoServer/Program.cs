@@ -6,7 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Reactor;
 
-// The seeds' TCP echo server on EventRouter's reactor: a group of event loops, each connection bound to one loop,
+// A TCP echo server on EventRouter's reactor: a group of event loops, each connection bound to one loop,
 // line-delimited frames echoed straight from the pooled receive buffer.
 //
 //   dotnet run --project samples/EchoServer -- --port 7000                  server (Ctrl+C stops it gracefully)

@@ -8,13 +8,13 @@ using EventRouter.Reactor;
 
 namespace EventLoopSample;
 
-/// <summary>Seed 004's Message event. (Its Timer event is the loop's own <see cref="TimerFired"/>.)</summary>
+/// <summary>A message posted to the loop. (Timer events are the loop's own <see cref="TimerFired"/>.)</summary>
 public sealed record Message(string Text);
 
 /// <summary>
-/// Seed 004's event loop, made real: one loop thread, Message events posted from anywhere, Timer events from loop
-/// timers, both delivered to [EventListener] classes through the generated dispatch table. Where the seed's loop
-/// slept inside a Timer event (blocking everything), a loop timer waits without blocking the loop.
+/// An event loop: one loop thread, Message events posted from anywhere, Timer events from loop timers, both delivered
+/// to [EventListener] classes through the generated dispatch table. A loop timer waits without blocking the loop: a
+/// listener that slept inside a timer event would block every other event of the loop.
 /// </summary>
 public static class EventLoopDemo
 {
@@ -22,12 +22,12 @@ public static class EventLoopDemo
     {
         var log = new Log(output);
         var dispatcher = new EventDispatcher(new EventRouterOptions { ListenerFactory = type => Activator.CreateInstance(type, log)! });
-        await using var loop = new EventLoop(new EventLoopOptions { Name = "seed-004", Publisher = dispatcher });
+        await using var loop = new EventLoop(new EventLoopOptions { Name = "event-loop", Publisher = dispatcher });
 
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         log.Done = done;
 
-        // The seed's add_event(Timer(2)); add_event(Message("Hello, World!")) - but the timer does not block the message.
+        // A periodic timer and a message: the timer does not block the message.
         loop.ScheduleEvent("tick", TimeSpan.FromMilliseconds(100), period: TimeSpan.FromMilliseconds(100));
         loop.Publish(new Message("Hello, World!"));
         await Task.Run(() => loop.Publish(new Message("posted from another thread"))).ConfigureAwait(false);

@@ -6,12 +6,12 @@ using EventRouter.Generated;
 using Microsoft.Extensions.DependencyInjection;
 using QuickStart.DependencyInjection;
 using QuickStart.FaultIsolation;
+using QuickStart.FirstEvent;
 using QuickStart.Polymorphism;
-using QuickStart.SeedPort;
 
 namespace QuickStart;
 
-/// <summary>The quick-start tour: the seed's example, polymorphic listeners, fault isolation and DI.</summary>
+/// <summary>The quick-start tour: one event and its listener, polymorphic listeners, fault isolation and DI.</summary>
 public static class QuickStartSample
 {
     /// <summary>Runs every part, printing to <paramref name="output"/>. Returns the process exit code.</summary>
@@ -23,8 +23,7 @@ public static class QuickStartSample
         // EventDispatcher is generated into this project from its [EventListener] classes.
         var dispatcher = new EventDispatcher();
 
-        output.WriteLine("== 1. The seed's example ==");
-        // Rust: let event = TestEvent { data: "Hello".into() }; dispatcher.dispatch(event).await;
+        output.WriteLine("== 1. One event, one listener ==");
         await dispatcher.PublishAsync(new TestEvent("Hello")).ConfigureAwait(false);
 
         output.WriteLine();

@@ -7,7 +7,7 @@ namespace QuickStart;
 /// <summary>
 /// Where the sample's listeners print. It is the console when the sample runs as a program; the samples' tests set
 /// it to a <see cref="StringWriter"/> to check the output. An <see cref="AsyncLocal{T}"/> flows into every listener
-/// a publish runs, so the listeners can stay as plain as the seed's <c>println!</c>.
+/// a publish runs, so the listeners can stay as plain as a <c>Console.WriteLine</c>.
 /// </summary>
 public static class SampleOutput
 {

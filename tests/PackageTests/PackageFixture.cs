@@ -24,6 +24,8 @@ public sealed class PackageFixture : IDisposable
         // Stop MSBuild from walking up into anything above the temporary folder.
         File.WriteAllText(Path.Combine(Root, "Directory.Build.props"), "<Project />\n");
         File.WriteAllText(Path.Combine(Root, "Directory.Build.targets"), "<Project />\n");
+        // The fresh app sets its own package versions, as an app outside this repository would (no central management).
+        File.WriteAllText(Path.Combine(Root, "Directory.Packages.props"), "<Project />\n");
 
         // --artifacts-path: the pack builds into the temporary folder, never into the repository's bin/obj, which other
         // test projects running in parallel (and the next incremental build) use.

@@ -6,6 +6,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
 using EventRouter.Modules;
+using EventRouter.Tests.Infrastructure;
 using RabbitMQ.Client;
 
 namespace EventRouter.RabbitMQ.Tests;
@@ -40,7 +41,7 @@ public sealed class FaultTests(BrokerFixture broker)
 
         var liveLedger = new StockLedger();
         await using var live = await RemoteModuleTests.StartServerAsync(broker, queue, liveLedger);
-        await TestHost.Eventually(() => liveLedger.HeldRuns.Count == Count, $"every confirmed command run ({liveLedger.HeldRuns.Count} of {Count})");
+        await Wait(() => liveLedger.HeldRuns.Count == Count, $"every confirmed command run ({liveLedger.HeldRuns.Count} of {Count})");
 
         Assert.Empty(crashedLedger.HeldRuns);
         Assert.All(liveLedger.HeldRuns, run => Assert.Equal(1, run.Value));
@@ -67,14 +68,14 @@ public sealed class FaultTests(BrokerFixture broker)
             await client.SendAsync(new HeldRestock("r" + i), ct);
             Interlocked.Increment(ref sent);
         });
-        await TestHost.Eventually(() => Volatile.Read(ref sent) >= Count / 4 && !ledger.HeldRuns.IsEmpty, "a quarter sent and running");
+        await Wait(() => Volatile.Read(ref sent) >= Count / 4 && !ledger.HeldRuns.IsEmpty, "a quarter sent and running");
         await broker.RestartBrokerAsync(TimeSpan.FromSeconds(2));
         await sending;
 
-        await TestHost.Eventually(() => ledger.HeldRuns.Count == Count, $"every confirmed command run ({ledger.HeldRuns.Count} of {Count})", timeoutSeconds: 240);
+        await Wait(() => ledger.HeldRuns.Count == Count, $"every confirmed command run ({ledger.HeldRuns.Count} of {Count})", timeoutSeconds: 240);
         var twice = ledger.HeldRuns.Count(run => run.Value > 1);
         Assert.True(twice == 0, $"{twice} command(s) ran more than once");
-        await TestHost.Eventually(() => server.Bridge.Recoveries >= 1, "the serving side recovered its connection");
+        await Wait(() => server.Bridge.Recoveries >= 1, "the serving side recovered its connection");
     }
 
     [Fact]
@@ -92,7 +93,7 @@ public sealed class FaultTests(BrokerFixture broker)
             var client = caller.Get<StockModuleClient>();
             await Task.WhenAll(Enumerable.Range(0, Count).Select(i => client.SendAsync(new HeldRestock("g" + i)).AsTask()));
         }
-        await TestHost.Eventually(() => ledger.HeldRuns.Count > 0, "the server started on the commands");
+        await Wait(() => ledger.HeldRuns.Count > 0, "the server started on the commands");
         var first = server.Bridge.ModuleConsumers.Single();
         var stopClock = System.Diagnostics.Stopwatch.StartNew();
         await server.DisposeAsync(); // the host's stop: the bridge first, then the module
@@ -103,7 +104,7 @@ public sealed class FaultTests(BrokerFixture broker)
         await using (var connection = await broker.ConnectAsync())
         await using (var channel = await connection.CreateChannelAsync())
         {
-            await TestHost.Eventually(() => ledger.HeldRuns.Count + nextLedger.HeldRuns.Count == Count, "every command run once",
+            await Wait(() => ledger.HeldRuns.Count + nextLedger.HeldRuns.Count == Count, "every command run once",
                 describe: () =>
                 {
                     var state = channel.QueueDeclarePassiveAsync(queue).GetAwaiter().GetResult();
@@ -132,7 +133,7 @@ public sealed class FaultTests(BrokerFixture broker)
             await BrokerFixture.PublishRawAsync(channel, queue, "cmd-1", RabbitMQHeaders.MessageType, type, "{\"Sku\":\"once\"}");
             await BrokerFixture.PublishRawAsync(channel, queue, "cmd-1", RabbitMQHeaders.MessageType, type, "{\"Sku\":\"other\"}");
         }
-        await TestHost.Eventually(() => consumer.Handled + consumer.DuplicatesSkipped == 3, "three deliveries accounted for");
+        await Wait(() => consumer.Handled + consumer.DuplicatesSkipped == 3, "three deliveries accounted for");
         Assert.Equal(1, consumer.DuplicatesSkipped);
         Assert.Equal(1, ledger.HeldRuns["once"]);
         Assert.Equal(1, ledger.HeldRuns["other"]);
@@ -151,7 +152,7 @@ public sealed class FaultTests(BrokerFixture broker)
             await BrokerFixture.PublishRawAsync(channel, consumer.Queue, "evt-1", RabbitMQHeaders.EventName, "tests.poison", "{\"Id\":\"a\",\"Amount\":1}");
             await BrokerFixture.PublishRawAsync(channel, consumer.Queue, "evt-1", RabbitMQHeaders.EventName, "tests.poison", "{\"Id\":\"b\",\"Amount\":2}");
         }
-        await TestHost.Eventually(() => consumer.Handled + consumer.DuplicatesSkipped == 3, "three deliveries accounted for");
+        await Wait(() => consumer.Handled + consumer.DuplicatesSkipped == 3, "three deliveries accounted for");
         Assert.Equal(1, consumer.DuplicatesSkipped);
         Assert.Equal(1, recorder.Calls[(nameof(PoisonSurvivor), "a")]);
         Assert.Equal(1, recorder.Calls[(nameof(PoisonSurvivor), "b")]);
@@ -196,8 +197,8 @@ public sealed class FaultTests(BrokerFixture broker)
         }
         await host.Publisher.PublishAsync(new PoisonEvent("after", 1));
 
-        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "after")), "the event after the bad ones");
-        await TestHost.Eventually(() => poison.DeadLettered == 2 && doomed.DeadLettered == 2, "four messages in the error queues");
+        await Wait(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "after")), "the event after the bad ones");
+        await Wait(() => poison.DeadLettered == 2 && doomed.DeadLettered == 2, "four messages in the error queues");
         var dead = (await broker.DrainAsync(poison.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!, m => BrokerFixture.Text(m.BasicProperties.Headers!, RabbitMQHeaders.Reason));
         Assert.Equal("message-too-large", dead["huge"]);
         Assert.Equal("unsupported-content-type", dead["text"]);
@@ -223,7 +224,7 @@ public sealed class FaultTests(BrokerFixture broker)
         {
             await host.Publisher.PublishAsync(new KilledEvent("k" + i));
         }
-        await TestHost.Eventually(() => recorder.Count(nameof(KilledListener)) == Count, $"every event handled (seed {seed}, {recorder.Count(nameof(KilledListener))} of {Count})");
+        await Wait(() => recorder.Count(nameof(KilledListener)) == Count, $"every event handled (seed {seed}, {recorder.Count(nameof(KilledListener))} of {Count})");
         Assert.True(store.Thrown > 0, $"the store threw (seed {seed})");
         Assert.All(recorder.Calls.Values, calls => Assert.Equal(1, calls));
         Assert.Equal(0, host.Bridge.Consumers.Single().DeadLettered);
@@ -238,10 +239,10 @@ public sealed class FaultTests(BrokerFixture broker)
 
         // An ack of a delivery the channel never had: the broker closes that channel (406), not the connection.
         await consumer.Channel!.BasicAckAsync(999_999, multiple: false);
-        await TestHost.Eventually(() => consumer.Reopened == 1, "the channel reopened");
+        await Wait(() => consumer.Reopened == 1, "the channel reopened");
 
         await host.Publisher.PublishAsync(new KilledEvent("after-close"));
-        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(KilledListener), "after-close")), "the event after the reopen");
+        await Wait(() => recorder.Calls.ContainsKey((nameof(KilledListener), "after-close")), "the event after the reopen");
     }
 
     [Fact]
@@ -253,7 +254,7 @@ public sealed class FaultTests(BrokerFixture broker)
         await using var caller = await RemoteModuleTests.StartCallerAsync(broker, queue, TimeSpan.FromMinutes(5));
 
         var pending = caller.Get<StockModuleClient>().RequestAsync(new CountStockSlowly("held")).AsTask();
-        await TestHost.Eventually(() => ledger.Requests.Contains("held"), "the request running on the server");
+        await Wait(() => ledger.Requests.Contains("held"), "the request running on the server");
         await caller.Bridge.Connection!.AbortAsync();
 
         var lost = await Assert.ThrowsAsync<ModuleConnectionLostException>(() => pending.WaitAsync(TimeSpan.FromSeconds(60)));
@@ -280,7 +281,7 @@ public sealed class FaultTests(BrokerFixture broker)
         {
             await host.StartAsync(); // does not fail: connects in the background
             publish = host.Publisher.PublishAsync(new KilledEvent("early")).AsTask();
-            await TestHost.Eventually(() => status.ConnectAttempts >= 2, "attempts while the broker is down");
+            await Wait(() => status.ConnectAttempts >= 2, "attempts while the broker is down");
             Assert.Equal(RabbitMQConnectionState.Connecting, status.State);
             Assert.False(publish.IsCompleted);
         }
@@ -289,9 +290,22 @@ public sealed class FaultTests(BrokerFixture broker)
             await broker.StartBrokerAsync();
         }
         await publish.WaitAsync(TimeSpan.FromMinutes(3));
-        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(KilledListener), "early")), "the event published before the broker came");
+        await Wait(() => recorder.Calls.ContainsKey((nameof(KilledListener), "early")), "the event published before the broker came");
         Assert.Equal(RabbitMQConnectionState.Connected, status.State);
         Assert.Single(host.Bridge.Consumers);
+    }
+
+    /// <summary>Polls like the other broker tests; a timeout names what was awaited and, when given, the state then.</summary>
+    internal static async Task Wait(Func<bool> condition, string what, int timeoutSeconds = 120, Func<string>? describe = null)
+    {
+        try
+        {
+            await Eventually.WaitUntilAsync(condition, what, timeout: TimeSpan.FromSeconds(timeoutSeconds), pollEvery: TestHost.Poll);
+        }
+        catch (TimeoutException ex) when (describe is not null)
+        {
+            throw new TimeoutException($"{ex.Message} ({describe()})", ex);
+        }
     }
 
     private async Task WaitForReadyAsync(string queue, Func<uint, bool> condition, string what)
@@ -299,7 +313,7 @@ public sealed class FaultTests(BrokerFixture broker)
         await using var connection = await broker.ConnectAsync();
         await using var channel = await connection.CreateChannelAsync();
         uint ready = 0;
-        await TestHost.Eventually(() =>
+        await Wait(() =>
         {
             ready = channel.QueueDeclarePassiveAsync(queue).GetAwaiter().GetResult().MessageCount;
             return condition(ready);

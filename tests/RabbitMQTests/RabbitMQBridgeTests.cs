@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
+using EventRouter.Tests.Infrastructure;
 using RabbitMQ.Client;
 
 namespace EventRouter.RabbitMQ.Tests;
@@ -36,16 +37,16 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         });
 
         // Restart while both publishing and consuming are in full flow.
-        await TestHost.Eventually(() => Volatile.Read(ref published) >= Count / 4 && recorder.Count(nameof(StreamAudit)) > 0, "a quarter published and consumption started");
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref published) >= Count / 4 && recorder.Count(nameof(StreamAudit)) > 0, "a quarter published and consumption started", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         Assert.True(Volatile.Read(ref published) < Count, "the restart must happen while publishing");
         await broker.RestartBrokerAsync(TimeSpan.FromSeconds(2));
         await publishing;
-        await TestHost.Eventually(() => host.Bridge.Recoveries >= 1, "the connection recovered");
+        await Eventually.WaitUntilAsync(() => host.Bridge.Recoveries >= 1, "the connection recovered", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
 
-        await TestHost.Eventually(
+        await Eventually.WaitUntilAsync(
             () => recorder.Count(nameof(StreamAudit)) == Count && recorder.Count(nameof(StreamProjection)) == Count,
             $"every event at both listeners (audit {recorder.Count(nameof(StreamAudit))}, projection {recorder.Count(nameof(StreamProjection))})",
-            timeoutSeconds: 240);
+            timeout: TimeSpan.FromSeconds(240), pollEvery: TestHost.Poll);
         await WaitUntilQueuesEmptyAsync(host.Bridge.Consumers.Select(c => c.Queue));
 
         foreach (var listener in new[] { nameof(StreamAudit), nameof(StreamProjection) })
@@ -74,7 +75,7 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         var consumer = Assert.Single(host.Bridge.Consumers);
 
         await host.Publisher.PublishAsync(new DoomedEvent("d-1"));
-        await TestHost.Eventually(() => consumer.DeadLettered == 1, "the message in the error queue");
+        await Eventually.WaitUntilAsync(() => consumer.DeadLettered == 1, "the message in the error queue", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
 
         // 2 in process, then once more after the delay queue sent it back.
         Assert.Equal(4, recorder.Calls[(nameof(AlwaysFails), "d-1")]);
@@ -108,8 +109,8 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         }
         await host.Publisher.PublishAsync(new PoisonEvent("p-ok", 3));
 
-        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "p-ok")), "the valid event after the poison ones");
-        await TestHost.Eventually(() => consumer.DeadLettered == 3, "three dead letters");
+        await Eventually.WaitUntilAsync(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "p-ok")), "the valid event after the poison ones", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
+        await Eventually.WaitUntilAsync(() => consumer.DeadLettered == 3, "three dead letters", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var dead = (await broker.DrainAsync(consumer.ErrorQueue)).ToDictionary(m => m.BasicProperties.MessageId!);
         Assert.Equal(3, dead.Count);
         Assert.Equal("malformed-json", BrokerFixture.Text(dead["bad-json"].BasicProperties.Headers!, RabbitMQHeaders.Reason));
@@ -146,7 +147,7 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         await using var second = await TestHost.StartAsync(broker, service, recorder, o => o.CrossBroker("tests.killed"), store);
         var consumer = Assert.Single(second.Bridge.Consumers);
-        await TestHost.Eventually(() => consumer.DuplicatesSkipped == 1, "the redelivery skipped as a duplicate");
+        await Eventually.WaitUntilAsync(() => consumer.DuplicatesSkipped == 1, "the redelivery skipped as a duplicate", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         await WaitUntilQueuesEmptyAsync([consumer.Queue]);
         Assert.Equal(1, recorder.Calls[(nameof(KilledListener), "k-1")]);
         Assert.Equal(0, consumer.Handled);
@@ -217,7 +218,7 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
 
         // After recovery the same message id goes through (a retry by the caller), and the consumer is back.
         await PublishEventuallyAsync(host.Publisher, new PoisonEvent("o-1", 1));
-        await TestHost.Eventually(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "o-1")), "the consumer recovered and handled the retried event");
+        await Eventually.WaitUntilAsync(() => recorder.Calls.ContainsKey((nameof(PoisonSurvivor), "o-1")), "the consumer recovered and handled the retried event", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
     }
 
     [Fact]
@@ -242,7 +243,7 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
         await host.Bridge.StartAsync(default);
         var status = host.Get<RabbitMQBridgeStatus>();
 
-        await TestHost.Eventually(() => status.ConnectAttempts >= 3, "attempts in the background");
+        await FaultTests.Wait(() => status.ConnectAttempts >= 3, "attempts in the background");
         Assert.Equal(RabbitMQConnectionState.Connecting, status.State);
         Assert.Contains("Cannot reach RabbitMQ at 127.0.0.1:1", status.LastError);
         var error = await Assert.ThrowsAsync<BrokerPublishException>(() => host.Publisher.PublishAsync(new PoisonEvent("p", 1)).AsTask());

@@ -19,7 +19,7 @@ public sealed class TwoProcessSampleTests(BrokerFixture broker)
     {
         const int Orders = 5;
         using var shipping = SampleProcess.Start("Consumer", broker.Uri, Orders);
-        await TestHost.Eventually(() => shipping.Lines.Contains("shipping: waiting for orders (Ctrl+C to stop)"), "the Shipping service to start");
+        await Eventually.WaitUntilAsync(() => shipping.Lines.Contains("shipping: waiting for orders (Ctrl+C to stop)"), "the Shipping service to start", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
 
         using var orders = SampleProcess.Start("Publisher", broker.Uri, Orders);
         Assert.Equal(0, await orders.ExitCodeAsync());

@@ -15,11 +15,11 @@ public sealed class QuickStartTests
     }
 
     [Fact]
-    public async Task RunAsync_SeedExample_PrintsTheSeedsLine()
+    public async Task RunAsync_FirstEvent_PrintsTheListenersLine()
     {
         var (_, lines) = await SampleRun.RunAsync(QuickStartSample.RunAsync);
 
-        Assert.Equal(new[] { "Handling TestEvent with data `Hello`" }, SampleRun.Section(lines, "== 1. The seed's example =="));
+        Assert.Equal(new[] { "Handling TestEvent with data `Hello`" }, SampleRun.Section(lines, "== 1. One event, one listener =="));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Threading.Tasks;
+using EventRouter.Modules;
 
 namespace EventRouter.Samples.Tests;
 
@@ -38,9 +39,9 @@ public sealed class EventLoopSampleTests
         var (exitCode, lines) = await SampleRun.RunAsync(EventLoopSample.EventLoopDemo.RunAsync);
 
         Assert.Equal(0, exitCode);
-        Assert.Equal("Message event: Hello, World! (thread seed-004)", lines[0]);
-        Assert.Contains("Message event: posted from another thread (thread seed-004)", lines);
+        Assert.Equal("Message event: Hello, World! (thread event-loop)", lines[0]);
+        Assert.Contains("Message event: posted from another thread (thread event-loop)", lines);
         Assert.Equal(3, lines.Count(l => l.StartsWith("Timer event: 'tick' fired", System.StringComparison.Ordinal)));
-        Assert.All(lines, l => Assert.EndsWith("(thread seed-004)", l));
+        Assert.All(lines, l => Assert.EndsWith("(thread event-loop)", l));
     }
 }

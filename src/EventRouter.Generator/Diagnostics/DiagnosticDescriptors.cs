@@ -6,10 +6,121 @@ namespace EventRouter.Generator.Diagnostics;
 /// Every diagnostic of EventRouter, with fixed IDs. Ranges: ER0001–ER0099 listeners and events, ER0100–ER0199 module
 /// servers, ER0200–ER0299 dispatch loop, ER0300–ER0399 reactor, ER0400–ER0499 broker. Never reuse or renumber an ID.
 /// </summary>
-internal static partial class DiagnosticDescriptors
+internal static class DiagnosticDescriptors
 {
+    private const string Usage = "EventRouter.Usage";
+    private const string Broker = "EventRouter.Broker";
     private const string HelpLinkBase = "https://github.com/eventrouter/eventrouter/blob/main/docs/diagnostics.md#";
 
     internal static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
+
+    // Listeners and events (ER0001–ER0099).
+
+    public static readonly DiagnosticDescriptor ListenerWithoutInterface = Create(
+        "ER0001",
+        "Listener implements no IEventListener<T>",
+        "'{0}' is marked [EventListener] but implements no IEventListener<T>, so it receives no events",
+        Usage,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ListenerNotConcrete = Create(
+        "ER0002",
+        "Listener must be a concrete, non-generic class",
+        "'{0}' cannot be a listener: it is abstract, static or generic, so the dispatch table cannot create it",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ListenerInaccessible = Create(
+        "ER0003",
+        "Listener is not accessible to the generated dispatch table",
+        "'{0}' must be public or internal (and so must every type it is nested in) for the generated dispatch table to call it",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor ListenerWithoutConstructor = Create(
+        "ER0004",
+        "Listener has no usable constructor",
+        "'{0}' has no public or internal constructor, so neither the dispatch table nor dependency injection can create it",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor EventTypeNotNameable = Create(
+        "ER0005",
+        "Event type cannot be named by the generated dispatch table",
+        "'{0}' listens to '{1}', which the generated dispatch table cannot name (private or protected type, or a type parameter); this listener is skipped for it",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidFilter = Create(
+        "ER0006",
+        "Filter has an invalid shape",
+        "'{0}' is marked [EventFilter] but {1}, so it is not applied",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor FilterOrderConflict = Create(
+        "ER0007",
+        "Two filters have the same order",
+        "Filters '{0}' and '{1}' both have Order = {2}; their relative order falls back to type names. Give each a distinct Order.",
+        Usage,
+        DiagnosticSeverity.Warning);
+
+    /// <summary>
+    /// Info by default, not Warning: a library that publishes events for the applications that reference it has no
+    /// listener in sight by design, and a default warning would break its warnings-as-errors build. Raise it with
+    /// <c>dotnet_diagnostic.ER0010.severity = warning</c> in .editorconfig where every listener is in view (an app).
+    /// </summary>
+    public static readonly DiagnosticDescriptor PublishedEventWithoutListener = Create(
+        "ER0010",
+        "No listener handles the published event type",
+        "No listener in this compilation or its references handles '{0}', so {1} delivers it to nobody",
+        Usage,
+        DiagnosticSeverity.Info);
+
+    // Module servers (ER0100–ER0199).
+
+    public static readonly DiagnosticDescriptor ModuleServerNotPartial = Create(
+        "ER0100",
+        "Module server class must be partial",
+        "Module server class '{0}' must be declared partial so its typed client and registration can be generated",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor DuplicateRequestHandler = Create(
+        "ER0101",
+        "Request type handled more than once",
+        "Module server '{0}' handles request type '{1}' more than once (responses {2}); a request type must have exactly one handler",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor InvalidModuleServerShape = Create(
+        "ER0102",
+        "Module server class has an unsupported shape",
+        "Module server class '{0}' is {1}; a module server must be a non-generic, non-abstract, non-static top-level class (not a record) that is public or internal",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor HandlerMethodNotRouted = Create(
+        "ER0103",
+        "Method looks like a handler but is not one",
+        "Method '{0}.{1}' is not the implementation of any IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand> of the module, so no message reaches it; implement the interface (returning ValueTask or ValueTask<TResponse> and taking the message and a CancellationToken)",
+        Usage,
+        DiagnosticSeverity.Warning);
+
+    public static readonly DiagnosticDescriptor ModuleHandlesNothing = Create(
+        "ER0104",
+        "Module server handles no messages",
+        "Module server '{0}' implements no IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand>; its client has nothing to send",
+        Usage,
+        DiagnosticSeverity.Warning);
+
+    // Broker (ER0400–ER0499).
+
+    public static readonly DiagnosticDescriptor BrokerEventNotInJsonContext = Create(
+        "ER0400",
+        "Event crosses the broker but is not in the JSON context",
+        "Event '{0}' crosses the broker but '{1}' cannot serialize it: add [JsonSerializable(typeof({2}))] to '{1}'",
+        Broker,
+        DiagnosticSeverity.Error);
 }

@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
-using System.Reflection;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -17,11 +17,6 @@ public sealed partial class ModuleServerGenerator
         private const string CancellationToken = "global::System.Threading.CancellationToken";
         private const string ServiceDescriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
         private const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
-        private const string RequestChain = "RequestChain";
-        private const string CommandChain = "CommandChain";
-
-        private static readonly string s_generatedCode =
-            $"[global::System.CodeDom.Compiler.GeneratedCode(\"{KnownNames.GeneratorName}\", \"{typeof(Emitter).Assembly.GetName().Version}\")]";
 
         public static void Emit(SourceProductionContext context, ModuleModel model)
         {
@@ -41,16 +36,18 @@ public sealed partial class ModuleServerGenerator
                 w.Open("namespace " + model.Namespace);
             }
 
+            var names = new Names(model);
             var module = model.FullyQualifiedName;
             var client = model.ClassName + "Client";
             var qualifiedClient = (hasNamespace ? "global::" + model.Namespace + "." : "global::") + client;
 
             // The registration hook: AddModuleServer<TModule>() calls it through a static abstract member, no reflection.
-            w.Open("partial class " + model.ClassName + " : " + Runtime + "IModuleServerRegistration");
+            w.Open("partial class " + model.ClassName + " : " + "global::EventRouter.CompilerServices.IModuleServerRegistration");
             w.Line("/// <inheritdoc />");
-            w.Line(s_generatedCode);
-            var registerModule = "static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
-            var register = Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
+            var registerModule = "static void " + "global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
+            var register = "global::EventRouter.CompilerServices.ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
             if (model.Filters.Count == 0)
             {
                 w.Line(registerModule + " =>");
@@ -67,10 +64,11 @@ public sealed partial class ModuleServerGenerator
             }
             w.Line();
             w.Line("/// <inheritdoc />");
-            w.Line(s_generatedCode);
-            w.Line("static void " + Runtime + "IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
+            w.Line("static void " + "global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
             w.Indent();
-            w.Line(Runtime + "ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
+            w.Line("global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
             w.Unindent();
             w.Close();
             w.Line();
@@ -79,7 +77,8 @@ public sealed partial class ModuleServerGenerator
             w.Line("/// The typed client of <see cref=\"" + module + "\"/>: one <c>RequestAsync</c> per request type and one <c>SendAsync</c>");
             w.Line("/// per command type the module handles. Messages run on the module's server one at a time.");
             w.Line("/// </summary>");
-            w.Line(s_generatedCode);
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
             w.Open((model.IsPublic ? "public" : "internal") + " sealed class " + client + " : " + Runtime + "ModuleClient<" + module + ">");
             w.Line("/// <summary>Creates the client of a running (or not yet started) server.</summary>");
             w.Line("/// <param name=\"server\">The module's server.</param>");
@@ -107,38 +106,36 @@ public sealed partial class ModuleServerGenerator
             }
             w.Close();
 
-            for (var r = 0; r < model.Requests.Count; r++)
+            foreach (var request in model.Requests)
             {
-                var request = model.Requests[r];
                 w.Line();
                 w.Line("/// <summary>Sends a " + See(request.RequestType) + " request and waits for the module's response.</summary>");
                 w.Line("/// <param name=\"request\">The request.</param>");
                 w.Line("/// <param name=\"cancellationToken\">Stops waiting; a request cancelled before the module starts it is skipped.</param>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleStoppedException\">The module is stopping or stopped.</exception>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleRequestTimeoutException\">No response within the module's request timeout.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStoppedException\">The module is stopping or stopped.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleRequestTimeoutException\">No response within the module's request timeout.</exception>");
                 w.Line("public " + ValueTask + "<" + request.ResponseType + "> RequestAsync(" + request.RequestType + " request, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
-                w.Line("RequestCoreAsync<" + request.RequestType + ", " + request.ResponseType + ">(" + (request.Filters.Count == 0 ? "Module" : RequestChain + r) + ", request, cancellationToken);");
+                w.Line("RequestCoreAsync<" + request.RequestType + ", " + request.ResponseType + ">(" + (request.Filters.Count == 0 ? "Module" : names.RequestChain(request)) + ", request, cancellationToken);");
                 w.Unindent();
             }
 
-            for (var c = 0; c < model.Commands.Count; c++)
+            foreach (var command in model.Commands)
             {
-                var command = model.Commands[c];
                 w.Line();
                 w.Line("/// <summary>Queues a " + See(command.CommandType) + " command; completes when the module has accepted it.</summary>");
                 w.Line("/// <param name=\"command\">The command.</param>");
                 w.Line("/// <param name=\"cancellationToken\">Stops waiting for room in a full queue.</param>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleStoppedException\">The module is stopping or stopped.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStoppedException\">The module is stopping or stopped.</exception>");
                 w.Line("public " + ValueTask + " SendAsync(" + command.CommandType + " command, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
-                w.Line("SendCoreAsync<" + command.CommandType + ">(" + (command.Filters.Count == 0 ? "Module" : CommandChain + c) + ", command, cancellationToken);");
+                w.Line("SendCoreAsync<" + command.CommandType + ">(" + (command.Filters.Count == 0 ? "Module" : names.CommandChain(command)) + ", command, cancellationToken);");
                 w.Unindent();
             }
 
             if (model.Filters.Count > 0)
             {
-                WriteFilterChains(w, model);
+                WriteFilterChains(w, model, names);
             }
 
             w.Close();
@@ -163,14 +160,14 @@ public sealed partial class ModuleServerGenerator
         /// constructors. Both are created on first use: a chain resolves its filters on the module's server the first
         /// time a message goes through it, so a filter may depend on this client without a construction cycle.
         /// </summary>
-        private static void WriteFilterChains(SourceWriter w, ModuleModel model)
+        private static void WriteFilterChains(SourceWriter w, ModuleModel model, Names names)
         {
             w.Line();
             for (var f = 0; f < model.Filters.Count; f++)
             {
-                w.Line("private " + model.Filters[f].FullName + "? _filter" + f + ";");
+                w.Line("private " + model.Filters[f].FullName + "? " + names.FilterField(f) + ";");
             }
-            foreach (var chain in Chains(model))
+            foreach (var chain in Chains(model, names))
             {
                 w.Line("private " + chain.Type + "? " + chain.Field + ";");
             }
@@ -180,46 +177,47 @@ public sealed partial class ModuleServerGenerator
             {
                 var filter = model.Filters[f];
                 var constructor = filter.HasParameterlessConstructor ? "static () => new " + filter.FullName + "()" : "null";
-                w.Line("private " + filter.FullName + " Filter" + f + " => _filter" + f + " ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter" + f + ", Server!, " + constructor + ");");
+                w.Line("private " + filter.FullName + " " + names.FilterProperty(f) + " => " + names.FilterField(f)
+                    + " ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref " + names.FilterField(f) + ", Server!, " + constructor + ");");
             }
-            foreach (var chain in Chains(model))
+            foreach (var chain in Chains(model, names))
             {
                 w.Line();
                 // A client built on a transport has no server here: the serving side runs the filters, around its module.
                 w.Line("private " + chain.Handler + " " + chain.Property + " =>");
-                w.Indent().Line("Server is { } server ? " + chain.Field + " ??= new " + chain.Type + "(server, Module, () => " + FilterArray(chain.Filters) + ") : Module;").Unindent();
+                w.Indent().Line("Server is { } server ? " + chain.Field + " ??= new " + chain.Type + "(server, Module, () => " + FilterArray(chain.Filters, names) + ") : Module;").Unindent();
             }
         }
 
         /// <summary>The filtered handlers: requests, then commands, each in the module's order.</summary>
-        private static IEnumerable<(string Type, string Handler, string Property, string Field, EquatableArray<int> Filters)> Chains(ModuleModel model)
+        private static IEnumerable<(string Type, string Handler, string Property, string Field, EquatableArray<int> Filters)> Chains(ModuleModel model, Names names)
         {
-            for (var r = 0; r < model.Requests.Count; r++)
+            foreach (var request in model.Requests)
             {
-                var request = model.Requests[r];
                 if (request.Filters.Count > 0)
                 {
-                    yield return (RequestChainType(request), "global::EventRouter.IRequestHandler<" + request.RequestType + ", " + request.ResponseType + ">", RequestChain + r, "_requestChain" + r, request.Filters);
+                    var handler = "global::EventRouter.Modules.IRequestHandler<" + request.RequestType + ", " + request.ResponseType + ">";
+                    yield return (RequestChainType(request), handler, names.RequestChain(request), names.RequestChainField(request), request.Filters);
                 }
             }
-            for (var c = 0; c < model.Commands.Count; c++)
+            foreach (var command in model.Commands)
             {
-                var command = model.Commands[c];
                 if (command.Filters.Count > 0)
                 {
-                    yield return (CommandChainType(command), "global::EventRouter.ICommandHandler<" + command.CommandType + ">", CommandChain + c, "_commandChain" + c, command.Filters);
+                    var handler = "global::EventRouter.Modules.ICommandHandler<" + command.CommandType + ">";
+                    yield return (CommandChainType(command), handler, names.CommandChain(command), names.CommandChainField(command), command.Filters);
                 }
             }
         }
 
         private static string RequestChainType(ModuleRequestModel request) =>
-            "global::EventRouter.RequestFilterChain<" + request.RequestType + ", " + request.ResponseType + ">";
+            "global::EventRouter.CompilerServices.RequestFilterChain<" + request.RequestType + ", " + request.ResponseType + ">";
 
         private static string CommandChainType(ModuleCommandModel command) =>
-            "global::EventRouter.CommandFilterChain<" + command.CommandType + ">";
+            "global::EventRouter.CompilerServices.CommandFilterChain<" + command.CommandType + ">";
 
-        private static string FilterArray(EquatableArray<int> filters) =>
-            "new global::EventRouter.IModuleFilter[] { " + string.Join(", ", filters.Select(static f => "Filter" + f)) + " }";
+        private static string FilterArray(EquatableArray<int> filters, Names names) =>
+            "new global::EventRouter.IModuleFilter[] { " + string.Join(", ", filters.Select(names.FilterProperty)) + " }";
 
         /// <summary>
         /// A doc reference to a type: a cref cannot carry nullable annotations, angle brackets, arrays or tuples, so those

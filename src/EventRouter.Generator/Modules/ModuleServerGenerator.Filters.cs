@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 
 namespace EventRouter.Generator.Modules;
 

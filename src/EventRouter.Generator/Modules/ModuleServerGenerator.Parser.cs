@@ -2,7 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -117,8 +118,8 @@ public sealed partial class ModuleServerGenerator
         /// <summary>The handler interfaces a module implements (its own or inherited). Null when the runtime is not referenced.</summary>
         public static Handlers? GetHandlers(INamedTypeSymbol type, Compilation compilation)
         {
-            var requestInterface = compilation.GetTypeByMetadataName(ModuleNames.RequestHandlerInterface);
-            var commandInterface = compilation.GetTypeByMetadataName(ModuleNames.CommandHandlerInterface);
+            var requestInterface = compilation.GetTypeByMetadataName(KnownNames.RequestHandlerInterface);
+            var commandInterface = compilation.GetTypeByMetadataName(KnownNames.CommandHandlerInterface);
             if (requestInterface is null || commandInterface is null)
             {
                 return null;

@@ -1,5 +1,5 @@
 using System.Linq;
-using EventRouter.Generator.Models;
+using EventRouter.Generator.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -14,26 +14,26 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
     {
         var modules = context.SyntaxProvider
             .ForAttributeWithMetadataName(
-                ModuleNames.ModuleServerAttribute,
+                KnownNames.ModuleServerAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
                 static (ctx, ct) => Parser.Parse(ctx, ct)) // null on invalid input: ModuleServerAnalyzer reports it
             .Where(static m => m is not null)
-            .WithTrackingName(ModuleTrackingNames.Modules);
+            .WithTrackingName(TrackingNames.ModuleServers);
 
         // [EventFilter] classes implementing IModuleFilter (event-only filters are the event generator's), in chain order.
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.EventFilterAttribute,
                 static (node, _) => node is ClassDeclarationSyntax,
-                static (ctx, ct) => global::EventRouter.Generator.Parser.ParseFilter(ctx, FilterKinds.Module, ct)) // null when invalid: FilterAnalyzer reports it
+                static (ctx, ct) => FilterParser.Parse(ctx, FilterKinds.Module, ct)) // null when invalid: FilterAnalyzer reports it
             .Collect()
             .Select(static (all, _) => FilterOrder.OutermostFirst(all).ToEquatableArray())
-            .WithTrackingName(ModuleTrackingNames.Filters);
+            .WithTrackingName(TrackingNames.ModuleFilters);
 
         var output = modules
             .Combine(filters)
             .Select(static (pair, _) => FilterComposer.Apply(pair.Left!, pair.Right))
-            .WithTrackingName(ModuleTrackingNames.Output);
+            .WithTrackingName(TrackingNames.ModuleServerOutput);
 
         context.RegisterSourceOutput(output, static (spc, model) => Emitter.Emit(spc, model));
 
@@ -41,7 +41,7 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
         var map = modules
             .Collect()
             .Select(static (all, _) => all.OrderBy(static m => m!.FullyQualifiedName, System.StringComparer.Ordinal).Select(static m => m!).ToEquatableArray())
-            .WithTrackingName(ModuleTrackingNames.Map);
+            .WithTrackingName(TrackingNames.ModuleMap);
         context.RegisterSourceOutput(map, static (spc, all) => ModuleMapEmitter.Emit(spc, all));
     }
 }

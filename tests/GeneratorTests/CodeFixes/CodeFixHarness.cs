@@ -3,19 +3,21 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
-using EventRouter.Generator.Diagnostics;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace EventRouter.Generator.Tests.CodeFixes;
 
 /// <summary>
-/// Drives a code fix the way the IDE does, without the (unavailable) Roslyn testing packages: a document in an
-/// <see cref="AdhocWorkspace"/>, the analyzer's diagnostics, the provider's registered actions, the applied change.
+/// Drives a code fix the way the IDE does: a document in an <see cref="AdhocWorkspace"/>, the analyzer's diagnostics,
+/// the provider's registered actions, the applied change. Not the testing package's code fix test, because a fixed
+/// module server is only right when its generated client compiles, so the fixed document is compiled with the
+/// generators run on it (<see cref="AssertCompilesAsync"/>), which that test does not do.
 /// </summary>
 internal static class CodeFixHarness
 {

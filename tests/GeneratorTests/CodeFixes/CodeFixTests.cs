@@ -1,7 +1,10 @@
 using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.CodeFixes;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Diagnostics.Analyzers;
+using EventRouter.Generator.Listeners;
+using EventRouter.Generator.Tests.Listeners;
+using EventRouter.Modules;
 
 namespace EventRouter.Generator.Tests.CodeFixes;
 
@@ -101,7 +104,7 @@ public sealed class CodeFixTests
         var document = CodeFixHarness.CreateDocument(Sources.Usings + "using EventRouter.Modules;\nnamespace App;\npublic sealed record Get;\n"
             + declaration + "\n{\n    private int _n;\n    public ValueTask<int> HandleAsync(Get request, CancellationToken ct) => new(++_n);\n}\n"
             + "internal static class UsesClient { public static ValueTask<int> Ask(CounterClient c) => c.RequestAsync(new Get()); }\n");
-        var analyzer = new EventRouter.Generator.Modules.ModuleServerAnalyzer();
+        var analyzer = new ModuleServerAnalyzer();
 
         var action = Assert.Single(await CodeFixHarness.ActionsAsync(document, new MakeModulePartialCodeFix(), "ER0100", analyzer));
         var fixedDocument = await CodeFixHarness.ApplyAsync(document, action);

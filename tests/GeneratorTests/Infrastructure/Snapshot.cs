@@ -11,14 +11,20 @@ namespace EventRouter.Generator.Tests.Infrastructure;
 /// mismatch <c>Name.received.cs</c> is written next to it and the test fails with a line diff. To approve a
 /// change, rename received to verified. Set EVENTROUTER_ACCEPT_SNAPSHOTS=1 to write verified files directly.
 /// </summary>
+/// <remarks>
+/// One naming scheme: <c>Feature/Scenario.GeneratedFile</c> — the generator folder (<c>Listeners</c>, <c>Modules</c>),
+/// the input, and the generated file's hint name without <c>EventRouter.</c> and <c>.g.cs</c> (<c>EventDispatcher</c>,
+/// <c>EventMap</c>, <c>ModuleServer</c>…), for example <c>Listeners/Polymorphic.EventMap</c>.
+/// </remarks>
 internal static partial class Snapshot
 {
     public static void Match(string actual, string name)
     {
-        var directory = Path.Combine(ProjectDirectory, "Snapshots");
+        Assert.True(NamePattern().IsMatch(name), $"Snapshot name '{name}' is not Feature/Scenario.GeneratedFile (see Snapshot).");
+        var directory = Path.Combine(ProjectDirectory, "Snapshots", Path.GetDirectoryName(name)!);
         Directory.CreateDirectory(directory);
-        var verifiedPath = Path.Combine(directory, name + ".verified.cs");
-        var receivedPath = Path.Combine(directory, name + ".received.cs");
+        var verifiedPath = Path.Combine(directory, Path.GetFileName(name) + ".verified.cs");
+        var receivedPath = Path.Combine(directory, Path.GetFileName(name) + ".received.cs");
         var scrubbed = Scrub(actual);
 
         if (Environment.GetEnvironmentVariable("EVENTROUTER_ACCEPT_SNAPSHOTS") == "1")
@@ -47,6 +53,9 @@ internal static partial class Snapshot
 
     [GeneratedRegex("\"EventRouter\\.Generator\", \"[^\"]+\"")]
     private static partial Regex VersionPattern();
+
+    [GeneratedRegex("^(Listeners|Modules)/[A-Z][A-Za-z0-9]*(\\.[A-Z][A-Za-z0-9]*)+$")]
+    private static partial Regex NamePattern();
 
     /// <summary>The test project's folder, recorded at build time (see GeneratorTests.csproj).</summary>
     private static string ProjectDirectory =>

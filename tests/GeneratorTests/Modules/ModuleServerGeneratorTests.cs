@@ -3,9 +3,10 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Reflection;
 using System.Threading.Tasks;
-using EventRouter.Generator.Models;
 using EventRouter.Generator.Modules;
-using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Generator.Modules.Models;
+using EventRouter.Generator.Shared;
+using EventRouter.Modules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -40,7 +41,7 @@ public sealed class ModuleServerGeneratorTests
         var (output, result) = Generate(ModuleSources.Inventory);
 
         GeneratorHarness.AssertClean(output);
-        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Sample.Inventory.InventoryModule.ModuleServer.g.cs"), "ModuleServer_Inventory");
+        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Sample.Inventory.InventoryModule.ModuleServer.g.cs"), "Modules/Inventory.ModuleServer");
     }
 
     [Fact]
@@ -49,7 +50,7 @@ public sealed class ModuleServerGeneratorTests
         var (output, result) = Generate(ModuleSources.GlobalInternal);
 
         GeneratorHarness.AssertClean(output);
-        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Counter.ModuleServer.g.cs"), "ModuleServer_GlobalInternal");
+        Snapshot.Match(GeneratorHarness.GeneratedSource(result, "Counter.ModuleServer.g.cs"), "Modules/GlobalInternal.ModuleServer");
     }
 
     [Fact]
@@ -63,7 +64,7 @@ public sealed class ModuleServerGeneratorTests
             new[] { new ModuleRequestModel("global::Shop.PlaceOrder", "global::Shop.OrderId"), new ModuleRequestModel("global::Shop.Query", "global::System.Collections.Generic.List<global::Shop.Order?>") }.ToEquatableArray(),
             new[] { new ModuleCommandModel("global::Shop.Cancel") }.ToEquatableArray());
 
-        Snapshot.Match(ModuleServerGenerator.Emitter.Write(model), "ModuleServer_HandBuiltModel");
+        Snapshot.Match(ModuleServerGenerator.Emitter.Write(model), "Modules/HandBuiltModel.ModuleServer");
     }
 
     [Fact]
@@ -129,12 +130,21 @@ public sealed class ModuleServerGeneratorTests
         var (_, result) = Generate(ModuleSources.Inventory);
         var source = GeneratorHarness.GeneratedSource(result, "InventoryModule.ModuleServer.g.cs");
 
-        var requestLines = source.Split('\n').Where(l => l.Contains(" RequestAsync(", StringComparison.Ordinal)).Select(l => l.Trim()).ToList();
-        Assert.Equal(3, requestLines.Count);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData request", requestLines[0]);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData request", requestLines[1]);
-        Assert.StartsWith("public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string request", requestLines[2]);
-        Assert.Single(source.Split('\n'), l => l.Contains(" SendAsync(", StringComparison.Ordinal));
+        // Read from the syntax tree: the order and signatures of the client's methods, whatever the line breaks.
+        var methods = CSharpSyntaxTree.ParseText(source).GetRoot().DescendantNodes()
+            .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax>()
+            .Where(m => m.Identifier.Text is "RequestAsync" or "SendAsync")
+            .Select(m => $"{m.ReturnType} {m.Identifier.Text}({m.ParameterList.Parameters[0].Type})")
+            .ToList();
+        Assert.Equal(
+            new[]
+            {
+                "global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData)",
+                "global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData)",
+                "global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string)",
+                "global::System.Threading.Tasks.ValueTask SendAsync(global::Sample.Inventory.LogEvent)",
+            },
+            methods);
     }
 
     [Theory]
@@ -144,7 +154,7 @@ public sealed class ModuleServerGeneratorTests
     [InlineData("public static partial class Outer { [ModuleServer] public sealed partial class Nested : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); } }")]
     public void Generate_InvalidModuleClass_EmitsNothingAndDoesNotThrow(string declaration)
     {
-        var source = "using System.Threading; using System.Threading.Tasks; using EventRouter;\n"
+        var source = "using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;\n"
             + (declaration.StartsWith("public static partial class Outer", StringComparison.Ordinal) ? declaration : "[ModuleServer] " + declaration);
 
         var (_, result) = Generate(source);
@@ -159,7 +169,7 @@ public sealed class ModuleServerGeneratorTests
     public void Generate_DuplicateRequestType_LeavesOutOnlyThatType()
     {
         const string source = """
-            using System.Threading; using System.Threading.Tasks; using EventRouter;
+            using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;
             public sealed record Q; public sealed record C;
             [ModuleServer]
             public sealed partial class Twice : IRequestHandler<Q, int>, IRequestHandler<Q, string>, ICommandHandler<C>
@@ -189,7 +199,7 @@ public sealed class ModuleServerGeneratorTests
             CSharpSyntaxTree.ParseText("class Unrelated { int _changed; }", GeneratorHarness.ParseOptions, path: unrelated.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        foreach (var name in new[] { ModuleTrackingNames.Modules, ModuleTrackingNames.Output })
+        foreach (var name in new[] { TrackingNames.ModuleServers, TrackingNames.ModuleServerOutput })
         {
             var steps = result.TrackedSteps[name];
             Assert.NotEmpty(steps);
@@ -211,7 +221,7 @@ public sealed class ModuleServerGeneratorTests
             CSharpSyntaxTree.ParseText(ModuleSources.Inventory.Replace("Events.Add(command.Text);", "Events.Add(command.Text + \"!\");"), GeneratorHarness.ParseOptions, path: tree.FilePath));
         var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
 
-        Assert.All(result.TrackedSteps[ModuleTrackingNames.Output].SelectMany(s => s.Outputs), o =>
+        Assert.All(result.TrackedSteps[TrackingNames.ModuleServerOutput].SelectMany(s => s.Outputs), o =>
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 

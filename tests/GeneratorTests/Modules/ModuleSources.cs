@@ -1,3 +1,5 @@
+using EventRouter.Modules;
+
 namespace EventRouter.Generator.Tests.Modules;
 
 /// <summary>Test inputs for the module-server generator and analyzer.</summary>
@@ -7,7 +9,7 @@ internal static class ModuleSources
         using System.Collections.Generic;
         using System.Threading;
         using System.Threading.Tasks;
-        using EventRouter;
+        using EventRouter.Modules;
 
         namespace Sample.Inventory
         {
@@ -83,7 +85,7 @@ internal static class ModuleSources
     public const string GlobalInternal = """
         using System.Threading;
         using System.Threading.Tasks;
-        using EventRouter;
+        using EventRouter.Modules;
 
         internal readonly record struct Tick(int Count);
 
@@ -105,6 +107,7 @@ internal static class ModuleSources
         using System.Threading;
         using System.Threading.Tasks;
         using EventRouter;
+        using EventRouter.Modules;
 
         namespace Shop
         {
@@ -120,10 +123,10 @@ internal static class ModuleSources
             [ModuleServer]
             public sealed partial class Orders : IRequestHandler<PlaceOrder, int>, IRequestHandler<GetStatus, string?>, IRequestHandler<Ping, bool>, ICommandHandler<Cancel>
             {
-                public ValueTask<int> HandleAsync(PlaceOrder request, CancellationToken cancellationToken) => new(request.Id);
-                public ValueTask<string?> HandleAsync(GetStatus request, CancellationToken cancellationToken) => new("open");
-                public ValueTask<bool> HandleAsync(Ping request, CancellationToken cancellationToken) => new(true);
-                public ValueTask HandleAsync(Cancel command, CancellationToken cancellationToken) => default;
+                public ValueTask<int> HandleAsync(PlaceOrder request, CancellationToken cancellationToken) { Trace.Calls.Add("PlaceOrder"); return new(request.Id); }
+                public ValueTask<string?> HandleAsync(GetStatus request, CancellationToken cancellationToken) { Trace.Calls.Add("GetStatus"); return new("open"); }
+                public ValueTask<bool> HandleAsync(Ping request, CancellationToken cancellationToken) { Trace.Calls.Add("Ping"); return new(true); }
+                public ValueTask HandleAsync(Cancel command, CancellationToken cancellationToken) { Trace.Calls.Add("Cancel"); return default; }
             }
 
             [ModuleServer]
@@ -136,33 +139,116 @@ internal static class ModuleSources
             [EventListener]
             public sealed class ShippedListener : IEventListener<Shipped>
             {
-                public ValueTask HandleAsync(Shipped e, CancellationToken ct) => default;
+                public ValueTask HandleAsync(Shipped e, CancellationToken ct) { Trace.Calls.Add("Shipped"); return default; }
             }
 
             [EventFilter(Order = 1, AppliesTo = typeof(IOrderMessage))]
             public sealed class Timing : IModuleFilter
             {
-                public ValueTask<TResponse> InvokeRequestAsync<TRequest, TResponse>(TRequest request, RequestNext<TRequest, TResponse> next, CancellationToken ct) =>
-                    next.InvokeAsync(request, ct);
+                public ValueTask<TResponse> InvokeRequestAsync<TRequest, TResponse>(TRequest request, RequestNext<TRequest, TResponse> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Timing");
+                    return next.InvokeAsync(request, ct);
+                }
             }
 
             [EventFilter(Order = 2, AppliesTo = typeof(IAudited))]
             internal sealed class Audit : IModuleFilter
             {
-                public ValueTask InvokeCommandAsync<TCommand>(TCommand command, CommandNext<TCommand> next, CancellationToken ct) => next.InvokeAsync(command, ct);
+                public ValueTask<TResponse> InvokeRequestAsync<TRequest, TResponse>(TRequest request, RequestNext<TRequest, TResponse> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Audit");
+                    return next.InvokeAsync(request, ct);
+                }
+
+                public ValueTask InvokeCommandAsync<TCommand>(TCommand command, CommandNext<TCommand> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Audit");
+                    return next.InvokeAsync(command, ct);
+                }
             }
 
             [EventFilter(Order = 3, AppliesTo = typeof(IAudited))]
             public sealed class Tenant : IModuleFilter, IEventFilter
             {
                 public Tenant(IServiceProvider services) { }
-                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+
+                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Tenant");
+                    return next.InvokeAsync(e, ct);
+                }
+
+                public ValueTask<TResponse> InvokeRequestAsync<TRequest, TResponse>(TRequest request, RequestNext<TRequest, TResponse> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Tenant");
+                    return next.InvokeAsync(request, ct);
+                }
+
+                public ValueTask InvokeCommandAsync<TCommand>(TCommand command, CommandNext<TCommand> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("Tenant");
+                    return next.InvokeAsync(command, ct);
+                }
             }
 
             [EventFilter(Order = 4)]
             public sealed class EventsOnly : IEventFilter
             {
-                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct) => next.InvokeAsync(e, ct);
+                public ValueTask InvokeAsync<TEvent>(TEvent e, ListenerNext<TEvent> next, CancellationToken ct)
+                {
+                    Trace.Calls.Add("EventsOnly");
+                    return next.InvokeAsync(e, ct);
+                }
+            }
+
+            public static class Trace
+            {
+                public static readonly System.Collections.Generic.List<string> Calls = new();
+            }
+        }
+        """;
+
+    /// <summary>Runs <see cref="Filtered"/>: its requests, one event, then its command; returns what the filters and handlers saw, in order.</summary>
+    public const string FilteredRunner = """
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter.Modules;
+        using Microsoft.Extensions.DependencyInjection;
+
+        namespace Shop
+        {
+            public static class Runner
+            {
+                public static async Task<string> RunAsync(bool withServices)
+                {
+                    // Tenant has no parameterless constructor: only the server's (and the dispatcher's) services can create it.
+                    var services = withServices ? new ServiceCollection().AddSingleton<Tenant>().BuildServiceProvider() : null;
+                    await using var server = new ModuleServer<Orders>(new Orders(), new ModuleServerOptions { RunInlineWhenIdle = false }, services);
+                    await server.StartAsync(CancellationToken.None);
+                    var client = new OrdersClient(server);
+                    await client.RequestAsync(new GetStatus(1));
+                    Trace.Calls.Add("|");
+                    await client.RequestAsync(new Ping());
+                    Trace.Calls.Add("|");
+                    await client.RequestAsync(new PlaceOrder(2));
+                    Trace.Calls.Add("|");
+                    await new EventRouter.Generated.EventDispatcher(services).PublishAsync(new Shipped(4));
+                    Trace.Calls.Add("|");
+                    // A command is queued, not awaited: a graceful shutdown runs it before it completes.
+                    await client.SendAsync(new Cancel(3));
+                    await server.ShutdownAsync(ModuleShutdownMode.Graceful);
+                    return string.Join(" ", Trace.Calls);
+                }
+
+                /// <summary>Whether the DI registration of the module registers its filters, so their dependencies come from the container.</summary>
+                public static bool RegistersFilters()
+                {
+                    var services = new ServiceCollection();
+                    services.AddModuleServer<Orders>();
+                    using var provider = services.BuildServiceProvider();
+                    return provider.GetService<Tenant>() is not null;
+                }
             }
         }
         """;

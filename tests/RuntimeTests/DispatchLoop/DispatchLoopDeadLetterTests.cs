@@ -43,7 +43,7 @@ public sealed class DispatchLoopDeadLetterTests
     [Fact]
     public async Task Deliver_DefaultSink_LogsDeadLetterAsError()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         var dispatcher = new TestDispatcher(options: new EventRouterOptions { LoggerFactory = logs })
             .Route(TestListener<Ping>.Of<ListenerA>(_ => throw new InvalidOperationException("boom")));
         var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { RetryPolicy = RetryPolicy.None });
@@ -52,7 +52,7 @@ public sealed class DispatchLoopDeadLetterTests
         await loop.EnqueueAsync(new Ping(1));
         await loop.StopAsync(Timeout.InfiniteTimeSpan);
 
-        var entry = Assert.Single(logs.Entries, e => e.EventId == 2002);
+        var entry = Assert.Single(logs.Entries, e => e.Id.Id == 2002);
         Assert.Equal(LogLevel.Error, entry.Level);
         Assert.Equal("boom", entry.Exception!.Message);
         Assert.Contains(typeof(ListenerA).FullName!, entry.Message, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class DispatchLoopDeadLetterTests
     [Fact]
     public async Task Deliver_DeadLetterSinkThrows_DeadLetterIsLoggedAndCounted()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         var dispatcher = new TestDispatcher(options: new EventRouterOptions { LoggerFactory = logs })
             .Route(TestListener<Ping>.Of<ListenerA>(_ => throw new InvalidOperationException("boom")));
         var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { RetryPolicy = RetryPolicy.None, DeadLetterSink = new BrokenSink() });
@@ -71,8 +71,8 @@ public sealed class DispatchLoopDeadLetterTests
         await loop.EnqueueAsync(new Ping(1));
         await loop.StopAsync(Timeout.InfiniteTimeSpan);
 
-        Assert.Contains(logs.Entries, e => e.EventId == 2003 && e.Exception is InvalidProgramException);
-        Assert.Contains(logs.Entries, e => e.EventId == 2002 && e.Exception!.Message == "boom");
+        Assert.Contains(logs.Entries, e => e.Id.Id == 2003 && e.Exception is InvalidProgramException);
+        Assert.Contains(logs.Entries, e => e.Id.Id == 2002 && e.Exception!.Message == "boom");
         Assert.Equal(1, loop.Counts.DeadLettered);
         LoopAssert.Balanced(loop.Counts);
     }

@@ -79,7 +79,7 @@ public sealed class DispatchLoopOrderingTests
     [Fact]
     public async Task Deliver_SameKeyWhileEarlierEventRetries_WaitsForEarlierEvent()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var handled = new ConcurrentQueue<int>();
         var failedOnce = 0;
         var dispatcher = new TestDispatcher().Route(TestListener<Keyed>.Of<ListenerA>(e =>

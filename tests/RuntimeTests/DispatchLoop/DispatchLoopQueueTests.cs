@@ -81,7 +81,7 @@ public sealed class DispatchLoopQueueTests
     [InlineData(QueueFullMode.DropWrite, 3, new[] { 1, 2 })]
     public async Task TryEnqueue_DropModeQueueFull_DropsOneAndReportsIt(QueueFullMode mode, int expectedDropped, int[] expectedHandled)
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         var dropped = new ConcurrentQueue<object>();
         var options = SingleLane(2, mode);
         options.OnDropped = dropped.Enqueue;
@@ -95,7 +95,7 @@ public sealed class DispatchLoopQueueTests
 
         Assert.Equal(new Ping(expectedDropped), Assert.Single(dropped));
         Assert.Equal(expectedHandled, _handled.ToArray());
-        Assert.Contains(logs.Entries, e => e.EventId == 2000 && e.Level == LogLevel.Warning && e.Message.Contains(nameof(Ping), StringComparison.Ordinal));
+        Assert.Contains(logs.Entries, e => e.Id.Id == 2000 && e.Level == LogLevel.Warning && e.Message.Contains(nameof(Ping), StringComparison.Ordinal));
         Assert.Equal(1, loop.Counts.Dropped);
         Assert.Equal(3, loop.Counts.Accepted);
         LoopAssert.Balanced(loop.Counts);
@@ -187,12 +187,12 @@ public sealed class DispatchLoopQueueTests
     [Fact]
     public async Task EnqueueAsync_NoListenerAndLogPolicy_LogsAndAcceptsNothing()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         await using var loop = new EventDispatchLoop(Dispatcher(new EventRouterOptions { LoggerFactory = logs }), SingleLane(4));
 
         await loop.EnqueueAsync(new Unrouted(1));
 
-        Assert.Contains(logs.Entries, e => e.EventId == 1001);
+        Assert.Contains(logs.Entries, e => e.Id.Id == 1001);
         Assert.Equal(0, loop.Counts.Accepted);
         Assert.Equal(0, loop.QueuedCount);
     }

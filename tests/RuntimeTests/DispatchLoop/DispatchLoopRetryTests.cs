@@ -29,7 +29,7 @@ public sealed class DispatchLoopRetryTests
     [InlineData(FailureKind.ThrowsAfterGoingAsync)]
     public async Task Deliver_ListenerFailsOnce_OnlyFailedListenerIsRetried(FailureKind kind)
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         int a = 0, b = 0, c = 0;
         var dispatcher = new TestDispatcher().Route(
             TestListener<Ping>.Of<ListenerA>(_ => Interlocked.Increment(ref a)),
@@ -71,7 +71,7 @@ public sealed class DispatchLoopRetryTests
     [Fact]
     public async Task Deliver_ListenerKeepsFailing_BackoffDoublesUntilDeadLetter()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var sink = new ListDeadLetterSink();
         var calls = 0;
         var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(_ =>
@@ -86,8 +86,10 @@ public sealed class DispatchLoopRetryTests
         foreach (var expected in new[] { 1, 2, 4 })
         {
             await time.WaitForArmedTimersAsync();
-            Assert.Equal(TimeSpan.FromSeconds(expected), time.ScheduledDelays[^1]);
-            time.Advance(TimeSpan.FromSeconds(expected));
+            // The backoff is exactly `expected` seconds: one tick before, its timer is still armed; at `expected` it fires.
+            time.Advance(TimeSpan.FromSeconds(expected) - TimeSpan.FromTicks(1));
+            Assert.Equal(1, time.ActiveTimers);
+            time.Advance(TimeSpan.FromTicks(1));
         }
         await Eventually.WaitUntilAsync(() => !sink.Letters.IsEmpty, "dead letter");
         await loop.StopAsync(Timeout.InfiniteTimeSpan);
@@ -155,7 +157,7 @@ public sealed class DispatchLoopRetryTests
     [Fact]
     public async Task Deliver_ListenerHangsPastDeliveryTimeout_CancelledTimedOutAndRetried()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var calls = 0;
         CancellationToken firstToken = default;
         var never = new TaskCompletionSource();
@@ -190,7 +192,7 @@ public sealed class DispatchLoopRetryTests
     [Fact]
     public async Task Deliver_ListenerHangsPastDeliveryTimeoutOnLastAttempt_DeadLetteredWithTimeoutException()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var sink = new ListDeadLetterSink();
         var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>((_, ct) => new ValueTask(Task.Delay(Timeout.Infinite, ct))));
         var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions
@@ -214,7 +216,7 @@ public sealed class DispatchLoopRetryTests
     [Fact]
     public async Task Deliver_NoDeliveryTimeoutByDefault_SlowListenerIsNotCancelled()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         CancellationToken token = default;
         var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(async (_, ct) =>

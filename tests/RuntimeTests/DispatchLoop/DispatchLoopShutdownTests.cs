@@ -50,7 +50,7 @@ public sealed class DispatchLoopShutdownTests
                 started.TrySetResult();
                 await Task.Delay(Timeout.Infinite, ct); // honours cancellation
             }));
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var reported = new List<UndeliveredEvent>();
         var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { TimeProvider = time, OnUndelivered = reported.AddRange });
         loop.Start();
@@ -78,7 +78,7 @@ public sealed class DispatchLoopShutdownTests
     [Fact]
     public async Task StopAsync_WhileListenerWaitsForRetry_ReturnsEventWithOnlyPendingListener()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         int a = 0, b = 0;
         var sink = new ListDeadLetterSink();
         var dispatcher = new TestDispatcher().Route(

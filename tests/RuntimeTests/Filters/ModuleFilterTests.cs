@@ -319,35 +319,22 @@ public sealed class ModuleFilterAllocationTests
         }
         var calls = CountingModuleFilter.Calls;
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
         var total = 0;
-        for (var i = 0; i < 1000; i++)
-        {
-            var pending = client.RequestAsync(query);
-            Assert.True(pending.IsCompletedSuccessfully);
-            total += CompletedResult(pending);
-        }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = Allocations.OnThisThread(
+            _ =>
+            {
+                var pending = client.RequestAsync(query);
+                Assert.True(pending.IsCompletedSuccessfully);
+                total += CompletedResult(pending);
+            },
+            warmUps: 0);
 
         Assert.Equal(2000, total);
         Assert.Equal(0, allocated);
         Assert.Equal(calls + 1000, CountingModuleFilter.Calls);
     }
 
-    private static T CompletedResult<T>(ValueTask<T> completed) => completed.Result;
+    private static T CompletedResult<T>(ValueTask<T> completed) => InlineRequests.CompletedResult(completed);
 
-    /// <summary>The loop captures the module's context when it starts; inline runs wait for it.</summary>
-    private static async Task WaitUntilInlineReady(CountedModuleClient client, CountedQuery query)
-    {
-        for (var i = 0; i < 10_000; i++)
-        {
-            var probe = client.RequestAsync(query);
-            if (probe.IsCompletedSuccessfully)
-            {
-                return;
-            }
-            await probe.AsTask().WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        Assert.Fail("The module never ran a request inline.");
-    }
+    private static Task WaitUntilInlineReady(CountedModuleClient client, CountedQuery query) => InlineRequests.WaitUntilInlineReadyAsync(() => client.RequestAsync(query));
 }

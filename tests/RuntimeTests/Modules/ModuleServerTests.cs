@@ -227,7 +227,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [Fact]
     public async Task SendAsync_CommandThrows_ReportedThroughLogCallbackAndCounterAndServerKeepsRunning()
     {
-        var logger = new RecordingLoggerFactory();
+        var logger = new LogCapture();
         var failures = new List<ModuleCommandFailure>();
         var (_, server, client) = Start(inline: true, o =>
         {
@@ -425,7 +425,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     [Fact]
     public async Task ShutdownAsync_Immediate_CancelsRunningHandlerAndFailsQueuedRequests()
     {
-        var logger = new RecordingLoggerFactory();
+        var logger = new LogCapture();
         var (module, server, client) = Start(inline: false, o => o.LoggerFactory = logger);
         var running = client.RequestAsync(new WaitForStop()).AsTask();
         await module.Entered.Task.WaitAsync(HangGuard);
@@ -669,20 +669,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
     {
         var (module, _, client) = Start(inline: true);
         await WaitUntilInlineReady(client);
-        for (var i = 0; i < 200; i++)
-        {
-            _ = CompletedResult(client.RequestAsync(new Add(i, 1)));
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var total = 0;
-        for (var i = 0; i < 1000; i++)
-        {
-            var pending = client.RequestAsync(new Add(i, 1));
-            Assert.True(pending.IsCompletedSuccessfully);
-            total += CompletedResult(pending);
-        }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, total) = InlineRequests.MeasureInline(i => client.RequestAsync(new Add(i, 1)));
 
         Assert.Equal(Enumerable.Range(1, 1000).Sum(), total);
         Assert.Equal(0, allocated);
@@ -727,21 +714,7 @@ public sealed class ModuleServerTests : IAsyncLifetime
         Assert.Equal(1, module.MaxConcurrency);
     }
 
-    /// <summary>The result of a ValueTask the test already knows completed synchronously.</summary>
-    private static T CompletedResult<T>(ValueTask<T> completed) => completed.Result;
+    private static T CompletedResult<T>(ValueTask<T> completed) => InlineRequests.CompletedResult(completed);
 
-    /// <summary>The loop captures the module's context when it starts; inline runs wait for it.</summary>
-    private static async Task WaitUntilInlineReady(TestModuleClient client)
-    {
-        for (var i = 0; i < 10_000; i++)
-        {
-            var probe = client.RequestAsync(new Add(0, 0));
-            if (probe.IsCompletedSuccessfully)
-            {
-                return;
-            }
-            await probe.AsTask().WaitAsync(HangGuard);
-        }
-        Assert.Fail("The module never ran a request inline.");
-    }
+    private static Task WaitUntilInlineReady(TestModuleClient client) => InlineRequests.WaitUntilInlineReadyAsync(() => client.RequestAsync(new Add(0, 0)));
 }

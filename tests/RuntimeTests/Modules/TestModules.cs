@@ -222,26 +222,3 @@ internal sealed partial class GreeterModule : IRequestHandler<Greet, string>
 
     public ValueTask<string> HandleAsync(Greet request, CancellationToken cancellationToken) => new(_greeter.Greet(request.Name));
 }
-
-/// <summary>Records log entries: event id, level, exception.</summary>
-internal sealed class RecordingLoggerFactory : ILoggerFactory, ILogger
-{
-    public ConcurrentQueue<(EventId Id, LogLevel Level, Exception? Exception, string Message)> Entries { get; } = new();
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public ILogger CreateLogger(string categoryName) => this;
-
-    public void Dispose()
-    {
-    }
-
-    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-    public bool IsEnabled(LogLevel logLevel) => true;
-
-    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-        Entries.Enqueue((eventId, logLevel, exception, formatter(state, exception)));
-}

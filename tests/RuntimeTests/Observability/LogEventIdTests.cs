@@ -45,15 +45,5 @@ public sealed class LogEventIdTests
         Assert.True(missing.Count == 0, "docs/observability.md does not list: " + string.Join(", ", missing));
     }
 
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "EventRouter.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("EventRouter.sln not found above " + AppContext.BaseDirectory);
-    }
+    private static string RepositoryRoot() => Repository.Root;
 }

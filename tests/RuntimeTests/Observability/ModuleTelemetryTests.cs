@@ -237,39 +237,13 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
             // Exercise the instrumented path first: detaching must bring the zero-cost path back.
             await client.RequestAsync(new Add(1, 1));
         }
-        for (var i = 0; i < 200; i++)
-        {
-            _ = CompletedResult(client.RequestAsync(new Add(i, 1)));
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        var total = 0;
-        for (var i = 0; i < 1000; i++)
-        {
-            var pending = client.RequestAsync(new Add(i, 1));
-            Assert.True(pending.IsCompletedSuccessfully);
-            total += CompletedResult(pending);
-        }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, total) = InlineRequests.MeasureInline(i => client.RequestAsync(new Add(i, 1)));
 
         Assert.Equal(Enumerable.Range(1, 1000).Sum(), total);
         Assert.Equal(0, allocated);
     }
 
-    /// <summary>The result of a ValueTask the test already knows completed synchronously.</summary>
-    private static T CompletedResult<T>(ValueTask<T> completed) => completed.Result;
+    private static T CompletedResult<T>(ValueTask<T> completed) => InlineRequests.CompletedResult(completed);
 
-    private static async Task WaitUntilInlineReady(TestModuleClient client)
-    {
-        for (var i = 0; i < 10_000; i++)
-        {
-            var probe = client.RequestAsync(new Add(0, 0));
-            if (probe.IsCompletedSuccessfully)
-            {
-                return;
-            }
-            await probe.AsTask().WaitAsync(HangGuard);
-        }
-        Assert.Fail("The module never ran a request inline.");
-    }
+    private static Task WaitUntilInlineReady(TestModuleClient client) => InlineRequests.WaitUntilInlineReadyAsync(() => client.RequestAsync(new Add(0, 0)));
 }

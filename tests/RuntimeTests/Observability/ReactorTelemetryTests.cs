@@ -66,7 +66,7 @@ public sealed class ReactorTelemetryTests
             Assert.Equal(frame, await Net.ReceiveExactlyAsync(client, frame.Length));
         }
         var closed = await handler.FirstClose.Task.WaitAsync(Net.Timeout);
-        await Net.WaitUntilAsync(() => spans.Spans.Any(s => Equals(s.GetTagItem("eventrouter.connection.event"), "closed")));
+        await Eventually.WaitUntilAsync(() => spans.Spans.Any(s => Equals(s.GetTagItem("eventrouter.connection.event"), "closed")));
         await server.StopAsync();
 
         var all = spans.Spans.Where(s => Equals(s.GetTagItem("eventrouter.connection.id"), closed.Connection.Id)).ToList();
@@ -93,7 +93,7 @@ public sealed class ReactorTelemetryTests
         using var client = await Net.ConnectAsync(server.LocalEndPoint);
         await Net.SendAllAsync(client, Net.LengthPrefixed(new byte[] { 9 }));
         await handler.FirstClose.Task.WaitAsync(Net.Timeout);
-        await Net.WaitUntilAsync(() => spans.Spans.Any(s => Equals(s.GetTagItem("eventrouter.connection.event"), "closed")));
+        await Eventually.WaitUntilAsync(() => spans.Spans.Any(s => Equals(s.GetTagItem("eventrouter.connection.event"), "closed")));
         await server.StopAsync();
 
         var frame = Assert.Single(spans.Spans, s => s.OperationName == "connection frame");
@@ -111,7 +111,7 @@ public sealed class ReactorTelemetryTests
         var loop = new EventLoop(new EventLoopOptions { Name = name, BlockedThreshold = TimeSpan.FromMilliseconds(20) });
         using var capture = new TelemetryCapture();
         // Wait for the watchdog's first lag probe, so the gauge has a measured value.
-        await Net.WaitUntilAsync(() => loop.Lag > TimeSpan.Zero);
+        await Eventually.WaitUntilAsync(() => loop.Lag > TimeSpan.Zero);
 
         capture.RecordObservableInstruments();
         var lag = Assert.Single(capture.Measurements("eventrouter.event_loop.lag"), m => Equals(m.Tags["eventrouter.instance"], name));

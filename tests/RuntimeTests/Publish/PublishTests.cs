@@ -219,25 +219,25 @@ public sealed class PublishTests
     [Fact]
     public async Task PublishAsync_NoListenerWithIgnorePolicy_CompletesQuietly()
     {
-        var logs = new CapturingLoggerFactory();
+        var logs = new LogCapture();
         var dispatcher = new EventDispatcher(new EventRouterOptions { NoListenerPolicy = NoListenerPolicy.Ignore, LoggerFactory = logs });
 
         await dispatcher.PublishAsync(new Unheard(1));
 
-        Assert.Empty(logs.Messages);
+        Assert.Empty(logs.Entries);
     }
 
     [Fact]
     public async Task PublishAsync_NoListenerWithLogPolicy_LogsWarningWithEventName()
     {
-        var logs = new CapturingLoggerFactory();
+        var logs = new LogCapture();
         var dispatcher = new EventDispatcher(new EventRouterOptions { LoggerFactory = logs });
 
         await dispatcher.PublishAsync(new Unheard(1));
 
-        var message = Assert.Single(logs.Messages);
+        var message = Assert.Single(logs.Entries);
         Assert.Equal(LogLevel.Warning, message.Level);
-        Assert.Contains("tests.unheard", message.Text);
+        Assert.Contains("tests.unheard", message.Message);
     }
 
     [Fact]
@@ -248,18 +248,7 @@ public sealed class PublishTests
         EventDispatcherBase baseTyped = dispatcher;
         var ping = new Ping(1);
         object boxed = ping;
-        for (var i = 0; i < 100; i++)
-        {
-            // Warm up: singleton creation and JIT tiers allocate once.
-            _ = dispatcher.PublishAsync(ping);
-            _ = publisher.PublishAsync(ping);
-            _ = dispatcher.PublishAsync(boxed);
-            _ = dispatcher.PublishAsync<Ping>(ping);
-            _ = baseTyped.PublishAsync<Ping>(ping);
-        }
-
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        var allocated = Allocations.OnThisThread(_ =>
         {
             var a = dispatcher.PublishAsync(ping);
             var b = publisher.PublishAsync(ping);
@@ -268,8 +257,7 @@ public sealed class PublishTests
             var e = baseTyped.PublishAsync<Ping>(ping);
             Assert.True(a.IsCompletedSuccessfully && b.IsCompletedSuccessfully && c.IsCompletedSuccessfully);
             Assert.True(d.IsCompletedSuccessfully && e.IsCompletedSuccessfully);
-        }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        });
 
         Assert.Equal(0, allocated);
     }
@@ -413,46 +401,5 @@ public sealed class DependencyInjectionTests
         _ = dispatcher.PublishAsync(new Ping(1));
 
         Assert.Equal(1, provider.GetRequiredService<PingCounter>().Count);
-    }
-}
-
-internal sealed class CapturingLoggerFactory : ILoggerFactory
-{
-    private readonly List<(LogLevel Level, string Text)> _messages = new();
-
-    public IReadOnlyList<(LogLevel Level, string Text)> Messages
-    {
-        get
-        {
-            lock (_messages)
-            {
-                return _messages.ToList();
-            }
-        }
-    }
-
-    public ILogger CreateLogger(string categoryName) => new Logger(this);
-
-    public void AddProvider(ILoggerProvider provider)
-    {
-    }
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Logger(CapturingLoggerFactory owner) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (owner._messages)
-            {
-                owner._messages.Add((logLevel, formatter(state, exception)));
-            }
-        }
     }
 }

@@ -27,12 +27,7 @@ public sealed class AllocationTests
         }
         await loop.InvokeAsync(() => { });
 
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 16; i++)
-        {
-            loop.Post(Noop, state);
-        }
-        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var allocated = Allocations.OnThisThread(_ => loop.Post(Noop, state), iterations: 16, warmUps: 0);
 
         Assert.Equal(0, allocated);
     }

@@ -107,7 +107,7 @@ public sealed class EventLoopTests
     [Fact]
     public async Task Post_WorkItemThrows_LoopLogsAndKeepsRunning()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         await using var loop = new EventLoop(new EventLoopOptions { LoggerFactory = logs });
         loop.Post(() => throw new InvalidOperationException("boom"));
         var after = await loop.InvokeAsync(() => 42).WaitAsync(Net.Timeout);
@@ -145,7 +145,7 @@ public sealed class EventLoopTests
     [Fact]
     public async Task Blocked_WorkItemRunsPastThreshold_ReportedByEventCounterAndLog()
     {
-        var logs = new ListLoggerFactory();
+        var logs = new LogCapture();
         await using var loop = new EventLoop(new EventLoopOptions
         {
             BlockedThreshold = TimeSpan.FromMilliseconds(50),
@@ -178,7 +178,7 @@ public sealed class EventLoopTests
         loop.Blocked += (_, _) => release.Set();
         loop.Post(() => release.Wait());
         // A probe posted while the loop was blocked waits at least until the release, so lag becomes visible.
-        await Net.WaitUntilAsync(() => loop.Lag > TimeSpan.Zero);
+        await Eventually.WaitUntilAsync(() => loop.Lag > TimeSpan.Zero);
         Assert.True(loop.Lag > TimeSpan.Zero);
     }
 

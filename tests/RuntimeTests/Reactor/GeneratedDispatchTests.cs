@@ -81,7 +81,7 @@ public sealed class GeneratedDispatchTests
         {
             ListenerFactory = t => t == typeof(ReactorEventsListener) ? listener : Activator.CreateInstance(t)!,
         });
-        var clock = new FakeTimeProvider();
+        var clock = new ManualTimeProvider();
         await using var loop = new EventLoop(new EventLoopOptions { Publisher = dispatcher, TimeProvider = clock });
 
         loop.ScheduleEvent("heartbeat", TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));

@@ -8,7 +8,7 @@ namespace EventRouter.Tests.Reactor;
 /// <summary>Idle timeouts measured on a fake clock: deterministic, no waiting for real time to pass.</summary>
 public sealed class IdleTimeoutTests : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly ManualTimeProvider _clock = new();
     private readonly EventLoopGroup _group;
     private readonly EchoHandler _handler = new();
     private readonly TcpServer _server;
@@ -39,7 +39,7 @@ public sealed class IdleTimeoutTests : IAsyncDisposable
     public async Task IdleTimeout_TrafficBeforeDeadline_PostponesCloseUntilIdleFromLastReceive()
     {
         using var client = await Net.ConnectAsync(_server.LocalEndPoint);
-        await Net.WaitUntilAsync(() => _handler.Opened.Count == 1);
+        await Eventually.WaitUntilAsync(() => _handler.Opened.Count == 1);
         var connection = _handler.Opened.ToArray()[0];
 
         await AdvanceAsync(TimeSpan.FromSeconds(6));

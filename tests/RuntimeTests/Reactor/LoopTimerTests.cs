@@ -8,7 +8,7 @@ namespace EventRouter.Tests.Reactor;
 
 public sealed class LoopTimerTests : IAsyncDisposable
 {
-    private readonly FakeTimeProvider _clock = new();
+    private readonly ManualTimeProvider _clock = new();
     private readonly RecordingPublisher _publisher = new();
     private readonly EventLoop _loop;
 

@@ -161,7 +161,7 @@ public sealed class TcpServerTests : IAsyncDisposable
 
         Assert.Equal(CloseReason.FrameTooLarge, closed.Reason);
         Assert.True(closed.Connection.ReceivedBytes <= 7);
-        await Net.WaitUntilAsync(() => server.ConnectionCount == 0);
+        await Eventually.WaitUntilAsync(() => server.ConnectionCount == 0);
     }
 
     [Fact]
@@ -229,14 +229,14 @@ public sealed class TcpServerTests : IAsyncDisposable
         var client = await ConnectAsync(server);
 
         await Net.SendAllAsync(client, Net.LengthPrefixed(new byte[100]).AsMemory(0, 50));
-        await Net.WaitUntilAsync(() => server.Connections.Sum(c => c.ReceivedBytes) == 50);
+        await Eventually.WaitUntilAsync(() => server.Connections.Sum(c => c.ReceivedBytes) == 50);
         client.LingerState = new LingerOption(true, 0);
         client.Close(); // RST
 
         var closed = await handler.FirstClose.Task.WaitAsync(Net.Timeout);
         Assert.Equal(CloseReason.ConnectionReset, closed.Reason);
         Assert.NotNull(closed.Exception);
-        await Net.WaitUntilAsync(() => server.ConnectionCount == 0);
+        await Eventually.WaitUntilAsync(() => server.ConnectionCount == 0);
     }
 
     [Fact]
@@ -256,7 +256,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         Assert.Equal(CloseReason.SendBufferOverflow, closed.Reason);
         Assert.InRange(maxPending, 1, MaxSend);
         Assert.IsType<ConnectionClosedException>(handler.SendFailure);
-        await Net.WaitUntilAsync(() => server.ConnectionCount == 0);
+        await Eventually.WaitUntilAsync(() => server.ConnectionCount == 0);
     }
 
     [Fact]
@@ -301,8 +301,8 @@ public sealed class TcpServerTests : IAsyncDisposable
 
         gate.SetResult();
         client.Blocking = true;
-        await Net.WaitUntilAsync(() => connection.ReceivedBytes == sent);
-        await Net.WaitUntilAsync(async () => await connection.Loop.InvokeAsync(() => handled) == sent);
+        await Eventually.WaitUntilAsync(() => connection.ReceivedBytes == sent);
+        await Eventually.WaitUntilAsync(async () => await connection.Loop.InvokeAsync(() => handled) == sent);
     }
 
     [Fact]
@@ -390,7 +390,7 @@ public sealed class TcpServerTests : IAsyncDisposable
             }
         })).ToArray();
 
-        await Net.WaitUntilAsync(() => Volatile.Read(ref echoes) >= 200);
+        await Eventually.WaitUntilAsync(() => Volatile.Read(ref echoes) >= 200);
         await server.StopAsync().WaitAsync(Net.Timeout);
         await Task.WhenAll(load).WaitAsync(Net.Timeout);
 
@@ -465,7 +465,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         var handler = new EchoHandler();
         var server = StartServer(new TcpServerOptions { Handler = handler });
         var client = await ConnectAsync(server);
-        await Net.WaitUntilAsync(() => handler.Opened.Count == 1);
+        await Eventually.WaitUntilAsync(() => handler.Opened.Count == 1);
         var connection = handler.Opened.ToArray()[0];
 
         client.Shutdown(SocketShutdown.Send);
@@ -516,7 +516,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         var server = StartServer(new TcpServerOptions { Codec = FrameCodec.LineDelimited(), Handler = handler, MaxConnections = 2 });
         var first = await ConnectAsync(server);
         var second = await ConnectAsync(server);
-        await Net.WaitUntilAsync(() => handler.Opened.Count == 2);
+        await Eventually.WaitUntilAsync(() => handler.Opened.Count == 2);
 
         // The kernel completes the handshake before the server can refuse, so the refusal shows up either as a
         // failed connect (reset raced the handshake) or as a close on the first read.
@@ -528,7 +528,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         catch (SocketException)
         {
         }
-        await Net.WaitUntilAsync(() => server.RejectedConnections == 1);
+        await Eventually.WaitUntilAsync(() => server.RejectedConnections == 1);
 
         Assert.Equal(1, server.RejectedConnections);
         Assert.Equal(2, handler.Opened.Count);
@@ -560,7 +560,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         var client = await ConnectAsync(server);
 
         await Net.SendAllAsync(client, Encoding.ASCII.GetBytes("a\nb\n"));
-        await Net.WaitUntilAsync(() => frames.Count == 2);
+        await Eventually.WaitUntilAsync(() => frames.Count == 2);
         client.Shutdown(SocketShutdown.Send);
         await closed.Task.WaitAsync(Net.Timeout);
 
@@ -584,7 +584,7 @@ public sealed class TcpServerTests : IAsyncDisposable
         var client = await ConnectAsync(server);
 
         await Net.SendAllAsync(client, new byte[] { 1 });
-        await Net.WaitUntilAsync(() => order.Contains("event:" + nameof(FrameReceived)));
+        await Eventually.WaitUntilAsync(() => order.Contains("event:" + nameof(FrameReceived)));
 
         Assert.Equal(new[] { "event:" + nameof(ConnectionOpened), "handler", "event:" + nameof(FrameReceived) }, order);
     }

@@ -1,0 +1,583 @@
+using System.Collections.Generic;
+using System.Linq;
+using EventRouter.Generator.Listeners.Models;
+using EventRouter.Generator.Shared;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Text;
+
+namespace EventRouter.Generator.Listeners;
+
+public sealed partial class EventRouterGenerator
+{
+    /// <summary>Turns the table model into source text. No symbols here: everything it needs is in the model.</summary>
+    internal static class Emitter
+    {
+        /// <summary>Above this many events, type lookups use a frozen dictionary instead of a chain of comparisons.</summary>
+        internal const int ChainLimit = 16;
+
+        private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
+        private const string Token = "global::System.Threading.CancellationToken";
+        private const string Services = "global::System.IServiceProvider";
+        private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+        private const string Route = "global::EventRouter.EventRoute";
+        private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
+
+        public static void Emit(SourceProductionContext context, TableModel table)
+        {
+            context.AddSource("EventRouter.EventDispatcher.g.cs", SourceText.From(EmitDispatcher(table), System.Text.Encoding.UTF8));
+            context.AddSource(EventMapEmitter.HintName, SourceText.From(EventMapEmitter.Emit(table), System.Text.Encoding.UTF8));
+            if (table.EmitDependencyInjection)
+            {
+                context.AddSource("EventRouter.DependencyInjection.g.cs", SourceText.From(EmitDependencyInjection(table), System.Text.Encoding.UTF8));
+            }
+            if (table.ExportedListeners.Count > 0 || table.ExportedEvents.Count > 0)
+            {
+                context.AddSource("EventRouter.AssemblyInfo.g.cs", SourceText.From(EmitAssemblyInfo(table), System.Text.Encoding.UTF8));
+            }
+        }
+
+        public static string EmitDispatcher(TableModel table)
+        {
+            var names = new Names(table);
+            var w = Header();
+            w.Open("namespace EventRouter.Generated");
+            w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
+            w.Line(GeneratedCode.Attribute);
+            // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
+            // generic entry (one generic virtual call) rather than to the base class's (two).
+            w.NonUserCodeAttributes();
+            w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher");
+
+            for (var i = 0; i < table.Listeners.Count; i++)
+            {
+                var l = table.Listeners[i];
+                if (l.Lifetime == ListenerLifetime.Singleton)
+                {
+                    w.Line($"private {l.FullName}? {names.ListenerField(i)};");
+                }
+            }
+            for (var f = 0; f < table.Filters.Count; f++)
+            {
+                w.Line($"private {table.Filters[f].FullName}? {names.FilterField(f)};");
+            }
+            w.Line($"private readonly {Route}[] _routes;");
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                w.Line($"private readonly {names.RouteClass(r)} {names.RouteField(r)};");
+            }
+            foreach (var (r, k, _) in FilteredEntries(table))
+            {
+                w.Line($"private readonly {names.ChainClass(r, k)} {names.ChainField(r, k)};");
+            }
+            var useDictionary = table.Routes.Count > ChainLimit;
+            if (useDictionary)
+            {
+                w.Line($"private readonly global::System.Collections.Frozen.FrozenDictionary<global::System.Type, {Route}> _routesByType;");
+            }
+            w.Line();
+
+            w.Line("/// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>");
+            w.Line("public EventDispatcher() : this(null, null) { }");
+            w.Line();
+            w.Line("/// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>");
+            w.Line("public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }");
+            w.Line();
+            w.Line("/// <summary>Creates a dispatcher that resolves listeners from <paramref name=\"services\"/> when given.</summary>");
+            w.Open($"public EventDispatcher({Services}? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)");
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                w.Line($"{names.RouteField(r)} = new {names.RouteClass(r)}(this);");
+            }
+            w.Line($"_routes = new {Route}[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(names.RouteField))} }};");
+            if (useDictionary)
+            {
+                w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
+            }
+            foreach (var (r, k, _) in FilteredEntries(table))
+            {
+                w.Line($"{names.ChainField(r, k)} = new {names.ChainClass(r, k)}(this);");
+            }
+            w.Close();
+            w.Line();
+
+            w.Line("/// <inheritdoc />");
+            w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Route}> Routes => _routes;");
+            w.Line();
+
+            EmitListenerAccessors(w, names);
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                EmitTypedPublish(w, names, r);
+            }
+            EmitGenericPublish(w, table, useDictionary);
+            EmitObjectPublish(w, table, useDictionary);
+            EmitFindExactRoute(w, names, useDictionary);
+            EmitFallback(w, names);
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                EmitRouteClass(w, names, r);
+            }
+            foreach (var (r, k, entry) in FilteredEntries(table))
+            {
+                EmitFilterChainClass(w, names, r, k, entry);
+            }
+
+            w.Close();
+            w.Close();
+            return w.ToString();
+        }
+
+        private static void EmitListenerAccessors(SourceWriter w, Names names)
+        {
+            var table = names.Table;
+            for (var i = 0; i < table.Listeners.Count; i++)
+            {
+                var l = table.Listeners[i];
+                var constructor = l.HasParameterlessConstructor ? $"static () => new {l.FullName}()" : "null";
+                if (l.Lifetime == ListenerLifetime.Singleton)
+                {
+                    w.Line($"private {l.FullName} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}, {constructor});");
+                }
+                else
+                {
+                    w.Line($"private {l.FullName} {names.ListenerFactory(i)}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
+                }
+            }
+            for (var f = 0; f < table.Filters.Count; f++)
+            {
+                var filter = table.Filters[f];
+                var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
+                w.Line($"private {filter.FullName} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
+            }
+            if (table.Listeners.Count > 0)
+            {
+                w.Line();
+            }
+        }
+
+        /// <summary>Route entries with at least one filter: (route index, entry index, entry).</summary>
+        private static IEnumerable<(int Route, int Entry, RouteEntryModel Model)> FilteredEntries(TableModel table)
+        {
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                for (var k = 0; k < table.Routes[r].Entries.Count; k++)
+                {
+                    if (table.Routes[r].Entries[k].Filters.Count > 0)
+                    {
+                        yield return (r, k, table.Routes[r].Entries[k]);
+                    }
+                }
+            }
+        }
+
+        private static void EmitTypedPublish(SourceWriter w, Names names, int r)
+        {
+            var route = names.Table.Routes[r];
+            var field = names.RouteField(r);
+            var e = route.Event;
+            w.Line($"/// <summary>Publishes <see cref=\"{Cref(e.FullName)}\"/> to its {route.Entries.Count} listener(s), in order.</summary>");
+            w.Open($"public {ValueTask} PublishAsync({e.FullName} @event, {Token} cancellationToken = default)");
+            if (!e.IsValueType)
+            {
+                w.Line("if (@event is null) throw NullEvent();");
+            }
+            if (!e.IsSealed)
+            {
+                // A derived instance has a route of its own (or takes the fallback route).
+                w.Line($"if (@event.GetType() != typeof({e.FullName})) return PublishObjectAsync(@event, cancellationToken);");
+            }
+            if (route.Entries.Count == 0)
+            {
+                w.Line($"return {field}.HasSubscribers ? PublishThroughRouteAsync({field}, @event, cancellationToken) : NoListener({field}.EventName, typeof({e.FullName}));");
+                w.Close();
+                w.Line();
+                return;
+            }
+            if (route.RequiresScope)
+            {
+                w.Line($"return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+                w.Close();
+                w.Line();
+                return;
+            }
+            // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
+            // the route path, so the method below is only the listener calls.
+            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+            // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
+            // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
+            // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
+            // which keeps the frame small.
+            var last = route.Entries.Count - 1;
+            w.Line($"{ValueTask} pending;");
+            if (last > 0)
+            {
+                w.Line("int index;");
+            }
+            for (var k = 0; k <= last; k++)
+            {
+                var call = route.Entries[k].Filters.Count > 0
+                    ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, null, cancellationToken)"
+                    : Call(names, route.Entries[k], e.FullName, "@event", "null", prefix: "");
+                w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync({field}, @event, ex, {k}, cancellationToken); }}");
+                // The token is checked between listeners, not after the last one.
+                var stop = k < last ? "!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested" : "!pending.IsCompletedSuccessfully";
+                w.Line(last > 0 ? $"if ({stop}) {{ index = {k}; goto Continue; }}" : $"if ({stop}) goto Continue;");
+            }
+            w.Line("return default;");
+            w.Line("Continue:");
+            w.Line($"return ContinueSequentialAsync({field}, @event, null, pending, {(last > 0 ? "index" : "0")}, cancellationToken);");
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitGenericPublish(SourceWriter w, TableModel table, bool useDictionary)
+        {
+            w.Line("/// <summary>Publishes an event through its compile-time route, found from <typeparamref name=\"TEvent\"/>.</summary>");
+            if (!useDictionary)
+            {
+                // Inlined into a caller that knows TEvent, the comparisons fold away: one direct call to the typed overload.
+                w.Line($"[{MethodImpl}.AggressiveInlining)]");
+            }
+            w.Open($"public new {ValueTask} PublishAsync<TEvent>(TEvent @event, {Token} cancellationToken = default)");
+            // typeof(TEvent) comparisons fold away for value types; for reference types they are a few compares.
+            // Large tables keep the chain for structs only and find reference types' routes once per type.
+            foreach (var route in table.Routes.Where(x => !useDictionary || x.Event.IsValueType))
+            {
+                var e = route.Event.FullName;
+                w.Line($"if (typeof(TEvent) == typeof({e})) return PublishAsync({Unsafe}.As<TEvent, {e}>(ref @event), cancellationToken);");
+            }
+            w.Line("if (@event is null) throw NullEvent();");
+            if (useDictionary)
+            {
+                w.Line("var slot = RouteSlot<TEvent>.Value;");
+                w.Line("if (slot == 0) RouteSlot<TEvent>.Value = slot = FindRouteSlot(typeof(TEvent));");
+                w.Line("return slot > 0 ? _routes[slot - 1].PublishAsync(@event, cancellationToken) : PublishObjectAsync(@event, cancellationToken);");
+            }
+            else
+            {
+                w.Line("return PublishObjectAsync(@event, cancellationToken);");
+            }
+            w.Close();
+            w.Line();
+            w.Line("/// <inheritdoc />");
+            w.Line($"protected override {ValueTask} PublishCoreAsync<TEvent>(TEvent @event, {Token} cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);");
+            w.Line();
+            if (useDictionary)
+            {
+                w.Line("/// <summary>An event type's route: 0 until looked up, then the index into the routes + 1, or -1 when it has no compile-time route.</summary>");
+                w.NonUserCodeAttributes();
+                w.Open("private static class RouteSlot<TEvent>");
+                w.Line("public static int Value;");
+                w.Close();
+                w.Line();
+                w.Line("private int FindRouteSlot(global::System.Type eventType) => _routesByType.TryGetValue(eventType, out var route) ? global::System.Array.IndexOf(_routes, route) + 1 : -1;");
+                w.Line();
+            }
+        }
+
+        private static void EmitObjectPublish(SourceWriter w, TableModel table, bool useDictionary)
+        {
+            w.Line("/// <inheritdoc />");
+            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);");
+            w.Line();
+            // A separate name: inside this class `PublishAsync((object)x)` binds to the generic entry, because C# prefers
+            // methods declared in the derived class over overrides (which count as the base class's).
+            w.Line("/// <summary>Publishes an event through the route of its runtime type.</summary>");
+            if (!useDictionary)
+            {
+                w.Line($"[{MethodImpl}.AggressiveInlining)]");
+            }
+            w.Open($"private {ValueTask} PublishObjectAsync(object @event, {Token} cancellationToken)");
+            w.Line("if (@event is null) throw NullEvent();");
+            if (useDictionary)
+            {
+                w.Line("return _routesByType.TryGetValue(@event.GetType(), out var route) ? route.PublishAsync(@event, cancellationToken) : PublishUnknownAsync(@event, cancellationToken);");
+            }
+            else
+            {
+                // `@event.GetType() == typeof(X)` in each test (not a local) lets the JIT compare method tables, no call.
+                foreach (var route in table.Routes)
+                {
+                    var e = route.Event.FullName;
+                    w.Line($"if (@event.GetType() == typeof({e})) return PublishAsync({Unbox(route.Event, "@event")}, cancellationToken);");
+                }
+                w.Line("return PublishUnknownAsync(@event, cancellationToken);");
+            }
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitFindExactRoute(SourceWriter w, Names names, bool useDictionary)
+        {
+            var table = names.Table;
+            w.Line("/// <inheritdoc />");
+            w.Open($"protected override {Route}? FindExactRoute(global::System.Type eventType)");
+            if (useDictionary)
+            {
+                w.Line("return _routesByType.TryGetValue(eventType, out var route) ? route : null;");
+            }
+            else
+            {
+                for (var r = 0; r < table.Routes.Count; r++)
+                {
+                    w.Line($"if (eventType == typeof({table.Routes[r].Event.FullName})) return {names.RouteField(r)};");
+                }
+                w.Line("return null;");
+            }
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitFallback(SourceWriter w, Names names)
+        {
+            var table = names.Table;
+            var open = table.OpenEntries;
+            w.Line("/// <inheritdoc />");
+            w.Open($"protected override {Route}? CreateFallbackRoute(global::System.Type eventType)");
+            if (open.Count == 0)
+            {
+                w.Line("return null;");
+                w.Close();
+                w.Line();
+                return;
+            }
+            w.Line("var entries = new global::System.Collections.Generic.List<int>();");
+            for (var k = 0; k < open.Count; k++)
+            {
+                w.Line($"if (typeof({open[k].Handled.Event.FullName}).IsAssignableFrom(eventType)) entries.Add({k});");
+            }
+            w.Line("return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());");
+            w.Close();
+            w.Line();
+
+            w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
+            w.NonUserCodeAttributes();
+            w.Open($"private sealed class FallbackRoute : global::EventRouter.EventRoute<object>");
+            w.Line($"private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var entry in open)
+            {
+                w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line("private readonly EventDispatcher _dispatcher;");
+            w.Line("private readonly int[] _entries;");
+            w.Line();
+            w.Line("public FallbackRoute(EventDispatcher dispatcher, global::System.Type eventType, int[] entries)");
+            w.Line("    : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))");
+            w.Line("{");
+            w.Indent();
+            w.Line("_dispatcher = dispatcher;");
+            w.Line("_entries = entries;");
+            w.Close();
+            w.Line();
+            w.Line($"public override {ValueTask} InvokeTypedAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);");
+            w.Line();
+            w.Open($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
+            w.Open("switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)");
+            for (var k = 0; k < open.Count; k++)
+            {
+                var h = open[k].Handled;
+                var argument = h.Event.FullName == "object" ? "@event" : $"{Unsafe}.As<{h.Event.FullName}>(@event)";
+                w.Line($"case {k}: return {Invoke(names, open[k].ListenerIndex, h, argument, "services", "_dispatcher.")};");
+            }
+            w.Line("default: throw InvalidListenerIndex(listenerIndex);");
+            w.Close();
+            w.Close();
+            w.Line();
+            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);");
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitRouteClass(SourceWriter w, Names names, int r)
+        {
+            var table = names.Table;
+            var route = table.Routes[r];
+            var e = route.Event;
+            w.Line($"/// <summary>The route of <see cref=\"{Cref(e.FullName)}\"/>.</summary>");
+            w.NonUserCodeAttributes();
+            w.Open($"private sealed class {names.RouteClass(r)} : global::EventRouter.EventRoute<{e.FullName}>");
+            w.Line("private readonly EventDispatcher _dispatcher;");
+            w.Line();
+            w.Line($"public {names.RouteClass(r)}(EventDispatcher dispatcher) : base({Literal(e.EventName)}, new global::EventRouter.ListenerInfo[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var entry in route.Entries)
+            {
+                w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
+            }
+            w.Unindent();
+            w.Line("})");
+            w.Line("{");
+            w.Indent();
+            w.Line("_dispatcher = dispatcher;");
+            w.Close();
+            w.Line();
+
+            w.Open($"public override {ValueTask} InvokeTypedAsync({e.FullName} @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
+            w.Open("switch (listenerIndex)");
+            for (var k = 0; k < route.Entries.Count; k++)
+            {
+                var call = route.Entries[k].Filters.Count > 0
+                    ? $"_dispatcher.{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, services, cancellationToken)"
+                    : Call(names, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
+                w.Line($"case {k}: return {call};");
+            }
+            w.Line("default: throw InvalidListenerIndex(listenerIndex);");
+            w.Close();
+            w.Close();
+            w.Line();
+            w.Line($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeTypedAsync({Unbox(e, "@event")}, listenerIndex, services, cancellationToken);");
+            w.Line();
+            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishAsync({Unbox(e, "@event")}, cancellationToken);");
+            if (e.IdMember is { } id)
+            {
+                w.Line();
+                w.Line($"public override string? GetEventId(object @event) => {KeyExpression(e, id)};");
+            }
+            if (e.PartitionKeyMember is { } key)
+            {
+                w.Line();
+                w.Line($"public override string? GetPartitionKey(object @event) => {KeyExpression(e, key)};");
+            }
+            w.Close();
+            w.Line();
+        }
+
+        private static void EmitFilterChainClass(SourceWriter w, Names names, int r, int k, RouteEntryModel entry)
+        {
+            var table = names.Table;
+            var e = table.Routes[r].Event.FullName;
+            var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
+            var listener = table.Listeners[entry.ListenerIndex].FullName;
+            w.Line($"/// <summary>The filters around <see cref=\"{Cref(listener)}\"/> for <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
+            w.NonUserCodeAttributes();
+            w.Open($"private sealed class {names.ChainClass(r, k)} : global::EventRouter.CompilerServices.FilterChain<{e}>");
+            w.Line("private readonly EventDispatcher _dispatcher;");
+            w.Line();
+            var route = names.RouteField(r);
+            w.Line($"public {names.ChainClass(r, k)}(EventDispatcher dispatcher) : base(dispatcher.{route}.Listeners[{k}], dispatcher.{route}.EventName) => _dispatcher = dispatcher;");
+            w.Line();
+            w.Open($"public override {ValueTask} InvokeAsync({e} @event, int index, {Services}? services, {Token} cancellationToken)");
+            w.Open("switch (index)");
+            for (var i = 0; i < entry.Filters.Count; i++)
+            {
+                w.Line($"case {i}: return {names.ChainStep(entry.Filters[i])}(@event, services, cancellationToken);");
+            }
+            w.Line("default: return InvokeListener(@event, services, cancellationToken);");
+            w.Close();
+            w.Close();
+            w.Line();
+            // A method per step, entered at the outermost: the JIT never inlines a method into itself, so with one switch method
+            // a filter's call of next could not be inlined back into the chain; with distinct steps the whole chain can be.
+            for (var i = 0; i < entry.Filters.Count; i++)
+            {
+                var filter = table.Filters[entry.Filters[i]];
+                var instance = filter.DirectCall
+                    ? $"_dispatcher.{names.FilterProperty(entry.Filters[i])}"
+                    : $"((global::EventRouter.IEventFilter)_dispatcher.{names.FilterProperty(entry.Filters[i])})";
+                w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} {names.ChainStep(entry.Filters[i])}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+                w.Line();
+            }
+            w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(names, entry, e, "@event", "services", "_dispatcher.")};");
+            w.Close();
+            w.Line();
+        }
+
+        public static string EmitDependencyInjection(TableModel table)
+        {
+            var w = Header();
+            w.Open("namespace Microsoft.Extensions.DependencyInjection");
+            w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
+            w.Open("internal static class EventRouterServiceCollectionExtensions");
+            w.Line("/// <summary>");
+            w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
+            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/> and <see cref=\"global::EventRouter.IEventSubscriber\"/>.");
+            w.Line("/// </summary>");
+            w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
+            w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
+            w.Line("var options = new global::EventRouter.EventRouterOptions();");
+            w.Line("configure?.Invoke(options);");
+            const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
+            const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
+            foreach (var l in table.Listeners)
+            {
+                w.Line($"{TryAdd}(services, {Descriptor}.{l.Lifetime}<{l.FullName}, {l.FullName}>());");
+            }
+            foreach (var f in table.Filters)
+            {
+                w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
+            }
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+            w.Line("return services;");
+            w.Close();
+            w.Close();
+            w.Close();
+            return w.ToString();
+        }
+
+        public static string EmitAssemblyInfo(TableModel table)
+        {
+            var w = Header();
+            var listeners = string.Join(", ", table.ExportedListeners.Select(t => $"typeof({t})"));
+            var events = string.Join(", ", table.ExportedEvents.Select(t => $"typeof({t})"));
+            w.Line("// Lets the generator of a project that references this assembly dispatch to its listeners without reflection.");
+            w.Line($"[assembly: global::EventRouter.CompilerServices.EventRouterAssembly(new global::System.Type[] {{ {listeners} }}, new global::System.Type[] {{ {events} }})]");
+            return w.ToString();
+        }
+
+        private static SourceWriter Header() =>
+            new SourceWriter().Line("// <auto-generated/>").Line("#nullable enable").Line();
+
+        /// <summary>The call of one route entry from code where the event is typed as the route's event.</summary>
+        private static string Call(Names names, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
+        {
+            var h = entry.Handled;
+            var argument = h.Event.FullName == eventType ? eventExpression : $"({h.Event.FullName}){eventExpression}";
+            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix);
+        }
+
+        private static string Invoke(Names names, int index, HandledEventModel handled, string argument, string services, string prefix)
+        {
+            var instance = names.Table.Listeners[index].Lifetime == ListenerLifetime.Singleton
+                ? $"{prefix}{names.ListenerProperty(index)}"
+                : $"{prefix}{names.ListenerFactory(index)}({services})";
+            return handled.DirectCall
+                ? $"{instance}.HandleAsync({argument}, cancellationToken)"
+                : $"((global::EventRouter.IEventListener<{handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";
+        }
+
+        private static string ListenerInfo(ListenerModel l)
+        {
+            return $"new global::EventRouter.ListenerInfo({Literal(l.DisplayName)}, typeof({l.FullName}), global::EventRouter.ListenerLifetime.{l.Lifetime})";
+        }
+
+        private static string Unbox(EventTypeModel e, string expression) =>
+            e.IsValueType ? $"{Unsafe}.Unbox<{e.FullName}>({expression})" : $"{Unsafe}.As<{e.FullName}>({expression})";
+
+        private static string KeyExpression(EventTypeModel e, KeyMemberModel member)
+        {
+            var access = $"{Unbox(e, "@event")}.{member.Name}";
+            return member.Kind switch
+            {
+                MemberKind.String => access,
+                MemberKind.ValueType => $"{access}.ToString()",
+                _ => $"{access}?.ToString()",
+            };
+        }
+
+        private static string Cref(string fullName) =>
+            fullName.Replace("global::", string.Empty).Replace('<', '{').Replace('>', '}');
+
+        private static string Literal(string value) => Literals.CSharp(value);
+    }
+}
