@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Security.Cryptography;
 using System.Text;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Logging;
@@ -52,12 +53,31 @@ internal static class Deliveries
             }
             : null;
 
+    /// <summary>
+    /// What the idempotency store records a message under: its id plus a hash of its name and body, so a different
+    /// message that reuses an id is never taken for a duplicate, while a redelivery or a retried publish (same id,
+    /// same bytes) is.
+    /// </summary>
+    public static string DeduplicationKey(string messageId, string name, ReadOnlySpan<byte> body)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(name));
+        hash.AppendData([0]);
+        hash.AppendData(body);
+        Span<byte> digest = stackalloc byte[32];
+        hash.GetHashAndReset(digest);
+        return messageId + "#" + Convert.ToHexString(digest[..12]);
+    }
+
+    public static Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, ILogger logger, string queue, string? messageId) =>
+        AckAsync(channel, delivery.DeliveryTag, logger, queue, messageId);
+
     /// <summary>Acknowledges; a channel that died with the delivery is logged, not thrown: the broker redelivers the message.</summary>
-    public static async Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, ILogger logger, string queue, string? messageId)
+    public static async Task AckAsync(IChannel channel, ulong deliveryTag, ILogger logger, string queue, string? messageId)
     {
         try
         {
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false).ConfigureAwait(false);
+            await channel.BasicAckAsync(deliveryTag, multiple: false).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
         {

@@ -28,6 +28,9 @@ public sealed class BrokerConnectionException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>True when the broker could not be reached (worth trying again); false when it refused the connection.</summary>
+    internal bool Unreachable { get; init; }
 }
 
 /// <summary>
@@ -61,4 +64,47 @@ public sealed class RemoteModuleException : Exception
 
     /// <summary>The serving side's error message.</summary>
     public string RemoteMessage { get; }
+}
+
+/// <summary>A message larger than <see cref="RabbitMQOptions.MaxMessageSize"/>: it was not published.</summary>
+public sealed class MessageTooLargeException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public MessageTooLargeException(string name, long size, long maxSize)
+        : base($"'{name}' serializes to {size} bytes, more than RabbitMQOptions.MaxMessageSize ({maxSize} bytes); it was not published.")
+    {
+        Name = name;
+        Size = size;
+        MaxSize = maxSize;
+    }
+
+    /// <summary>The event's name or the module message's type name.</summary>
+    public string Name { get; }
+
+    /// <summary>The body's size in bytes.</summary>
+    public long Size { get; }
+
+    /// <summary>The limit in bytes.</summary>
+    public long MaxSize { get; }
+}
+
+/// <summary>
+/// A remote module request whose connection to the broker was lost while it waited for the response: the response
+/// can no longer arrive. The request may or may not have run on the serving side.
+/// </summary>
+public sealed class ModuleConnectionLostException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public ModuleConnectionLostException(string moduleName, Type requestType, string reason)
+        : base($"Module '{moduleName}': the connection to the broker was lost while {requestType.Name} waited for its response ({reason}); it may or may not have run.")
+    {
+        ModuleName = moduleName;
+        RequestType = requestType;
+    }
+
+    /// <summary>The module's name.</summary>
+    public string ModuleName { get; }
+
+    /// <summary>The request's type.</summary>
+    public Type RequestType { get; }
 }

@@ -99,16 +99,18 @@ internal sealed class ListenerConsumer : QueueConsumer
 
         messageId ??= entry.Route.GetEventId(@event);
         var listener = entry.Route.Listeners[entry.ListenerIndex];
+        // The store's key: a different event that reuses a message id is not a duplicate (see DeduplicationKey).
+        var key = messageId is null ? null : Deliveries.DeduplicationKey(messageId, eventName, delivery.Body.Span);
 
         // Two copies of one id can be in hand at once (a redelivery after a lost ack while the first copy still runs):
         // the second waits for the first, then finds it completed in the store.
         TaskCompletionSource? gate = null;
-        if (messageId is not null)
+        if (key is not null)
         {
             gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            while (!_inFlightIds.TryAdd(messageId, gate))
+            while (!_inFlightIds.TryAdd(key, gate))
             {
-                if (_inFlightIds.TryGetValue(messageId, out var other))
+                if (_inFlightIds.TryGetValue(key, out var other))
                 {
                     await other.Task.ConfigureAwait(false);
                 }
@@ -116,10 +118,10 @@ internal sealed class ListenerConsumer : QueueConsumer
         }
         try
         {
-            if (messageId is not null && await Bridge.IdempotencyStore.IsCompletedAsync(messageId, listener.Name, Bridge.Stopping).ConfigureAwait(false))
+            if (key is not null && await Bridge.IdempotencyStore.IsCompletedAsync(key, listener.Name, Bridge.Stopping).ConfigureAwait(false))
             {
                 Interlocked.Increment(ref _duplicates);
-                Log.Duplicate(Bridge.Logger, Queue, messageId);
+                Log.Duplicate(Bridge.Logger, Queue, messageId!);
                 await AckAsync(channel, delivery, messageId).ConfigureAwait(false);
                 return;
             }
@@ -157,9 +159,9 @@ internal sealed class ListenerConsumer : QueueConsumer
 
             if (failure is null)
             {
-                if (messageId is not null)
+                if (key is not null)
                 {
-                    await Bridge.IdempotencyStore.MarkCompletedAsync(messageId, listener.Name, CancellationToken.None).ConfigureAwait(false);
+                    await Bridge.IdempotencyStore.MarkCompletedAsync(key, listener.Name, CancellationToken.None).ConfigureAwait(false);
                 }
                 Interlocked.Increment(ref _handled);
                 if (options.BeforeAck is { } hook)
@@ -192,11 +194,14 @@ internal sealed class ListenerConsumer : QueueConsumer
         {
             if (gate is not null)
             {
-                _inFlightIds.TryRemove(new KeyValuePair<string, TaskCompletionSource>(messageId!, gate));
+                _inFlightIds.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key!, gate));
                 gate.TrySetResult();
             }
         }
     }
+
+    protected override Task RejectAsync(IChannel channel, BasicDeliverEventArgs delivery, string reason, string description) =>
+        DeadLetterAsync(channel, delivery, reason, description, null, 0);
 
     private async Task DeadLetterAsync(IChannel channel, BasicDeliverEventArgs delivery, string reason, string description, Exception? exception, int attempts, string? listener = null)
     {
@@ -220,16 +225,24 @@ internal sealed class ListenerConsumer : QueueConsumer
     private Task AckAsync(IChannel channel, BasicDeliverEventArgs delivery, string? messageId) =>
         Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, messageId);
 
-    private static int ReadInt(IDictionary<string, object?>? headers, string key) =>
-        headers is not null && headers.TryGetValue(key, out var value)
-            ? value switch
-            {
-                int i => i,
-                long l => (int)l,
-                short s => s,
-                byte b => b,
-                byte[] bytes when int.TryParse(Encoding.UTF8.GetString(bytes), out var parsed) => parsed,
-                _ => 0,
-            }
-            : 0;
+    // A count of retries already made: a negative or unreadable value counts as none, a huge one as all of them (a
+    // header written by hand must not be used as a list index as it is).
+    private static int ReadInt(IDictionary<string, object?>? headers, string key)
+    {
+        if (headers is null || !headers.TryGetValue(key, out var value))
+        {
+            return 0;
+        }
+        long count = value switch
+        {
+            int i => i,
+            long l => l,
+            uint u => u,
+            short s => s,
+            byte b => b,
+            byte[] bytes when long.TryParse(Encoding.UTF8.GetString(bytes), out var parsed) => parsed,
+            _ => 0,
+        };
+        return count < 0 ? 0 : (int)Math.Min(count, int.MaxValue);
+    }
 }

@@ -23,7 +23,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 4006, Level = LogLevel.Error, Message = "Queue '{Queue}': message {MessageId} dead-lettered to '{ErrorQueue}' ({Reason}).")]
     public static partial void DeadLettered(ILogger logger, System.Exception? exception, string queue, string? messageId, string errorQueue, string reason);
 
-    [LoggerMessage(EventId = 4007, Level = LogLevel.Debug, Message = "Listener queue '{Queue}': message {MessageId} already handled; acknowledged without running the listener again.")]
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Information, Message = "Queue '{Queue}': message {MessageId} already handled; acknowledged without running it again.")]
     public static partial void Duplicate(ILogger logger, string queue, string messageId);
 
     [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Listener queue '{Queue}': could not acknowledge message {MessageId} ({Reason}); the broker redelivers it and the duplicate is skipped.")]
@@ -31,4 +31,25 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "Module queue '{Queue}': request {MessageType} ({MessageId}) dropped unrun; its caller's deadline has passed.")]
     public static partial void RequestExpired(ILogger logger, string queue, string messageType, string? messageId);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "Queue '{Queue}': handling message {MessageId} failed outside its handler; it goes back to the queue.")]
+    public static partial void DeliveryFailed(ILogger logger, System.Exception exception, string queue, string? messageId);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Warning, Message = "Queue '{Queue}': the broker closed the consumer's channel ({ReplyCode} {ReplyText}); reopening it.")]
+    public static partial void ChannelClosedByBroker(ILogger logger, string queue, ushort replyCode, string replyText);
+
+    [LoggerMessage(EventId = 4012, Level = LogLevel.Information, Message = "Queue '{Queue}': consumer channel reopened.")]
+    public static partial void ChannelReopened(ILogger logger, string queue);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = "Queue '{Queue}': reopening the consumer's channel failed; trying again.")]
+    public static partial void ChannelReopenFailed(ILogger logger, System.Exception exception, string queue);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = "Module queue '{Queue}': command {MessageType} ({MessageId}) was not run by the stopping module; it goes back to the queue.")]
+    public static partial void CommandRequeued(ILogger logger, string queue, string messageType, string? messageId);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Warning, Message = "RabbitMQ connect attempt {Attempt} failed: {Reason} Trying again in the background.")]
+    public static partial void ConnectFailed(ILogger logger, System.Exception exception, int attempt, string reason);
+
+    [LoggerMessage(EventId = 4016, Level = LogLevel.Error, Message = "RabbitMQ refused the connection at attempt {Attempt}; not trying again.")]
+    public static partial void ConnectGaveUp(ILogger logger, System.Exception exception, int attempt);
 }

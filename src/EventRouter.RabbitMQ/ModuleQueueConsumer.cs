@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Threading;
@@ -19,9 +20,12 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
 {
     private readonly string _moduleName;
     private readonly IReadOnlyDictionary<string, RemoteHandler> _handlers;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _inFlight = new(StringComparer.Ordinal);
     private long _handled;
     private long _failed;
     private long _expired;
+    private long _duplicates;
+    private long _requeued;
 
     public ModuleQueueConsumer(RabbitMQBridge bridge, string queue, string moduleName, IReadOnlyDictionary<string, RemoteHandler> handlers)
         : base(bridge, queue)
@@ -30,7 +34,7 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         _handlers = handlers;
     }
 
-    /// <summary>Messages the module handled (requests answered, commands accepted).</summary>
+    /// <summary>Messages the module handled (requests answered, commands run).</summary>
     public long Handled => Interlocked.Read(ref _handled);
 
     /// <summary>Messages that failed: answered with an error, or moved to the error queue.</summary>
@@ -38,6 +42,19 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
 
     /// <summary>Requests dropped unrun because their caller's deadline passed before the module got to them.</summary>
     public long Expired => Interlocked.Read(ref _expired);
+
+    /// <summary>Commands acknowledged without running them again, because the store had them completed already.</summary>
+    public long DuplicatesSkipped => Interlocked.Read(ref _duplicates);
+
+    /// <summary>Commands given back to the queue because the module stopped before it ran them.</summary>
+    public long Requeued => Interlocked.Read(ref _requeued);
+
+    // Every message this consumer holds is already in the module's own queue (the callback hands it on and returns),
+    // so the prefetch is the bound on what waits here; a request whose deadline passes there is skipped at its start.
+    protected override ushort PrefetchCount => Bridge.Options.ModulePrefetchCount;
+
+    protected override Task RejectAsync(IChannel channel, BasicDeliverEventArgs delivery, string reason, string description) =>
+        FailAsync(channel, delivery, reason, description, null);
 
     protected override async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery)
     {
@@ -50,23 +67,64 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             return;
         }
 
-        using var activity = Deliveries.StartActivity(
+        var activity = Deliveries.StartActivity(
             properties, $"{_moduleName} {messageType} process", handler.IsRequest ? ActivityKind.Server : ActivityKind.Consumer, properties.MessageId);
         activity?.SetTag("eventrouter.module", _moduleName);
+        try
+        {
+            if (handler.IsRequest)
+            {
+                await StartRequestAsync(channel, delivery, handler, messageType, activity).ConfigureAwait(false);
+            }
+            else
+            {
+                await StartCommandAsync(channel, delivery, handler, messageType, activity).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            activity?.Dispose();
+            throw;
+        }
+    }
+
+    private async Task StartRequestAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteHandler handler, string messageType, Activity? activity)
+    {
         // A request whose caller has given up is not run: dropped here if its deadline has passed, and skipped by the
         // module (never started) if the deadline passes while it waits behind the module's other work.
-        using var deadline = handler.IsRequest ? StartDeadline(properties) : null;
+        var deadline = StartDeadline(delivery.BasicProperties);
         if (deadline is { IsCancellationRequested: true })
         {
-            await DropExpiredAsync(channel, delivery, messageType).ConfigureAwait(false);
+            deadline.Dispose();
+            activity?.Dispose();
+            await DropExpiredAsync(channel, delivery.DeliveryTag, delivery.BasicProperties, messageType).ConfigureAwait(false);
             return;
         }
+        // The body is read before the first await: only a failure to read it needs the delivery's buffer, which is
+        // returned to the client's pool when this callback returns.
+        var pending = handler.HandleAsync(delivery.Body, deadline?.Token ?? Bridge.Stopping);
+        if (pending.IsCompleted)
+        {
+            await FinishRequestAsync(channel, delivery, pending, deadline, messageType, activity).ConfigureAwait(false);
+            return;
+        }
+        Track(FinishRequestAsync(channel, null, pending, deadline, messageType, activity, delivery.DeliveryTag, delivery.BasicProperties));
+    }
+
+    private async Task FinishRequestAsync(
+        IChannel channel, BasicDeliverEventArgs? delivery, ValueTask<byte[]?> pending, CancellationTokenSource? deadline, string messageType, Activity? activity,
+        ulong deliveryTag = 0, IReadOnlyBasicProperties? detached = null)
+    {
+        var properties = delivery?.BasicProperties ?? detached!;
+        var tag = delivery?.DeliveryTag ?? deliveryTag;
+        using var span = activity;
+        using var timer = deadline;
         byte[]? response;
         try
         {
-            response = await handler.HandleAsync(delivery.Body, deadline?.Token ?? Bridge.Stopping).ConfigureAwait(false);
+            response = await pending.ConfigureAwait(false);
         }
-        catch (MalformedMessageException ex)
+        catch (MalformedMessageException ex) when (delivery is not null)
         {
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             await FailAsync(channel, delivery, "malformed-json", ex.Message, ex.InnerException).ConfigureAwait(false);
@@ -78,22 +136,13 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             // instance (or this service after a restart) handles it.
             // Not awaited: the cancel's confirmation is dispatched behind this very callback.
             _ = CancelAsync(CancellationToken.None);
-            await RequeueAsync(channel, delivery).ConfigureAwait(false);
+            await RequeueAsync(channel, tag).ConfigureAwait(false);
             return;
         }
         catch (OperationCanceledException) when (deadline is { IsCancellationRequested: true } && !Bridge.Stopping.IsCancellationRequested)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "expired");
-            await DropExpiredAsync(channel, delivery, messageType).ConfigureAwait(false);
-            return;
-        }
-        catch (Exception ex) when (!handler.IsRequest)
-        {
-            // A command the module would not take (a full queue that stayed full): back to the queue after a pause,
-            // tried again.
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            await Task.Delay(Bridge.Options.ImmediateRetryDelay, CancellationToken.None).ConfigureAwait(false);
-            await RequeueAsync(channel, delivery).ConfigureAwait(false);
+            await DropExpiredAsync(channel, tag, properties, messageType).ConfigureAwait(false);
             return;
         }
         catch (Exception ex)
@@ -101,19 +150,157 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
             // The request's handler failed: that is the request's answer, as it would be in process. Not retried.
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             Interlocked.Increment(ref _failed);
-            await ReplyAsync(channel, delivery, ReadOnlyMemory<byte>.Empty,
+            await ReplyAsync(channel, properties, ReadOnlyMemory<byte>.Empty,
                 Deliveries.FailureHeaders(null, "handler-failed", Queue, ex.Message, ex)).ConfigureAwait(false);
-            await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+            await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
             return;
         }
-
         if (response is not null)
         {
-            await ReplyAsync(channel, delivery, response, headers: null).ConfigureAwait(false);
+            await ReplyAsync(channel, properties, response, headers: null).ConfigureAwait(false);
         }
         Interlocked.Increment(ref _handled);
-        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+        await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
     }
+
+    private async Task StartCommandAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteHandler handler, string messageType, Activity? activity)
+    {
+        var properties = delivery.BasicProperties;
+        // Commands are de-duplicated like events: a publish retried after a lost confirm, or a redelivery after a lost
+        // ack, runs once (across restarts too with a durable store).
+        var key = properties.MessageId is { } id ? Deliveries.DeduplicationKey(id, messageType, delivery.Body.Span) : null;
+        // A second copy in hand while the first still runs (the callback returns before the command completes) waits
+        // for the first, then finds it in the store.
+        TaskCompletionSource? gate = null;
+        if (key is not null)
+        {
+            gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            while (!_inFlight.TryAdd(key, gate))
+            {
+                if (_inFlight.TryGetValue(key, out var other))
+                {
+                    await other.Task.ConfigureAwait(false);
+                }
+            }
+        }
+        var finished = false;
+        try
+        {
+            finished = await StartCommandAsync(channel, delivery, handler, messageType, activity, key, gate).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!finished && gate is not null)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key!, gate));
+                gate.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>True when the command's completion was handed to the background (which then releases its gate).</summary>
+    private async Task<bool> StartCommandAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteHandler handler, string messageType, Activity? activity, string? key, TaskCompletionSource? gate)
+    {
+        var properties = delivery.BasicProperties;
+        if (key is not null && await Bridge.IdempotencyStore.IsCompletedAsync(key, StoreName, Bridge.Stopping).ConfigureAwait(false))
+        {
+            activity?.Dispose();
+            Interlocked.Increment(ref _duplicates);
+            Log.Duplicate(Bridge.Logger, Queue, properties.MessageId!);
+            await Deliveries.AckAsync(channel, delivery.DeliveryTag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+            return false;
+        }
+        CommandRun run;
+        try
+        {
+            var body = delivery.Body;
+            run = CommandCompletion.Track(() => handler.SendCommandAsync(body, Bridge.Stopping), out var accepted);
+            await accepted.ConfigureAwait(false);
+        }
+        catch (MalformedMessageException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.Dispose();
+            await FailAsync(channel, delivery, "malformed-json", ex.Message, ex.InnerException).ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception ex) when (ex is ModuleStoppedException || (ex is OperationCanceledException && Bridge.Stopping.IsCancellationRequested))
+        {
+            activity?.Dispose();
+            _ = CancelAsync(CancellationToken.None);
+            await RequeueAsync(channel, delivery.DeliveryTag).ConfigureAwait(false);
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // A command the module would not take (a full queue that stayed full): back to the queue after a pause,
+            // tried again.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.Dispose();
+            await RequeueAfterPauseAsync(channel, delivery).ConfigureAwait(false);
+            return false;
+        }
+        // Acknowledged once the handler completed, not when the module queued it: a command still queued when this
+        // process stops or dies goes back to the broker's queue.
+        Track(FinishCommandAsync(channel, delivery.DeliveryTag, properties, run, key, gate, messageType, activity));
+        return true;
+    }
+
+    private async Task FinishCommandAsync(
+        IChannel channel, ulong tag, IReadOnlyBasicProperties properties, CommandRun run, string? key, TaskCompletionSource? gate, string messageType, Activity? activity)
+    {
+        using var span = activity;
+        try
+        {
+            if (run.Server is { } server && !run.Ran.IsCompleted)
+            {
+                await Task.WhenAny(run.Ran, server.Completion).ConfigureAwait(false);
+            }
+            var ran = run.Server is null || run.Ran.IsCompleted;
+            var failure = run.Ran.IsCompleted ? run.Ran.Result : null;
+            if (!ran || (failure is OperationCanceledException && run.ServerStoppedImmediately))
+            {
+                // Dropped or cut short by a module that stopped immediately: run again, here after a restart or by
+                // another instance.
+                Interlocked.Increment(ref _requeued);
+                Log.CommandRequeued(Bridge.Logger, Queue, messageType, properties.MessageId);
+                _ = CancelAsync(CancellationToken.None);
+                await RequeueAsync(channel, tag).ConfigureAwait(false);
+                return;
+            }
+            if (failure is not null)
+            {
+                // The server reported it (log, callback, counter), as for a command sent in process; not run again.
+                activity?.SetStatus(ActivityStatusCode.Error, failure.Message);
+                Interlocked.Increment(ref _failed);
+            }
+            else
+            {
+                Interlocked.Increment(ref _handled);
+            }
+            if (key is not null)
+            {
+                await Bridge.IdempotencyStore.MarkCompletedAsync(key, StoreName, CancellationToken.None).ConfigureAwait(false);
+            }
+            await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Log.DeliveryFailed(Bridge.Logger, ex, Queue, properties.MessageId);
+            await RequeueAsync(channel, tag).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (gate is not null)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, TaskCompletionSource>(key!, gate));
+                gate.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>The name commands of this queue are recorded under in the idempotency store.</summary>
+    private string StoreName => "module:" + Queue;
 
     /// <summary>
     /// A source cancelled at the request's deadline (and when the bridge stops), already cancelled if the deadline
@@ -141,11 +328,11 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
     private static readonly TimeSpan MaxTimerDelay = TimeSpan.FromMilliseconds(int.MaxValue - 1);
 
     /// <summary>Acknowledges a request its caller no longer waits for, without running it or answering it.</summary>
-    private async Task DropExpiredAsync(IChannel channel, BasicDeliverEventArgs delivery, string messageType)
+    private async Task DropExpiredAsync(IChannel channel, ulong tag, IReadOnlyBasicProperties properties, string messageType)
     {
         Interlocked.Increment(ref _expired);
-        Log.RequestExpired(Bridge.Logger, Queue, messageType, delivery.BasicProperties.MessageId);
-        await Deliveries.AckAsync(channel, delivery, Bridge.Logger, Queue, delivery.BasicProperties.MessageId).ConfigureAwait(false);
+        Log.RequestExpired(Bridge.Logger, Queue, messageType, properties.MessageId);
+        await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -159,21 +346,21 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         var headers = Deliveries.FailureHeaders(source.Headers, reason, Queue, description, exception);
         if (source.ReplyTo is not null)
         {
-            await ReplyAsync(channel, delivery, ReadOnlyMemory<byte>.Empty, Deliveries.FailureHeaders(null, reason, Queue, description, exception)).ConfigureAwait(false);
+            await ReplyAsync(channel, source, ReadOnlyMemory<byte>.Empty, Deliveries.FailureHeaders(null, reason, Queue, description, exception)).ConfigureAwait(false);
         }
         await MoveToErrorQueueAsync(channel, delivery, headers, reason, source.Type ?? "(unknown)", exception).ConfigureAwait(false);
     }
 
     /// <summary>Answers a request through its reply-to address. Not confirmed: a lost reply shows as the caller's timeout.</summary>
-    private static async Task ReplyAsync(IChannel channel, BasicDeliverEventArgs delivery, ReadOnlyMemory<byte> body, Dictionary<string, object?>? headers)
+    private static async Task ReplyAsync(IChannel channel, IReadOnlyBasicProperties request, ReadOnlyMemory<byte> body, Dictionary<string, object?>? headers)
     {
-        if (delivery.BasicProperties.ReplyTo is not { Length: > 0 } replyTo)
+        if (request.ReplyTo is not { Length: > 0 } replyTo)
         {
             return;
         }
         var properties = new BasicProperties
         {
-            CorrelationId = delivery.BasicProperties.CorrelationId,
+            CorrelationId = request.CorrelationId,
             ContentType = "application/json",
             Headers = headers,
         };
@@ -184,18 +371,6 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
         {
             // The channel died: the request is redelivered (unacknowledged) and answered again, or the caller times out.
-        }
-    }
-
-    private static async Task RequeueAsync(IChannel channel, BasicDeliverEventArgs delivery)
-    {
-        try
-        {
-            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException)
-        {
-            // Closed with its channel: unacknowledged messages return to the queue anyway.
         }
     }
 }

@@ -106,6 +106,19 @@ internal sealed partial class RabbitMQBridge
             var consumer = new AsyncEventingBasicConsumer(channel);
             consumer.ReceivedAsync += OnReplyAsync;
             await channel.BasicConsumeAsync(DirectReplyTo, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
+            channel.ChannelShutdownAsync += (_, e) =>
+            {
+                // Every reply still awaited was addressed to this channel: none of them can arrive any more.
+                var reason = $"{e.ReplyCode} {e.ReplyText}";
+                foreach (var pending in _pendingReplies)
+                {
+                    if (_pendingReplies.TryRemove(pending))
+                    {
+                        pending.Value.TrySetException(new ReplyLostException(reason));
+                    }
+                }
+                return Task.CompletedTask;
+            };
             _replyChannel = channel;
             return channel;
         }

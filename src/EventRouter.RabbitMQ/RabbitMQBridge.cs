@@ -39,6 +39,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     private IConnection? _connection;
     private IChannel? _publishChannel;
     private PublishDeadline? _publishDeadline;
+    private Task? _background;
     private int _disposed;
     private int _recoveries;
 
@@ -71,13 +72,32 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     /// <summary>The open connection, or null before the first connect. For tests (abrupt kills).</summary>
     internal IConnection? Connection => _connection;
 
+    /// <summary>The connection's state, for health checks.</summary>
+    internal RabbitMQBridgeStatus Status { get; } = new();
+
     /// <inheritdoc />
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         // Both plans validate the serializer context (and the module registrations) before touching the network.
         var plan = BuildConsumerPlan();
         var modules = BuildModulePlan();
-        var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+            await StartConsumersAsync(connection, plan, modules, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokerConnectionException ex) when (ex.Unreachable)
+        {
+            // The app starts without its broker: connected in the background (with backoff, each attempt logged),
+            // consumers started once it is there; publishes wait for it up to PublishTimeout.
+            Log.ConnectFailed(_logger, ex, 1, ex.Message);
+            _background = Task.Run(() => ConnectInBackgroundAsync(plan, modules));
+        }
+    }
+
+    private async Task StartConsumersAsync(
+        IConnection connection, SortedDictionary<string, Dictionary<string, ConsumerEntry>> plan, List<ModuleQueueConsumer> modules, CancellationToken cancellationToken)
+    {
         foreach (var (queue, entries) in plan)
         {
             var consumer = new ListenerConsumer(this, queue, entries);
@@ -97,6 +117,36 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             await consumer.StartAsync(connection, cancellationToken).ConfigureAwait(false);
         }
         Log.Started(_logger, _options.ServiceName!, _consumers.Count, modules.Count, RabbitMQOptions.Redact(_options.ConnectionString!));
+    }
+
+    private async Task ConnectInBackgroundAsync(SortedDictionary<string, Dictionary<string, ConsumerEntry>> plan, List<ModuleQueueConsumer> modules)
+    {
+        var pause = TimeSpan.FromMilliseconds(100);
+        for (var attempt = 2; !Stopping.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                await Task.Delay(pause, Stopping).ConfigureAwait(false);
+                var connection = await ConnectAsync(Stopping).ConfigureAwait(false);
+                await StartConsumersAsync(connection, plan, modules, Stopping).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (Stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (BrokerConnectionException ex) when (ex.Unreachable)
+            {
+                Log.ConnectFailed(_logger, ex, attempt, ex.Message);
+            }
+            catch (BrokerConnectionException ex)
+            {
+                // Refused credentials or virtual host: trying again does not help. Publishes fail with this error.
+                Log.ConnectGaveUp(_logger, ex, attempt);
+                return;
+            }
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, _options.NetworkRecoveryInterval.TotalMilliseconds));
+        }
     }
 
     /// <inheritdoc />
@@ -130,7 +180,18 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             await consumer.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await WaitForBackgroundConnectAsync().ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
+        Status.Set(RabbitMQConnectionState.Stopped, null);
+    }
+
+    private async Task WaitForBackgroundConnectAsync()
+    {
+        if (_background is { } background)
+        {
+            // Ends promptly: it watches the stopping token.
+            await background.ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -155,7 +216,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             return;
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await WaitForBackgroundConnectAsync().ConfigureAwait(false);
         await CloseAsync().ConfigureAwait(false);
+        Status.Set(RabbitMQConnectionState.Stopped, null);
         _stopping.Dispose();
     }
 
@@ -224,21 +287,26 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
                 TopologyRecoveryEnabled = true,
                 NetworkRecoveryInterval = _options.NetworkRecoveryInterval,
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(10),
+                MaxInboundMessageBodySize = (uint)Math.Max(BrokerMaxMessageSize, _options.MaxMessageSize),
                 ClientProvidedName = $"{_options.ServiceName} ({Environment.MachineName}:{Environment.ProcessId})",
             };
             IConnection connection;
+            Status.Attempted();
             try
             {
                 connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is BrokerUnreachableException or OperationInterruptedException or AuthenticationFailureException)
             {
-                throw DescribeConnectFailure(factory, ex);
+                var failure = DescribeConnectFailure(factory, ex);
+                Status.Set(failure.Unreachable ? RabbitMQConnectionState.Connecting : RabbitMQConnectionState.Failed, failure.Message);
+                throw failure;
             }
             connection.ConnectionShutdownAsync += (_, e) =>
             {
                 if (e.Initiator != ShutdownInitiator.Application)
                 {
+                    Status.Set(RabbitMQConnectionState.Recovering, $"{e.ReplyCode} {e.ReplyText}");
                     Log.ConnectionLost(_logger, e.ReplyCode, e.ReplyText);
                 }
                 return Task.CompletedTask;
@@ -246,9 +314,11 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             connection.RecoverySucceededAsync += (_, _) =>
             {
                 Interlocked.Increment(ref _recoveries);
+                Status.Set(RabbitMQConnectionState.Connected, null);
                 Log.ConnectionRecovered(_logger);
                 return Task.CompletedTask;
             };
+            Status.Set(RabbitMQConnectionState.Connected, null);
             _connection = connection;
             return connection;
         }
@@ -280,7 +350,10 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             root = root.InnerException;
         }
         return new BrokerConnectionException(
-            $"Cannot reach RabbitMQ at {where}: {root.Message}. Is the broker running, and are the host and port in RabbitMQOptions.ConnectionString right?", ex);
+            $"Cannot reach RabbitMQ at {where}: {root.Message}. Is the broker running, and are the host and port in RabbitMQOptions.ConnectionString right?", ex)
+        {
+            Unreachable = true,
+        };
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -391,6 +464,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
                 $"Event '{eventName}' ({type.FullName}) does not cross the broker: opt it in with RabbitMQOptions.CrossBroker(\"{eventName}\").");
         }
         var body = JsonSerializer.SerializeToUtf8Bytes(@event, GetTypeInfo(type, eventName));
+        CheckSize(eventName, body);
         var messageId = route?.GetEventId(@event) ?? (@event as IIdentifiableEvent)?.EventId ?? Guid.NewGuid().ToString("N");
 
         // HasListeners first: the span name would otherwise be formatted on every publish, listened to or not.
@@ -471,7 +545,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                lastError ??= new TimeoutException("No confirm from the broker in time.");
+                lastError ??= Status.LastError is { } down && _connection is null
+                    ? new BrokerConnectionException(down, null)
+                    : new TimeoutException("No confirm from the broker in time.");
                 continue; // the loop head reports the timeout, or retries for what is left after a shared deadline
             }
             catch (Exception ex) when (IsTransient(ex))
@@ -522,6 +598,22 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
 
         public TimeSpan Timeout { get; } = timeout;
     }
+
+    /// <summary>Refuses a body above <see cref="RabbitMQOptions.MaxMessageSize"/> before it reaches the broker.</summary>
+    internal void CheckSize(string name, byte[] body)
+    {
+        if (body.Length > _options.MaxMessageSize)
+        {
+            throw new MessageTooLargeException(name, body.Length, _options.MaxMessageSize);
+        }
+    }
+
+    /// <summary>
+    /// RabbitMQ's own ceiling on a message (its default <c>max_message_size</c>): the client reads anything up to it, so
+    /// a message the broker accepted never breaks the consuming connection; above <see cref="RabbitMQOptions.MaxMessageSize"/>
+    /// it goes to the error queue.
+    /// </summary>
+    internal const int BrokerMaxMessageSize = 128 * 1024 * 1024;
 
     private static bool IsTransient(Exception ex) =>
         ex is AlreadyClosedException or OperationInterruptedException or PublishException or BrokerUnreachableException

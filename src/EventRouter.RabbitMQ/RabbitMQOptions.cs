@@ -84,6 +84,21 @@ public sealed class RabbitMQOptions
     /// </summary>
     public TimeSpan ModuleRequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Messages of one served module's queue this process holds at once, unacknowledged: each is already in the
+    /// module's own queue (in order), where a request whose caller gave up is skipped at the start, and a command is
+    /// acknowledged only after its handler completed. Bounds how much a stopping or crashing server hands back, and
+    /// how long a request can wait here. Default 16.
+    /// </summary>
+    public ushort ModulePrefetchCount { get; set; } = 16;
+
+    /// <summary>
+    /// The largest body published (events, module requests and commands), in bytes; a larger one fails at once with
+    /// <see cref="MessageTooLargeException"/>. A larger message that reaches a queue from elsewhere goes to the error
+    /// queue. Default 16 MiB; at most 128 MiB (RabbitMQ's own limit).
+    /// </summary>
+    public int MaxMessageSize { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Test hook: runs after a listener completed and before the message is acknowledged.</summary>
     internal Func<string, System.Threading.CancellationToken, System.Threading.Tasks.Task>? BeforeAck { get; set; }
 

@@ -12,7 +12,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class RabbitMQServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the RabbitMQ bridge: an <see cref="IBrokerPublisher"/> and a hosted service that connects at start-up,
+    /// Registers the RabbitMQ bridge: an <see cref="IBrokerPublisher"/>, a <see cref="RabbitMQBridgeStatus"/> for health checks, and a hosted service that connects at start-up (in the background while the broker cannot be reached),
     /// declares this service's listener queues for the events opted in with
     /// <see cref="RabbitMQOptions.CrossBroker(string[])"/> and consumes them with the listeners of the
     /// <see cref="EventDispatcherBase"/> registered by <c>services.AddEventRouter()</c>. Modules opted in with
@@ -40,6 +40,7 @@ public static class RabbitMQServiceCollectionExtensions
             options.IdempotencyStore ?? provider.GetService<IIdempotencyStore>() ?? new InMemoryIdempotencyStore(100_000),
             provider.GetService<ILoggerFactory>()?.CreateLogger("EventRouter.RabbitMQ") ?? NullLogger.Instance));
         services.TryAddSingleton<IBrokerPublisher>(static provider => provider.GetRequiredService<RabbitMQBridge>());
+        services.TryAddSingleton(static provider => provider.GetRequiredService<RabbitMQBridge>().Status);
         services.AddHostedService(static provider => provider.GetRequiredService<RabbitMQBridge>());
         foreach (var module in options.CalledModules)
         {

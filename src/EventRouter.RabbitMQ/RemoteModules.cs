@@ -42,6 +42,7 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, _bridge.GetModuleTypeInfo<TRequest>(_moduleName));
         var messageType = WireName<TRequest>.Value;
+        _bridge.CheckSize(messageType, body);
         var correlationId = Guid.NewGuid().ToString("N");
 
         using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TRequest).Name} request", ActivityKind.Client);
@@ -77,6 +78,13 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
             activity?.SetStatus(ActivityStatusCode.Error, "timeout");
             throw new ModuleRequestTimeoutException(_moduleName, typeof(TRequest), _timeout);
         }
+        catch (ReplyLostException lost)
+        {
+            // Direct reply-to answers on the channel that asked: once it closed, no answer can come. Failed at once
+            // rather than resent (a request is not de-duplicated and may already have run).
+            activity?.SetStatus(ActivityStatusCode.Error, "connection-lost");
+            throw new ModuleConnectionLostException(_moduleName, typeof(TRequest), lost.Message);
+        }
         finally
         {
             _bridge.ForgetReply(correlationId);
@@ -97,6 +105,7 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(command, _bridge.GetModuleTypeInfo<TCommand>(_moduleName));
         var messageType = WireName<TCommand>.Value;
+        _bridge.CheckSize(messageType, body);
         var messageId = Guid.NewGuid().ToString("N");
         using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TCommand).Name} send", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "rabbitmq");
@@ -232,6 +241,13 @@ internal abstract class RemoteHandler
     /// </summary>
     public abstract ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A command: deserializes the body (synchronously: a body that cannot be read throws here) and hands the command
+    /// to the module's client; completes when the module has queued it.
+    /// </summary>
+    public virtual ValueTask SendCommandAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        throw new NotSupportedException("Not a command.");
+
     protected static T Read<T>(ReadOnlySpan<byte> body, JsonTypeInfo<T> info)
     {
         try
@@ -244,6 +260,9 @@ internal abstract class RemoteHandler
         }
     }
 }
+
+/// <summary>The channel a request's reply would arrive on closed while the request waited.</summary>
+internal sealed class ReplyLostException(string reason) : Exception(reason);
 
 /// <summary>A module message whose body could not be read.</summary>
 internal sealed class MalformedMessageException(string message, Exception inner) : Exception(message, inner);
@@ -266,7 +285,10 @@ internal sealed class RemoteCommandHandler<TCommand>(Func<TCommand, Cancellation
 
     public override async ValueTask<byte[]?> HandleAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
-        await send(Read(body.Span, commandInfo), cancellationToken).ConfigureAwait(false);
+        await SendCommandAsync(body, cancellationToken).ConfigureAwait(false);
         return null;
     }
+
+    public override ValueTask SendCommandAsync(ReadOnlyMemory<byte> body, CancellationToken cancellationToken) =>
+        send(Read(body.Span, commandInfo), cancellationToken);
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
+using EventRouter.Tests.Infrastructure;
 using RabbitMQ.Client;
 
 namespace EventRouter.RabbitMQ.Tests;
@@ -231,15 +232,24 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
     }
 
     [Fact]
-    public async Task UnreachableHost_StartFailsWithClearError()
+    public async Task UnreachableHost_StartSucceeds_ConnectsInTheBackground_PublishFailsBoundedWithTheReason()
     {
         await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o =>
         {
             o.ConnectionString = "amqp://guest:guest@127.0.0.1:1/"; // nothing listens on port 1
             o.CrossBroker("tests.poison");
+            o.PublishTimeout = TimeSpan.FromSeconds(1);
         });
-        var error = await Assert.ThrowsAsync<BrokerConnectionException>(() => host.Bridge.StartAsync(default));
+        await host.Bridge.StartAsync(default);
+        var status = host.Get<RabbitMQBridgeStatus>();
+
+        await FaultTests.Wait(() => status.ConnectAttempts >= 3, "attempts in the background");
+        Assert.Equal(RabbitMQConnectionState.Connecting, status.State);
+        Assert.Contains("Cannot reach RabbitMQ at 127.0.0.1:1", status.LastError);
+        var error = await Assert.ThrowsAsync<BrokerPublishException>(() => host.Publisher.PublishAsync(new PoisonEvent("p", 1)).AsTask());
         Assert.Contains("Cannot reach RabbitMQ at 127.0.0.1:1", error.Message);
+        await host.Bridge.StopAsync(default);
+        Assert.Equal(RabbitMQConnectionState.Stopped, status.State);
     }
 
     [Fact]

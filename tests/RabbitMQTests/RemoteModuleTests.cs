@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
 using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using RabbitMQ.Client;
@@ -19,6 +20,7 @@ public sealed record Restock(string Sku, int Quantity);
 public sealed record BreakStock(string Why);
 public sealed record CountStockSlowly(string Sku);
 public sealed record Unserializable(string Why);
+public sealed record HeldRestock(string Sku);
 
 /// <summary>What the stock module did, shared with the test (the module itself lives in the serving host's container).</summary>
 public sealed class StockLedger
@@ -29,6 +31,12 @@ public sealed class StockLedger
 
     /// <summary>Holds <see cref="CountStockSlowly"/> until the test releases it.</summary>
     public SemaphoreSlim SlowCount { get; } = new(0);
+
+    /// <summary>While set, <see cref="HeldRestock"/> waits (until the module stops) instead of running.</summary>
+    public bool HoldCommands { get; set; }
+
+    /// <summary>How many times each held-restock sku ran to completion.</summary>
+    public ConcurrentDictionary<string, int> HeldRuns { get; } = new(StringComparer.Ordinal);
 }
 
 [ModuleServer]
@@ -36,8 +44,18 @@ public sealed partial class StockModule(StockLedger ledger) :
     IRequestHandler<GetStock, StockLevel>,
     IRequestHandler<BreakStock, int>,
     IRequestHandler<CountStockSlowly, StockLevel>,
-    ICommandHandler<Restock>
+    ICommandHandler<Restock>,
+    ICommandHandler<HeldRestock>
 {
+    public async ValueTask HandleAsync(HeldRestock command, CancellationToken cancellationToken)
+    {
+        if (ledger.HoldCommands)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        ledger.HeldRuns.AddOrUpdate(command.Sku, 1, (_, n) => n + 1);
+    }
+
     public async ValueTask<StockLevel> HandleAsync(CountStockSlowly request, CancellationToken cancellationToken)
     {
         ledger.Requests.Enqueue(request.Sku);
@@ -73,6 +91,7 @@ public sealed partial class UnserializableModule : IRequestHandler<Unserializabl
 [JsonSerializable(typeof(Restock))]
 [JsonSerializable(typeof(BreakStock))]
 [JsonSerializable(typeof(CountStockSlowly))]
+[JsonSerializable(typeof(HeldRestock))]
 [JsonSerializable(typeof(int))]
 public sealed partial class StockJsonContext : JsonSerializerContext;
 
@@ -320,9 +339,11 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         await channel.BasicPublishAsync(string.Empty, queue, mandatory: true, properties, Encoding.UTF8.GetBytes(json));
     }
 
-    private static string NewQueue() => "module.stock." + Guid.NewGuid().ToString("N")[..8];
+    internal static string NewQueue() => "module.stock." + Guid.NewGuid().ToString("N")[..8];
 
-    private Task<TestHost> StartServerAsync(string queue, StockLedger ledger) =>
+    private Task<TestHost> StartServerAsync(string queue, StockLedger ledger) => StartServerAsync(broker, queue, ledger);
+
+    internal static Task<TestHost> StartServerAsync(BrokerFixture broker, string queue, StockLedger ledger, IIdempotencyStore? store = null) =>
         TestHost.StartAsync(broker, TestHost.NewServiceName(), new Recorder(), o =>
         {
             o.JsonContext = StockJsonContext.Default;
@@ -331,9 +352,11 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         {
             services.AddSingleton(ledger);
             services.AddModuleServer<StockModule>();
-        });
+        }, store: store);
 
-    private Task<TestHost> StartCallerAsync(string queue, TimeSpan? timeout = null) =>
+    private Task<TestHost> StartCallerAsync(string queue, TimeSpan? timeout = null) => StartCallerAsync(broker, queue, timeout);
+
+    internal static Task<TestHost> StartCallerAsync(BrokerFixture broker, string queue, TimeSpan? timeout = null) =>
         TestHost.StartAsync(broker, TestHost.NewServiceName(), new Recorder(), o =>
         {
             o.JsonContext = StockJsonContext.Default;

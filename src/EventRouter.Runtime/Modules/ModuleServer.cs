@@ -421,10 +421,13 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
         }
     }
 
-    internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken) =>
-        Telemetry.IsEnabled
+    internal ValueTask SendAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)
+    {
+        handler = CommandCompletion.Attach(handler, this);
+        return Telemetry.IsEnabled
             ? SendInstrumentedAsync(handler, command, cancellationToken)
             : SendCoreAsync(handler, command, cancellationToken);
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendInstrumentedAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Text;
 using System.Threading.Tasks;
 using RabbitMQ.Client;
@@ -34,7 +35,11 @@ public sealed class BrokerFixture : IAsyncLifetime
             Uri = (await File.ReadAllTextAsync(sharedUri)).Trim();
             if (Environment.GetEnvironmentVariable("ER_RABBITMQ_DIR") is { Length: > 0 } dir)
             {
-                _nodeEnvironment = [("ER_RABBITMQ_DIR", dir)];
+                // The node's other settings too, so that a node other than the standard one is restarted right.
+                _nodeEnvironment = new[] { "ER_RABBITMQ_DIR", "ER_RABBITMQ_PORT", "ER_RABBITMQ_DIST_PORT", "ER_RABBITMQ_NODE" }
+                    .Where(key => Environment.GetEnvironmentVariable(key) is { Length: > 0 })
+                    .Select(key => (key, Environment.GetEnvironmentVariable(key)!))
+                    .ToArray();
             }
         }
         else
@@ -91,8 +96,9 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// </summary>
     public Task SetMemoryAlarmAsync(bool raised) => RunScriptAsync($"ctl set_vm_memory_high_watermark {(raised ? "0" : "0.4")}");
 
+    // Reads what the broker accepts (up to its 128 MiB), as the bridge does.
     public async Task<IConnection> ConnectAsync() =>
-        await new ConnectionFactory { Uri = new System.Uri(Uri) }.CreateConnectionAsync();
+        await new ConnectionFactory { Uri = new System.Uri(Uri), MaxInboundMessageBodySize = RabbitMQBridge.BrokerMaxMessageSize }.CreateConnectionAsync();
 
     /// <summary>Takes every message off a queue (on <paramref name="channel"/>, or a connection of its own).</summary>
     public async Task<List<BasicGetResult>> DrainAsync(string queue, IChannel? channel = null)
