@@ -3,6 +3,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
 using System.IO;
+using EventRouter.Modules;
 
 namespace ModuleSample;
 

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
 using EventRouter.DispatchLoop;
+using EventRouter.Modules;
 
 namespace OrderFlow;
 

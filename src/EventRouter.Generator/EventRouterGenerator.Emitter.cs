@@ -444,7 +444,7 @@ internal static class Emitter
         var e = table.Routes[r].Event.FullName;
         var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
         w.Line($"/// <summary>The filters around listener {k} of <see cref=\"{Cref(e)}\"/>, outermost first, then the listener: direct calls.</summary>");
-        w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.FilterChain<{e}>");
+        w.Open($"private sealed class Chain{r}_{k} : global::EventRouter.CompilerServices.FilterChain<{e}>");
         w.Line("private readonly EventDispatcher _dispatcher;");
         w.Line();
         w.Line($"public Chain{r}_{k}(EventDispatcher dispatcher) : base(dispatcher._route{r}.Listeners[{k}], dispatcher._route{r}.EventName) => _dispatcher = dispatcher;");
@@ -519,7 +519,7 @@ internal static class Emitter
         var listeners = string.Join(", ", table.ExportedListeners.Select(t => $"typeof({t})"));
         var events = string.Join(", ", table.ExportedEvents.Select(t => $"typeof({t})"));
         w.Line("// Lets the generator of a project that references this assembly dispatch to its listeners without reflection.");
-        w.Line($"[assembly: global::EventRouter.EventRouterAssembly(new global::System.Type[] {{ {listeners} }}, new global::System.Type[] {{ {events} }})]");
+        w.Line($"[assembly: global::EventRouter.CompilerServices.EventRouterAssembly(new global::System.Type[] {{ {listeners} }}, new global::System.Type[] {{ {events} }})]");
         return w.ToString();
     }
 

@@ -10,7 +10,7 @@ internal static class KnownNames
     public const string EventFilterAttribute = "EventRouter.EventFilterAttribute";
     public const string EventFilterInterface = "EventRouter.IEventFilter";
     public const string ModuleFilterInterface = "EventRouter.IModuleFilter";
-    public const string EventRouterAssemblyAttribute = "EventRouter.EventRouterAssemblyAttribute";
+    public const string EventRouterAssemblyAttribute = "EventRouter.CompilerServices.EventRouterAssemblyAttribute";
     public const string EventListenerInterface = "EventRouter.IEventListener`1";
     public const string ServiceCollection = "Microsoft.Extensions.DependencyInjection.IServiceCollection";
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json.Serialization;
+using EventRouter.CompilerServices;
 using EventRouter.DispatchLoop;
 using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Threading.Tasks;
+using EventRouter.CompilerServices;
 using EventRouter.Generator.Diagnostics;
 using EventRouter.Generator.Tests.Infrastructure;
 

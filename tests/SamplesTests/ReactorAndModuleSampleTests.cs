@@ -1,5 +1,6 @@
 using System.Linq;
 using System.Threading.Tasks;
+using EventRouter.Modules;
 
 namespace EventRouter.Samples.Tests;
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
+using EventRouter.Modules;
 
 namespace RabbitMQSample;
 

@@ -3,9 +3,9 @@ namespace EventRouter.Generator.Modules;
 /// <summary>Metadata names of the module-server runtime types (names only: the runtime is never loaded in the compiler).</summary>
 internal static class ModuleNames
 {
-    public const string ModuleServerAttribute = "EventRouter.ModuleServerAttribute";
-    public const string RequestHandlerInterface = "EventRouter.IRequestHandler`2";
-    public const string CommandHandlerInterface = "EventRouter.ICommandHandler`1";
+    public const string ModuleServerAttribute = "EventRouter.Modules.ModuleServerAttribute";
+    public const string RequestHandlerInterface = "EventRouter.Modules.IRequestHandler`2";
+    public const string CommandHandlerInterface = "EventRouter.Modules.ICommandHandler`1";
     public const string HandlerMethodName = "HandleAsync";
 }
 

@@ -46,11 +46,11 @@ public sealed partial class ModuleServerGenerator
             var qualifiedClient = (hasNamespace ? "global::" + model.Namespace + "." : "global::") + client;
 
             // The registration hook: AddModuleServer<TModule>() calls it through a static abstract member, no reflection.
-            w.Open("partial class " + model.ClassName + " : " + Runtime + "IModuleServerRegistration");
+            w.Open("partial class " + model.ClassName + " : " + "global::EventRouter.CompilerServices.IModuleServerRegistration");
             w.Line("/// <inheritdoc />");
             w.Line(s_generatedCode);
-            var registerModule = "static void " + Runtime + "IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
-            var register = Runtime + "ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
+            var registerModule = "static void " + "global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<" + Runtime + "ModuleServerOptions>? configure)";
+            var register = "global::EventRouter.CompilerServices.ModuleServerRegistration.Register<" + module + ", " + qualifiedClient + ">(services, configure, static server => new " + qualifiedClient + "(server));";
             if (model.Filters.Count == 0)
             {
                 w.Line(registerModule + " =>");
@@ -68,9 +68,9 @@ public sealed partial class ModuleServerGenerator
             w.Line();
             w.Line("/// <inheritdoc />");
             w.Line(s_generatedCode);
-            w.Line("static void " + Runtime + "IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
+            w.Line("static void " + "global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, " + Runtime + "IModuleTransport> transport) =>");
             w.Indent();
-            w.Line(Runtime + "ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
+            w.Line("global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<" + module + ", " + qualifiedClient + ">(services, transport, static t => new " + qualifiedClient + "(t));");
             w.Unindent();
             w.Close();
             w.Line();
@@ -114,8 +114,8 @@ public sealed partial class ModuleServerGenerator
                 w.Line("/// <summary>Sends a " + See(request.RequestType) + " request and waits for the module's response.</summary>");
                 w.Line("/// <param name=\"request\">The request.</param>");
                 w.Line("/// <param name=\"cancellationToken\">Stops waiting; a request cancelled before the module starts it is skipped.</param>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleStoppedException\">The module is stopping or stopped.</exception>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleRequestTimeoutException\">No response within the module's request timeout.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStoppedException\">The module is stopping or stopped.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleRequestTimeoutException\">No response within the module's request timeout.</exception>");
                 w.Line("public " + ValueTask + "<" + request.ResponseType + "> RequestAsync(" + request.RequestType + " request, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
                 w.Line("RequestCoreAsync<" + request.RequestType + ", " + request.ResponseType + ">(" + (request.Filters.Count == 0 ? "Module" : RequestChain + r) + ", request, cancellationToken);");
@@ -129,7 +129,7 @@ public sealed partial class ModuleServerGenerator
                 w.Line("/// <summary>Queues a " + See(command.CommandType) + " command; completes when the module has accepted it.</summary>");
                 w.Line("/// <param name=\"command\">The command.</param>");
                 w.Line("/// <param name=\"cancellationToken\">Stops waiting for room in a full queue.</param>");
-                w.Line("/// <exception cref=\"global::EventRouter.ModuleStoppedException\">The module is stopping or stopped.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStoppedException\">The module is stopping or stopped.</exception>");
                 w.Line("public " + ValueTask + " SendAsync(" + command.CommandType + " command, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
                 w.Line("SendCoreAsync<" + command.CommandType + ">(" + (command.Filters.Count == 0 ? "Module" : CommandChain + c) + ", command, cancellationToken);");
@@ -180,7 +180,7 @@ public sealed partial class ModuleServerGenerator
             {
                 var filter = model.Filters[f];
                 var constructor = filter.HasParameterlessConstructor ? "static () => new " + filter.FullName + "()" : "null";
-                w.Line("private " + filter.FullName + " Filter" + f + " => _filter" + f + " ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter" + f + ", Server!, " + constructor + ");");
+                w.Line("private " + filter.FullName + " Filter" + f + " => _filter" + f + " ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter" + f + ", Server!, " + constructor + ");");
             }
             foreach (var chain in Chains(model))
             {
@@ -199,7 +199,7 @@ public sealed partial class ModuleServerGenerator
                 var request = model.Requests[r];
                 if (request.Filters.Count > 0)
                 {
-                    yield return (RequestChainType(request), "global::EventRouter.IRequestHandler<" + request.RequestType + ", " + request.ResponseType + ">", RequestChain + r, "_requestChain" + r, request.Filters);
+                    yield return (RequestChainType(request), "global::EventRouter.Modules.IRequestHandler<" + request.RequestType + ", " + request.ResponseType + ">", RequestChain + r, "_requestChain" + r, request.Filters);
                 }
             }
             for (var c = 0; c < model.Commands.Count; c++)
@@ -207,16 +207,16 @@ public sealed partial class ModuleServerGenerator
                 var command = model.Commands[c];
                 if (command.Filters.Count > 0)
                 {
-                    yield return (CommandChainType(command), "global::EventRouter.ICommandHandler<" + command.CommandType + ">", CommandChain + c, "_commandChain" + c, command.Filters);
+                    yield return (CommandChainType(command), "global::EventRouter.Modules.ICommandHandler<" + command.CommandType + ">", CommandChain + c, "_commandChain" + c, command.Filters);
                 }
             }
         }
 
         private static string RequestChainType(ModuleRequestModel request) =>
-            "global::EventRouter.RequestFilterChain<" + request.RequestType + ", " + request.ResponseType + ">";
+            "global::EventRouter.CompilerServices.RequestFilterChain<" + request.RequestType + ", " + request.ResponseType + ">";
 
         private static string CommandChainType(ModuleCommandModel command) =>
-            "global::EventRouter.CommandFilterChain<" + command.CommandType + ">";
+            "global::EventRouter.CompilerServices.CommandFilterChain<" + command.CommandType + ">";
 
         private static string FilterArray(EquatableArray<int> filters) =>
             "new global::EventRouter.IModuleFilter[] { " + string.Join(", ", filters.Select(static f => "Filter" + f)) + " }";

@@ -4,32 +4,6 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Modules;
 
-/// <summary>What a send does when the module's queue is full.</summary>
-public enum ModuleFullMode
-{
-    /// <summary>The send waits until there is room (or the caller cancels, or the module stops).</summary>
-    Wait = 0,
-
-    /// <summary>The send fails at once with <see cref="ModuleQueueFullException"/>.</summary>
-    Reject = 1,
-}
-
-/// <summary>How a module server stops.</summary>
-public enum ModuleShutdownMode
-{
-    /// <summary>Stop accepting, handle everything already queued, then stop.</summary>
-    Graceful = 0,
-
-    /// <summary>Stop accepting, cancel the running handler's token, fail every queued request with <see cref="ModuleStoppedException"/>.</summary>
-    Immediate = 1,
-}
-
-/// <summary>A command handler's failure, as passed to <see cref="ModuleServerOptions.OnCommandFailed"/>.</summary>
-/// <param name="ModuleName">The module's name.</param>
-/// <param name="CommandType">The command's type.</param>
-/// <param name="Exception">What the handler threw.</param>
-public readonly record struct ModuleCommandFailure(string ModuleName, Type CommandType, Exception Exception);
-
 /// <summary>Settings of one module server.</summary>
 public sealed class ModuleServerOptions
 {

@@ -18,7 +18,7 @@ namespace EventRouter.Reactor;
 /// due or something is posted. Posting from any thread is a lock-free enqueue of a struct plus, only when the loop
 /// is parked, one wake-up signal: nothing is allocated per post in steady state.
 /// </remarks>
-public sealed class EventLoop : IDisposable, IAsyncDisposable
+public sealed partial class EventLoop : IDisposable, IAsyncDisposable
 {
     // A bounded batch lets due timers run between bursts of posted work instead of starving behind them.
     private const int MaxBatch = 1024;
@@ -138,130 +138,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
     private BlockMemoryPool? _memoryPool;
 
-
-    /// <summary>Queues a callback to run on the loop. Safe from any thread; allocates nothing in steady state.</summary>
-    /// <param name="callback">What to run; pass a static lambda and use <paramref name="state"/> to avoid a closure.</param>
-    /// <param name="state">Passed to the callback.</param>
-    /// <exception cref="ObjectDisposedException">The loop has stopped.</exception>
-    public void Post(Action<object?> callback, object? state)
-    {
-        ArgumentNullException.ThrowIfNull(callback);
-        if (!TryPost(callback, state))
-        {
-            throw new ObjectDisposedException(Name, "The event loop has stopped.");
-        }
-    }
-
-    /// <summary>Queues an action to run on the loop. Safe from any thread.</summary>
-    /// <exception cref="ObjectDisposedException">The loop has stopped.</exception>
-    public void Post(Action action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        if (!TryPostCore(new WorkItem(action, null)))
-        {
-            throw new ObjectDisposedException(Name, "The event loop has stopped.");
-        }
-    }
-
-    /// <summary>
-    /// Publishes an event on the loop thread through <see cref="EventLoopOptions.Publisher"/>, after the work already
-    /// queued (the seed's Message event). Allocates one small work item per call. Failures are logged.
-    /// </summary>
-    /// <exception cref="InvalidOperationException">No publisher is configured.</exception>
-    /// <exception cref="ObjectDisposedException">The loop has stopped.</exception>
-    public void Publish<TEvent>(TEvent @event)
-    {
-        if (_publisher is null)
-        {
-            throw new InvalidOperationException("This event loop has no EventLoopOptions.Publisher.");
-        }
-        Post(static s => ((PublishItem<TEvent>)s!).Run(), new PublishItem<TEvent>(this, @event));
-    }
-
-    /// <summary>Runs an action on the loop and completes when it has run (with its exception, if it threw).</summary>
-    public Task InvokeAsync(Action action)
-    {
-        ArgumentNullException.ThrowIfNull(action);
-        return InvokeAsync(() =>
-        {
-            action();
-            return true;
-        });
-    }
-
-    /// <summary>Runs a function on the loop and returns its result.</summary>
-    public Task<T> InvokeAsync<T>(Func<T> func)
-    {
-        ArgumentNullException.ThrowIfNull(func);
-        var tcs = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
-        {
-            try
-            {
-                tcs.TrySetResult(func());
-            }
-            catch (Exception ex)
-            {
-                tcs.TrySetException(ex);
-            }
-        });
-        return tcs.Task;
-    }
-
-    /// <summary>Starts an asynchronous function on the loop; its awaits resume on the loop. Completes when it does.</summary>
-    public Task InvokeAsync(Func<Task> func)
-    {
-        ArgumentNullException.ThrowIfNull(func);
-        return InvokeAsync<Task>(func).Unwrap();
-    }
-
-    /// <summary>Arms a one-shot timer whose callback runs on the loop when <paramref name="dueTime"/> has passed.</summary>
-    /// <param name="dueTime">Delay from now; zero runs it at the loop's next timer phase.</param>
-    /// <param name="callback">Runs on the loop thread.</param>
-    /// <param name="state">Passed to the callback.</param>
-    public LoopTimer Schedule(TimeSpan dueTime, Action<object?> callback, object? state)
-    {
-        ArgumentNullException.ThrowIfNull(callback);
-        return Arm(dueTime, TimeSpan.Zero, callback, state, name: null);
-    }
-
-    /// <summary>Arms a periodic timer: first after <paramref name="dueTime"/>, then every <paramref name="period"/> (fixed rate).</summary>
-    /// <param name="dueTime">Delay before the first run.</param>
-    /// <param name="period">Interval between runs; must be positive.</param>
-    /// <param name="callback">Runs on the loop thread.</param>
-    /// <param name="state">Passed to the callback.</param>
-    public LoopTimer Schedule(TimeSpan dueTime, TimeSpan period, Action<object?> callback, object? state)
-    {
-        ArgumentNullException.ThrowIfNull(callback);
-        if (period <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(period), period, "A periodic timer needs a positive period.");
-        }
-        return Arm(dueTime, period, callback, state, name: null);
-    }
-
-    /// <summary>
-    /// Arms a timer that publishes <see cref="TimerFired"/> through <see cref="EventLoopOptions.Publisher"/> on the
-    /// loop: once, or every <paramref name="period"/> when it is positive.
-    /// </summary>
-    /// <param name="name">Carried in the event, so listeners can tell timers apart.</param>
-    /// <param name="dueTime">Delay before the first event.</param>
-    /// <param name="period">Interval between events; <see cref="TimeSpan.Zero"/> for a one-shot timer.</param>
-    /// <exception cref="InvalidOperationException">No publisher is configured.</exception>
-    public LoopTimer ScheduleEvent(string name, TimeSpan dueTime, TimeSpan period = default)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        if (_publisher is null)
-        {
-            throw new InvalidOperationException("This event loop has no EventLoopOptions.Publisher.");
-        }
-        if (period < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(period), period, "The period cannot be negative.");
-        }
-        return Arm(dueTime, period, s_publishTimer, null, name);
-    }
-
     /// <summary>Asks the loop to stop once the work already posted has run; pending timers are dropped.</summary>
     public void Shutdown()
     {
@@ -290,51 +166,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         return IsInLoop ? default : new ValueTask(_terminated.Task);
     }
 
-    internal bool TryPost(Action<object?> callback, object? state) => TryPostCore(new WorkItem(callback, state));
-
-    /// <summary>Re-arms a fired one-shot timer for <paramref name="dueTime"/> from now (loop thread only).</summary>
-    internal bool Rearm(LoopTimer timer, TimeSpan dueTime)
-    {
-        Debug.Assert(IsInLoop);
-        if (!timer.TryRearm())
-        {
-            return false;
-        }
-        timer.Due = _time.GetTimestamp() + ToTimestampTicks(dueTime);
-        _timers.Insert(timer);
-        return true;
-    }
-
-    internal void OnTimerCancelled() => Interlocked.Increment(ref _cancelledTimers);
-
-    private bool TryPostCore(in WorkItem item)
-    {
-        if (Volatile.Read(ref _terminatedFlag) != 0)
-        {
-            return false;
-        }
-        _queue.Enqueue(item);
-        if (Volatile.Read(ref _terminatedFlag) != 0)
-        {
-            // The loop exited between the check and the enqueue: it will never see this item, so run whatever is
-            // left on the thread pool rather than lose it.
-            DrainOrphans();
-            return true;
-        }
-        Wake();
-        return true;
-    }
-
-    private void Wake()
-    {
-        // Enqueue is a full fence, and the loop publishes _parked with a full fence before re-checking the queue:
-        // one of the two always sees the other, so a wake-up is never lost. Only a parked loop costs a signal.
-        if (Volatile.Read(ref _parked) == 1 && Interlocked.Exchange(ref _parked, 0) == 1)
-        {
-            _wake.Set();
-        }
-    }
-
     private void DrainOrphans()
     {
         while (_queue.TryDequeue(out var item))
@@ -353,38 +184,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
             }, (loop: this, item), preferLocal: false);
         }
     }
-
-    private LoopTimer Arm(TimeSpan dueTime, TimeSpan period, object callback, object? state, string? name)
-    {
-        if (dueTime < TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(dueTime), dueTime, "The due time cannot be negative.");
-        }
-        var timer = new LoopTimer(this, _time.GetTimestamp() + ToTimestampTicks(dueTime),
-            period > TimeSpan.Zero ? Math.Max(1, ToTimestampTicks(period)) : 0, callback, state, name);
-        if (IsInLoop)
-        {
-            _timers.Insert(timer);
-        }
-        else
-        {
-            Post(static s =>
-            {
-                var t = (LoopTimer)s!;
-                if (!t.IsCancelled)
-                {
-                    t.Loop._timers.Insert(t);
-                }
-            }, timer);
-        }
-        return timer;
-    }
-
-    private long ToTimestampTicks(TimeSpan span) =>
-        span == TimeSpan.Zero ? 0
-        : _timestampTicksPerTick > 0
-            ? (span.Ticks <= MaxDelayTimestampTicks / _timestampTicksPerTick ? span.Ticks * _timestampTicksPerTick : MaxDelayTimestampTicks)
-        : (long)Math.Ceiling(span.Ticks * (double)_time.TimestampFrequency / TimeSpan.TicksPerSecond);
 
     private void Run()
     {
@@ -454,100 +253,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         }
     }
 
-    private void RunDueTimers()
-    {
-        var cancelled = Volatile.Read(ref _cancelledTimers);
-        if (cancelled > 64 && cancelled > _timers.Count / 2)
-        {
-            // Most of the heap is dead weight after a mass cancellation: rebuild it in O(n).
-            var removed = _timers.RemoveCancelled();
-            Interlocked.Add(ref _cancelledTimers, -Math.Min(removed, cancelled));
-        }
-        if (_timers.Count == 0)
-        {
-            return;
-        }
-        var now = _time.GetTimestamp();
-        while (_timers.Count > 0)
-        {
-            var timer = _timers.Peek();
-            if (timer.IsCancelled)
-            {
-                _timers.Pop();
-                if (Interlocked.Decrement(ref _cancelledTimers) < 0)
-                {
-                    Interlocked.Exchange(ref _cancelledTimers, 0);
-                }
-                continue;
-            }
-            if (timer.Due > now)
-            {
-                break;
-            }
-            _timers.Pop();
-            if (timer.Period > 0)
-            {
-                // Fixed rate: a late loop catches up missed periods instead of drifting.
-                timer.Due += timer.Period;
-                _timers.Insert(timer);
-            }
-            else if (!timer.TryComplete())
-            {
-                continue;
-            }
-            timer.FireCountValue++;
-            _progress++;
-            try
-            {
-                switch (timer.Callback)
-                {
-                    case Action<object?> callback:
-                        callback(timer.State);
-                        break;
-                    case Action<LoopTimer> timerCallback:
-                        timerCallback(timer);
-                        break;
-                }
-            }
-            catch (Exception ex)
-            {
-                ReactorLog.WorkItemFailed(_logger, Name, ex);
-            }
-        }
-    }
-
-    private static readonly Action<LoopTimer> s_publishTimer = static t => t.Loop.PublishOnLoop(new TimerFired(t.Name!, t.FireCountValue, t));
-
-    private void PublishOnLoop<TEvent>(TEvent @event)
-    {
-        ValueTask pending;
-        try
-        {
-            pending = _publisher!.PublishAsync(@event);
-        }
-        catch (Exception ex)
-        {
-            ReactorLog.PublishFailed(_logger, Name, typeof(TEvent).Name, ex);
-            return;
-        }
-        if (!pending.IsCompletedSuccessfully)
-        {
-            _ = ObservePublishAsync(pending, typeof(TEvent).Name);
-        }
-    }
-
-    private async Task ObservePublishAsync(ValueTask pending, string eventType)
-    {
-        try
-        {
-            await pending;
-        }
-        catch (Exception ex)
-        {
-            ReactorLog.PublishFailed(_logger, Name, eventType, ex);
-        }
-    }
-
     private void Park()
     {
         _wake.Reset();
@@ -574,81 +279,6 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
         Volatile.Write(ref _parked, 0);
     }
 
-    private void Watch()
-    {
-        // Timer callbacks can overlap when the pool is slow; the watch state is single-threaded by design.
-        if (Interlocked.Exchange(ref _watching, 1) != 0)
-        {
-            return;
-        }
-        try
-        {
-            WatchCore();
-        }
-        finally
-        {
-            Volatile.Write(ref _watching, 0);
-        }
-    }
-
-    private void WatchCore()
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (Volatile.Read(ref _busy) == 0)
-        {
-            _watchProgress = -1;
-        }
-        else
-        {
-            var progress = Volatile.Read(ref _progress);
-            if (progress != _watchProgress)
-            {
-                _watchProgress = progress;
-                _watchSince = now;
-                _watchReported = false;
-            }
-            else if (!_watchReported && now - _watchSince >= _blockedThresholdTicks)
-            {
-                _watchReported = true;
-                ReportBlocked(TimeSpan.FromSeconds((double)(now - _watchSince) / Stopwatch.Frequency));
-            }
-        }
-
-        // Lag probe: one in flight at a time, so a blocked loop does not pile probes up.
-        if (Interlocked.CompareExchange(ref _probePending, 1, 0) == 0)
-        {
-            Volatile.Write(ref _probePostedAt, now);
-            if (!TryPost(static s => ((EventLoop)s!).OnProbe(), this))
-            {
-                Volatile.Write(ref _probePending, 0);
-            }
-        }
-    }
-
-    private void OnProbe()
-    {
-        var lag = Stopwatch.GetTimestamp() - Volatile.Read(ref _probePostedAt);
-        Interlocked.Exchange(ref _lagTicks, lag);
-        ReactorMetrics.LoopLag.Record(lag * 1000.0 / Stopwatch.Frequency);
-        Volatile.Write(ref _probePending, 0);
-    }
-
-    private void ReportBlocked(TimeSpan blockedFor)
-    {
-        Interlocked.Increment(ref _blockedCount);
-        ReactorMetrics.LoopBlocked.Add(1);
-        ReactorLog.LoopBlocked(_logger, Name, blockedFor.TotalMilliseconds, BlockedThreshold.TotalMilliseconds);
-        try
-        {
-            Blocked?.Invoke(this, new EventLoopBlockedEventArgs(this, blockedFor));
-        }
-        catch (Exception ex)
-        {
-            // A faulty subscriber must not kill the watchdog's thread-pool thread.
-            ReactorLog.WorkItemFailed(_logger, Name, ex);
-        }
-    }
-
     private readonly struct WorkItem
     {
         public WorkItem(object callback, object? state)
@@ -659,46 +289,5 @@ public sealed class EventLoop : IDisposable, IAsyncDisposable
 
         public readonly object Callback;
         public readonly object? State;
-    }
-
-    private sealed class PublishItem<TEvent>(EventLoop loop, TEvent @event)
-    {
-        public void Run() => loop.PublishOnLoop(@event);
-    }
-
-    /// <summary>Makes <c>await</c> inside loop code resume on the loop.</summary>
-    private sealed class EventLoopSynchronizationContext(EventLoop loop) : SynchronizationContext
-    {
-        public override void Post(SendOrPostCallback d, object? state)
-        {
-            if (!loop.TryPostCore(new WorkItem(d, state)))
-            {
-                // The loop is gone: run the continuation anyway instead of leaving an await hanging forever.
-                ThreadPool.UnsafeQueueUserWorkItem(static s => s.d(s.state), (d, state), preferLocal: false);
-            }
-        }
-
-        public override void Send(SendOrPostCallback d, object? state)
-        {
-            if (loop.IsInLoop)
-            {
-                d(state);
-                return;
-            }
-            loop.InvokeAsync(() => d(state)).GetAwaiter().GetResult();
-        }
-
-        public override SynchronizationContext CreateCopy() => this;
-    }
-
-    private sealed class EventLoopPipeScheduler(EventLoop loop) : PipeScheduler
-    {
-        public override void Schedule(Action<object?> action, object? state)
-        {
-            if (!loop.TryPost(action, state))
-            {
-                System.Threading.ThreadPool.UnsafeQueueUserWorkItem(action, state, preferLocal: false);
-            }
-        }
     }
 }

@@ -32,25 +32,3 @@ public sealed class EventLoopOptions
     /// <summary>Where the loop logs blocked-loop warnings and exceptions thrown by work items. Optional.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 }
-
-/// <summary>Describes one detected blocking of an <see cref="EventLoop"/>.</summary>
-public sealed class EventLoopBlockedEventArgs : EventArgs
-{
-    internal EventLoopBlockedEventArgs(EventLoop loop, TimeSpan blockedFor)
-    {
-        Loop = loop;
-        BlockedFor = blockedFor;
-    }
-
-    /// <summary>The blocked loop.</summary>
-    public EventLoop Loop { get; }
-
-    /// <summary>How long the current work item had been running when the block was detected (a lower bound).</summary>
-    public TimeSpan BlockedFor { get; }
-}
-
-/// <summary>The event a loop timer created with <see cref="EventLoop.ScheduleEvent(string, TimeSpan, TimeSpan)"/> publishes each time it fires.</summary>
-/// <param name="Name">The name given when the timer was scheduled.</param>
-/// <param name="FireCount">How many times this timer has fired, this time included (1 for the first).</param>
-/// <param name="Timer">The timer, so a listener can cancel it.</param>
-public readonly record struct TimerFired(string Name, long FireCount, LoopTimer Timer);

@@ -2,6 +2,7 @@ using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.CodeFixes;
 using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Modules;
 
 namespace EventRouter.Generator.Tests.CodeFixes;
 

@@ -37,9 +37,9 @@ public sealed class ModuleFilterGeneratorTests
         Assert.Contains("RequestCoreAsync<global::Shop.Ping, bool>(Module, request, cancellationToken);", generated);
         Assert.Contains("RequestCoreAsync<global::Shop.PlaceOrder, int>(RequestChain2, request, cancellationToken);", generated);
         Assert.Contains("SendCoreAsync<global::Shop.Cancel>(CommandChain0, command, cancellationToken);", generated);
-        Assert.Contains("_requestChain0 ??= new global::EventRouter.RequestFilterChain<global::Shop.GetStatus, string?>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0 }) : Module;", generated);
-        Assert.Contains("_requestChain2 ??= new global::EventRouter.RequestFilterChain<global::Shop.PlaceOrder, int>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0, Filter1, Filter2 }) : Module;", generated);
-        Assert.Contains("_commandChain0 ??= new global::EventRouter.CommandFilterChain<global::Shop.Cancel>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter1, Filter2 }) : Module;", generated);
+        Assert.Contains("_requestChain0 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0 }) : Module;", generated);
+        Assert.Contains("_requestChain2 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0, Filter1, Filter2 }) : Module;", generated);
+        Assert.Contains("_commandChain0 ??= new global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter1, Filter2 }) : Module;", generated);
         Assert.DoesNotContain("_requestChain1", generated);
         Assert.DoesNotContain("EventsOnly", generated);
     }
@@ -49,7 +49,7 @@ public sealed class ModuleFilterGeneratorTests
     {
         var generated = GeneratorHarness.GeneratedSource(Generate(ModuleSources.Filtered, out _), "Shop.Orders.ModuleServer.g.cs");
 
-        Assert.Contains("private global::Shop.Tenant Filter2 => _filter2 ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter2, Server!, null);", generated);
+        Assert.Contains("private global::Shop.Tenant Filter2 => _filter2 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter2, Server!, null);", generated);
         Assert.Contains("InitializeSingleton(ref _filter0, Server!, static () => new global::Shop.Timing());", generated);
         // AddModuleServer registers the module's filters, so their constructor dependencies come from the container.
         Assert.Contains("TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Tenant, global::Shop.Tenant>());", generated);

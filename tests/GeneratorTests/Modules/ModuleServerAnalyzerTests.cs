@@ -2,13 +2,14 @@ using System.Collections.Generic;
 using System.Linq;
 using EventRouter.Generator.Modules;
 using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Modules;
 using Microsoft.CodeAnalysis;
 
 namespace EventRouter.Generator.Tests.Modules;
 
 public sealed class ModuleServerAnalyzerTests
 {
-    private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter;\n";
+    private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;\n";
 
     private static IReadOnlyList<Diagnostic> Analyze(string source) =>
         GeneratorHarness.Analyze(ModuleServerGeneratorTests.Compile(Usings + source), new ModuleServerAnalyzer())
@@ -29,8 +30,8 @@ public sealed class ModuleServerAnalyzerTests
     [Fact]
     public void ValidModule_ReportsNothing()
     {
-        Assert.Empty(Analyze(ModuleSources.Inventory.Replace("using EventRouter;", string.Empty)));
-        Assert.Empty(Analyze(ModuleSources.GlobalInternal.Replace("using EventRouter;", string.Empty)));
+        Assert.Empty(Analyze(ModuleSources.Inventory.Replace("using EventRouter.Modules;", string.Empty)));
+        Assert.Empty(Analyze(ModuleSources.GlobalInternal.Replace("using EventRouter.Modules;", string.Empty)));
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using System.Threading.Tasks;
 using EventRouter.Generator.Models;
 using EventRouter.Generator.Modules;
 using EventRouter.Generator.Tests.Infrastructure;
+using EventRouter.Modules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -144,7 +145,7 @@ public sealed class ModuleServerGeneratorTests
     [InlineData("public static partial class Outer { [ModuleServer] public sealed partial class Nested : IRequestHandler<int, int> { public ValueTask<int> HandleAsync(int r, CancellationToken c) => new(r); } }")]
     public void Generate_InvalidModuleClass_EmitsNothingAndDoesNotThrow(string declaration)
     {
-        var source = "using System.Threading; using System.Threading.Tasks; using EventRouter;\n"
+        var source = "using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;\n"
             + (declaration.StartsWith("public static partial class Outer", StringComparison.Ordinal) ? declaration : "[ModuleServer] " + declaration);
 
         var (_, result) = Generate(source);
@@ -159,7 +160,7 @@ public sealed class ModuleServerGeneratorTests
     public void Generate_DuplicateRequestType_LeavesOutOnlyThatType()
     {
         const string source = """
-            using System.Threading; using System.Threading.Tasks; using EventRouter;
+            using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;
             public sealed record Q; public sealed record C;
             [ModuleServer]
             public sealed partial class Twice : IRequestHandler<Q, int>, IRequestHandler<Q, string>, ICommandHandler<C>

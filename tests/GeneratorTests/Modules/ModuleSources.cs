@@ -1,3 +1,5 @@
+using EventRouter.Modules;
+
 namespace EventRouter.Generator.Tests.Modules;
 
 /// <summary>Test inputs for the module-server generator and analyzer.</summary>
@@ -7,7 +9,7 @@ internal static class ModuleSources
         using System.Collections.Generic;
         using System.Threading;
         using System.Threading.Tasks;
-        using EventRouter;
+        using EventRouter.Modules;
 
         namespace Sample.Inventory
         {
@@ -83,7 +85,7 @@ internal static class ModuleSources
     public const string GlobalInternal = """
         using System.Threading;
         using System.Threading.Tasks;
-        using EventRouter;
+        using EventRouter.Modules;
 
         internal readonly record struct Tick(int Count);
 
@@ -105,6 +107,7 @@ internal static class ModuleSources
         using System.Threading;
         using System.Threading.Tasks;
         using EventRouter;
+        using EventRouter.Modules;
 
         namespace Shop
         {

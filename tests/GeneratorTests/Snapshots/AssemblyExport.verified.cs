@@ -2,4 +2,4 @@
 #nullable enable
 
 // Lets the generator of a project that references this assembly dispatch to its listeners without reflection.
-[assembly: global::EventRouter.EventRouterAssembly(new global::System.Type[] { typeof(global::App.DomainLog), typeof(global::App.Everything), typeof(global::App.ShipmentLog) }, new global::System.Type[] { typeof(global::App.Delivered), typeof(global::App.Heartbeat), typeof(global::App.Shipped) })]
+[assembly: global::EventRouter.CompilerServices.EventRouterAssembly(new global::System.Type[] { typeof(global::App.DomainLog), typeof(global::App.Everything), typeof(global::App.ShipmentLog) }, new global::System.Type[] { typeof(global::App.Delivered), typeof(global::App.Heartbeat), typeof(global::App.Shipped) })]

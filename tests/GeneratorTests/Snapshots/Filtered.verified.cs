@@ -162,7 +162,7 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The filters around listener 0 of <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
-        private sealed class Chain0_0 : global::EventRouter.FilterChain<global::App.Paid>
+        private sealed class Chain0_0 : global::EventRouter.CompilerServices.FilterChain<global::App.Paid>
         {
             private readonly EventDispatcher _dispatcher;
 
@@ -186,7 +186,7 @@ namespace EventRouter.Generated
         }
 
         /// <summary>The filters around listener 0 of <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
-        private sealed class Chain1_0 : global::EventRouter.FilterChain<global::App.Pinged>
+        private sealed class Chain1_0 : global::EventRouter.CompilerServices.FilterChain<global::App.Pinged>
         {
             private readonly EventDispatcher _dispatcher;
 

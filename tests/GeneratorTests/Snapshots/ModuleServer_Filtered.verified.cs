@@ -3,22 +3,22 @@
 
 namespace Shop
 {
-    partial class Orders : global::EventRouter.Modules.IModuleServerRegistration
+    partial class Orders : global::EventRouter.CompilerServices.IModuleServerRegistration
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure)
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure)
         {
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Timing, global::Shop.Timing>());
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Audit, global::Shop.Audit>());
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(services, global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::Shop.Tenant, global::Shop.Tenant>());
-            global::EventRouter.Modules.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
         }
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
     }
 
     /// <summary>
@@ -54,52 +54,52 @@ namespace Shop
         /// <summary>Sends a <see cref="global::Shop.GetStatus"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(global::Shop.GetStatus request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.GetStatus, string?>(RequestChain0, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.Ping"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Shop.Ping request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.Ping, bool>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.PlaceOrder"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<int> RequestAsync(global::Shop.PlaceOrder request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.PlaceOrder, int>(RequestChain2, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Shop.Cancel"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         public global::System.Threading.Tasks.ValueTask SendAsync(global::Shop.Cancel command, global::System.Threading.CancellationToken cancellationToken = default) =>
             SendCoreAsync<global::Shop.Cancel>(CommandChain0, command, cancellationToken);
 
         private global::Shop.Timing? _filter0;
         private global::Shop.Audit? _filter1;
         private global::Shop.Tenant? _filter2;
-        private global::EventRouter.RequestFilterChain<global::Shop.GetStatus, string?>? _requestChain0;
-        private global::EventRouter.RequestFilterChain<global::Shop.PlaceOrder, int>? _requestChain2;
-        private global::EventRouter.CommandFilterChain<global::Shop.Cancel>? _commandChain0;
+        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>? _requestChain0;
+        private global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>? _requestChain2;
+        private global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>? _commandChain0;
 
-        private global::Shop.Timing Filter0 => _filter0 ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter0, Server!, static () => new global::Shop.Timing());
-        private global::Shop.Audit Filter1 => _filter1 ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter1, Server!, static () => new global::Shop.Audit());
-        private global::Shop.Tenant Filter2 => _filter2 ?? global::EventRouter.ModuleFilterFactory.InitializeSingleton(ref _filter2, Server!, null);
+        private global::Shop.Timing Filter0 => _filter0 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter0, Server!, static () => new global::Shop.Timing());
+        private global::Shop.Audit Filter1 => _filter1 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter1, Server!, static () => new global::Shop.Audit());
+        private global::Shop.Tenant Filter2 => _filter2 ?? global::EventRouter.CompilerServices.ModuleFilterFactory.InitializeSingleton(ref _filter2, Server!, null);
 
-        private global::EventRouter.IRequestHandler<global::Shop.GetStatus, string?> RequestChain0 =>
-            Server is { } server ? _requestChain0 ??= new global::EventRouter.RequestFilterChain<global::Shop.GetStatus, string?>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0 }) : Module;
+        private global::EventRouter.Modules.IRequestHandler<global::Shop.GetStatus, string?> RequestChain0 =>
+            Server is { } server ? _requestChain0 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.GetStatus, string?>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0 }) : Module;
 
-        private global::EventRouter.IRequestHandler<global::Shop.PlaceOrder, int> RequestChain2 =>
-            Server is { } server ? _requestChain2 ??= new global::EventRouter.RequestFilterChain<global::Shop.PlaceOrder, int>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0, Filter1, Filter2 }) : Module;
+        private global::EventRouter.Modules.IRequestHandler<global::Shop.PlaceOrder, int> RequestChain2 =>
+            Server is { } server ? _requestChain2 ??= new global::EventRouter.CompilerServices.RequestFilterChain<global::Shop.PlaceOrder, int>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter0, Filter1, Filter2 }) : Module;
 
-        private global::EventRouter.ICommandHandler<global::Shop.Cancel> CommandChain0 =>
-            Server is { } server ? _commandChain0 ??= new global::EventRouter.CommandFilterChain<global::Shop.Cancel>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter1, Filter2 }) : Module;
+        private global::EventRouter.Modules.ICommandHandler<global::Shop.Cancel> CommandChain0 =>
+            Server is { } server ? _commandChain0 ??= new global::EventRouter.CompilerServices.CommandFilterChain<global::Shop.Cancel>(server, Module, () => new global::EventRouter.IModuleFilter[] { Filter1, Filter2 }) : Module;
     }
 }

@@ -3,17 +3,17 @@
 
 namespace Shop
 {
-    partial class Orders : global::EventRouter.Modules.IModuleServerRegistration
+    partial class Orders : global::EventRouter.CompilerServices.IModuleServerRegistration
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-            global::EventRouter.Modules.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Shop.Orders, global::Shop.OrdersClient>(services, configure, static server => new global::Shop.OrdersClient(server));
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Shop.Orders, global::Shop.OrdersClient>(services, transport, static t => new global::Shop.OrdersClient(t));
     }
 
     /// <summary>
@@ -48,23 +48,23 @@ namespace Shop
         /// <summary>Sends a <see cref="global::Shop.PlaceOrder"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<global::Shop.OrderId> RequestAsync(global::Shop.PlaceOrder request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.PlaceOrder, global::Shop.OrderId>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Shop.Query"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<global::System.Collections.Generic.List<global::Shop.Order?>> RequestAsync(global::Shop.Query request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Shop.Query, global::System.Collections.Generic.List<global::Shop.Order?>>(Module, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Shop.Cancel"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         public global::System.Threading.Tasks.ValueTask SendAsync(global::Shop.Cancel command, global::System.Threading.CancellationToken cancellationToken = default) =>
             SendCoreAsync<global::Shop.Cancel>(Module, command, cancellationToken);
     }

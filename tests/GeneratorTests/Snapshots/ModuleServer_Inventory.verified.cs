@@ -3,17 +3,17 @@
 
 namespace Sample.Inventory
 {
-    partial class InventoryModule : global::EventRouter.Modules.IModuleServerRegistration
+    partial class InventoryModule : global::EventRouter.CompilerServices.IModuleServerRegistration
     {
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
-            global::EventRouter.Modules.ModuleServerRegistration.Register<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, configure, static server => new global::Sample.Inventory.InventoryModuleClient(server));
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterModule(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.Modules.ModuleServerOptions>? configure) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.Register<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, configure, static server => new global::Sample.Inventory.InventoryModuleClient(server));
 
         /// <inheritdoc />
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-        static void global::EventRouter.Modules.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
-            global::EventRouter.Modules.ModuleServerRegistration.RegisterRemote<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, transport, static t => new global::Sample.Inventory.InventoryModuleClient(t));
+        static void global::EventRouter.CompilerServices.IModuleServerRegistration.RegisterRemoteClient(global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Func<global::System.IServiceProvider, global::EventRouter.Modules.IModuleTransport> transport) =>
+            global::EventRouter.CompilerServices.ModuleServerRegistration.RegisterRemote<global::Sample.Inventory.InventoryModule, global::Sample.Inventory.InventoryModuleClient>(services, transport, static t => new global::Sample.Inventory.InventoryModuleClient(t));
     }
 
     /// <summary>
@@ -49,31 +49,31 @@ namespace Sample.Inventory
         /// <summary>Sends a <see cref="global::Sample.Inventory.GetData"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<global::Sample.Inventory.Data> RequestAsync(global::Sample.Inventory.GetData request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Sample.Inventory.GetData, global::Sample.Inventory.Data>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="global::Sample.Inventory.UpdateData"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<bool> RequestAsync(global::Sample.Inventory.UpdateData request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<global::Sample.Inventory.UpdateData, bool>(Module, request, cancellationToken);
 
         /// <summary>Sends a <see cref="string"/> request and waits for the module's response.</summary>
         /// <param name="request">The request.</param>
         /// <param name="cancellationToken">Stops waiting; a request cancelled before the module starts it is skipped.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
-        /// <exception cref="global::EventRouter.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleRequestTimeoutException">No response within the module's request timeout.</exception>
         public global::System.Threading.Tasks.ValueTask<string?> RequestAsync(string request, global::System.Threading.CancellationToken cancellationToken = default) =>
             RequestCoreAsync<string, string?>(Module, request, cancellationToken);
 
         /// <summary>Queues a <see cref="global::Sample.Inventory.LogEvent"/> command; completes when the module has accepted it.</summary>
         /// <param name="command">The command.</param>
         /// <param name="cancellationToken">Stops waiting for room in a full queue.</param>
-        /// <exception cref="global::EventRouter.ModuleStoppedException">The module is stopping or stopped.</exception>
+        /// <exception cref="global::EventRouter.Modules.ModuleStoppedException">The module is stopping or stopped.</exception>
         public global::System.Threading.Tasks.ValueTask SendAsync(global::Sample.Inventory.LogEvent command, global::System.Threading.CancellationToken cancellationToken = default) =>
             SendCoreAsync<global::Sample.Inventory.LogEvent>(Module, command, cancellationToken);
     }

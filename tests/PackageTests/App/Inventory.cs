@@ -1,4 +1,5 @@
 using EventRouter;
+using EventRouter.Modules;
 
 namespace PackageApp;
 

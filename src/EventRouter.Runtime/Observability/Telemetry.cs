@@ -1,0 +1,148 @@
+using System;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+
+namespace EventRouter;
+
+/// <summary>
+/// The one ActivitySource and Meter of the runtime and their instruments. Every part records through here, so
+/// tracing, metrics and the testing harness see the same events. Tag names follow the OpenTelemetry messaging
+/// semantic conventions where they apply.
+/// </summary>
+internal static class Telemetry
+{
+    public const string System = "eventrouter";
+
+    /// <summary>Custom property of publish/enqueue spans holding the event object (read by EventRouter.Testing).</summary>
+    public const string EventProperty = "eventrouter.event";
+
+    /// <summary>Custom property of failed spans holding the exception object.</summary>
+    public const string ExceptionProperty = "eventrouter.exception";
+
+    private static readonly string? Version = typeof(Telemetry).Assembly.GetName().Version?.ToString();
+
+    public static readonly ActivitySource Source = new(EventRouterDiagnostics.ActivitySourceName, Version);
+    public static readonly Meter Meter = new(EventRouterDiagnostics.MeterName, Version);
+
+    public static readonly Counter<long> Published = Meter.CreateCounter<long>(
+        "eventrouter.events.published", "{event}", "Events published (awaited) or enqueued (dispatch loop).");
+    public static readonly Counter<long> Handled = Meter.CreateCounter<long>(
+        "eventrouter.listener.handled", "{invocation}", "Listener invocations that completed successfully.");
+    public static readonly Counter<long> Failed = Meter.CreateCounter<long>(
+        "eventrouter.listener.failed", "{invocation}", "Listener invocations that threw or faulted.");
+    public static readonly Counter<long> Retried = Meter.CreateCounter<long>(
+        "eventrouter.listener.retried", "{invocation}", "Listener invocations scheduled for another attempt.");
+    public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>(
+        "eventrouter.events.dead_lettered", "{delivery}", "Deliveries that exhausted their attempts and went to the dead-letter sink.");
+    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>(
+        "eventrouter.events.dropped", "{event}", "Events dropped by a full dispatch-loop queue configured to drop.");
+    public static readonly Histogram<double> ListenerDuration = Meter.CreateHistogram<double>(
+        "eventrouter.listener.duration", "s", "Time a listener invocation took.");
+    public static readonly Histogram<double> ModuleRequestDuration = Meter.CreateHistogram<double>(
+        "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
+
+    public static readonly InstanceGauge DispatchLoopQueueDepth = new(
+        "eventrouter.dispatch_loop.queue_depth", "{event}", "Events waiting in a dispatch loop's queues.");
+    public static readonly InstanceGauge DispatchLoopInFlight = new(
+        "eventrouter.dispatch_loop.in_flight", "{event}", "Events a dispatch loop has taken but not finished (including retries).");
+    public static readonly InstanceGauge ModuleQueueDepth = new(
+        "eventrouter.module.queue_depth", "{message}", "Messages waiting in a module server's channel.");
+    public static readonly InstanceGauge EventLoopLag = new(
+        "eventrouter.event_loop.lag", "s", "How late an event loop runs work that is due (last measured).");
+
+    /// <summary>
+    /// True when anything listens. The dispatch loop and module servers read this once per message and take their
+    /// instrumented paths only then, so nothing is allocated or timed when nobody listens.
+    /// </summary>
+    public static bool IsEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => PublishEnabled || ModuleRequestDuration.Enabled;
+    }
+
+    /// <summary>
+    /// True when something listens to what awaited publish records: spans (which also carry the test harness's
+    /// listener stubs), the published counter or the listener instruments. Read once per publish by the generated
+    /// fast path, so it is exact rather than cached — System.Diagnostics tells nobody when a listener attaches — and
+    /// it leaves out instruments publish never records (a module-histogram-only listener keeps publish on the fast path).
+    /// </summary>
+    public static bool PublishEnabled
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
+    }
+
+    /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
+    /// <param name="operation">The messaging operation: publish, enqueue, process, request, command.</param>
+    /// <param name="destination">The event or message name.</param>
+    /// <param name="kind">The span kind.</param>
+    /// <param name="parent">An explicit parent (for work resumed on another thread); default: the current activity.</param>
+    /// <param name="payload">The event or message, attached before the span starts so listeners see it at start.</param>
+    public static Activity? StartActivity(string operation, string destination, ActivityKind kind, ActivityContext parent = default, object? payload = null)
+    {
+        var activity = Source.CreateActivity(destination + " " + operation, kind, parent);
+        if (activity is null)
+        {
+            return null;
+        }
+        if (activity.IsAllDataRequested)
+        {
+            activity.SetTag("messaging.system", System);
+            activity.SetTag("messaging.operation", operation);
+            activity.SetTag("messaging.destination.name", destination);
+        }
+        if (payload is not null)
+        {
+            activity.SetCustomProperty(EventProperty, payload);
+        }
+        return activity.Start();
+    }
+
+    /// <summary>
+    /// Records a point-in-time decision (a retry scheduled, a dead letter) as a zero-length span under the delivery's
+    /// trace, so traces and the test harness see it in order.
+    /// </summary>
+    public static void Mark(string operation, string destination, ActivityContext parent, object? payload, string listener, int attempt, Exception? exception)
+    {
+        var activity = Source.CreateActivity(destination + " " + operation, ActivityKind.Internal, parent);
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetTag("messaging.system", System);
+        activity.SetTag("messaging.operation", operation);
+        activity.SetTag("messaging.destination.name", destination);
+        activity.SetTag("eventrouter.listener", listener);
+        activity.SetTag("eventrouter.attempt", attempt);
+        if (payload is not null)
+        {
+            activity.SetCustomProperty(EventProperty, payload);
+        }
+        if (exception is not null)
+        {
+            activity.SetCustomProperty(ExceptionProperty, exception);
+            activity.SetTag("exception.type", exception.GetType().FullName);
+            activity.SetTag("exception.message", exception.Message);
+        }
+        activity.Start();
+        activity.Stop();
+    }
+
+    /// <summary>Marks a span failed, with the exception event OpenTelemetry exporters understand.</summary>
+    public static void RecordException(Activity? activity, Exception exception)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.SetCustomProperty(ExceptionProperty, exception);
+        activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
+        {
+            ["exception.type"] = exception.GetType().FullName,
+            ["exception.message"] = exception.Message,
+            ["exception.stacktrace"] = exception.ToString(),
+        }));
+    }
+}

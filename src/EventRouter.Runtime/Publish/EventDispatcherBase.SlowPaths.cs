@@ -1,0 +1,201 @@
+using System;
+using System.Collections.Generic;
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventRouter;
+
+public abstract partial class EventDispatcherBase
+{
+    /// <summary>
+    /// Runs all listeners of a route through <see cref="EventRoute{TEvent}.InvokeTypedAsync(TEvent, int, IServiceProvider, CancellationToken)"/>,
+    /// with a DI scope when the route needs one and in the configured mode. Used where the inline fast path does not apply.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected internal ValueTask PublishThroughRouteAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken) =>
+        Telemetry.PublishEnabled
+            ? PublishInstrumentedAsync(route, @event, cancellationToken)
+            : PublishUninstrumentedAsync(route, @event, cancellationToken);
+
+    private async ValueTask PublishInstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        Telemetry.Published.Add(1, new KeyValuePair<string, object?>("messaging.destination.name", route.EventName));
+        using var activity = Telemetry.StartActivity("publish", route.EventName, ActivityKind.Producer, payload: @event);
+        activity?.SetTag("eventrouter.listener.count", route.Listeners.Count);
+        try
+        {
+            await PublishUninstrumentedAsync(route, @event, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            Telemetry.RecordException(activity, ex);
+            throw;
+        }
+    }
+
+    private ValueTask PublishUninstrumentedAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        if (route.RequiresScope && Services is not null)
+        {
+            return PublishInScopeAsync(route, @event, cancellationToken);
+        }
+        return _concurrent
+            ? RunConcurrentAsync(route, @event, null, cancellationToken)
+            : ContinueSequentialAsync(route, @event, null, default, -1, cancellationToken);
+    }
+
+    private async ValueTask PublishInScopeAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
+    {
+        // A scope per publish: scoped listeners of one publish share instances, and nothing outlives the publish.
+        await using var scope = Services!.CreateAsyncScope();
+        if (_concurrent)
+        {
+            await RunConcurrentAsync(route, @event, scope.ServiceProvider, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await ContinueSequentialAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The sequential slow path: awaits the listener at <paramref name="pendingIndex"/> (which did not complete
+    /// synchronously, or failed), then runs the rest in order, collecting failures. Called by generated code.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected async ValueTask ContinueSequentialAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
+    {
+        List<ListenerFailure>? failures = null;
+        var listeners = route.Listeners;
+        if (pendingIndex >= 0)
+        {
+            try
+            {
+                await pending.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                (failures ??= new()).Add(new ListenerFailure(listeners[pendingIndex], ex));
+            }
+        }
+
+        for (var i = pendingIndex + 1; i < listeners.Count; i++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            try
+            {
+                await InvokeListenerAsync(route, @event, i, services, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+            }
+        }
+
+        // Run-time subscriptions run after the compile-time listeners, with the same isolation.
+        if (route.Subscribers is { } subscribers)
+        {
+            object boxed = @event!;
+            foreach (var subscriber in subscribers)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    break;
+                }
+                try
+                {
+                    await InvokeSubscriberAsync(route, subscriber, boxed, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                {
+                    (failures ??= new()).Add(new ListenerFailure(subscriber.Info, ex));
+                }
+            }
+        }
+
+        // Failures are never hidden by a cancellation: they win over OperationCanceledException.
+        if (failures is not null)
+        {
+            throw new EventPublishException(route.EventName, failures);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// The sequential slow path after listener <paramref name="index"/> threw synchronously: records the failure and
+    /// runs the rest. Called from the generated fast path's catch blocks, which then hold no ValueTask temporary.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected ValueTask ContinueAfterThrowAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, Exception exception, int index, CancellationToken cancellationToken) =>
+        ContinueSequentialAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
+
+    private static async ValueTask RunConcurrentAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        var listeners = route.Listeners;
+        var subscribers = route.Subscribers ?? Array.Empty<Subscription>();
+        var pending = new ValueTask[listeners.Count + subscribers.Length];
+        object? boxed = subscribers.Length > 0 ? @event : null;
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                pending[i] = i < listeners.Count
+                    ? InvokeListenerAsync(route, @event, i, services, cancellationToken)
+                    : InvokeSubscriberAsync(route, subscribers[i - listeners.Count], boxed!, cancellationToken);
+            }
+            catch (Exception ex)
+            {
+                pending[i] = ValueTask.FromException(ex);
+            }
+        }
+
+        List<ListenerFailure>? failures = null;
+        for (var i = 0; i < pending.Length; i++)
+        {
+            try
+            {
+                await pending[i].ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            {
+                var who = i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info;
+                (failures ??= new()).Add(new ListenerFailure(who, ex));
+            }
+        }
+        if (failures is not null)
+        {
+            throw new EventPublishException(route.EventName, failures);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Invokes one listener on a slow path, inside a span with duration and outcome metrics when anything listens.</summary>
+    private static ValueTask InvokeListenerAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
+    {
+        if (!Telemetry.PublishEnabled)
+        {
+            return route.InvokeTypedAsync(@event, index, services, cancellationToken);
+        }
+        var listener = route.Listeners[index];
+        return RunInstrumented(
+            route.EventName, listener, parent: default, attempt: 0, payload: null,
+            (route, @event, index, services, cancellationToken),
+            static s => ListenerInterception.Find(s.route.Listeners[s.index].ListenerType) is { } stub
+                ? stub(s.@event!, s.cancellationToken)
+                : s.route.InvokeTypedAsync(s.@event, s.index, s.services, s.cancellationToken));
+    }
+
+    /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>
+    private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
+        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+}
