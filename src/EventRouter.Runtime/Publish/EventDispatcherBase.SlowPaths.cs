@@ -77,9 +77,9 @@ public abstract partial class EventDispatcherBase
             {
                 await pending.ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[pendingIndex], ex));
+                Collect(ex, listeners[pendingIndex], cancellationToken, ref failures);
             }
         }
 
@@ -93,9 +93,9 @@ public abstract partial class EventDispatcherBase
             {
                 await InvokeListenerAsync(route, @event, i, services, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+                Collect(ex, listeners[i], cancellationToken, ref failures);
             }
         }
 
@@ -113,9 +113,9 @@ public abstract partial class EventDispatcherBase
                 {
                     await InvokeSubscriberAsync(route, subscriber, boxed, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                catch (Exception ex)
                 {
-                    (failures ??= new()).Add(new ListenerFailure(subscriber.Info, ex));
+                    Collect(ex, subscriber.Info, cancellationToken, ref failures);
                 }
             }
         }
@@ -165,10 +165,9 @@ public abstract partial class EventDispatcherBase
             {
                 await pending[i].ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                var who = i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info;
-                (failures ??= new()).Add(new ListenerFailure(who, ex));
+                Collect(ex, i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info, cancellationToken, ref failures);
             }
         }
         if (failures is not null)
@@ -195,7 +194,23 @@ public abstract partial class EventDispatcherBase
                 : s.route.InvokeTypedAsync(s.@event, s.index, s.services, s.cancellationToken));
     }
 
-    /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>
+    /// <summary>
+    /// Records a listener's exception as a failure unless it is the caller's cancellation. Every exception is caught
+    /// here, so the remaining listeners still run (or are still awaited) and a failure is never lost behind it.
+    /// </summary>
+    private static void Collect(Exception ex, ListenerInfo listener, CancellationToken cancellationToken, ref List<ListenerFailure>? failures)
+    {
+        if (!IsCallerCancellation(ex, cancellationToken))
+        {
+            (failures ??= new()).Add(new ListenerFailure(listener, ex));
+        }
+    }
+
+    /// <summary>
+    /// An OperationCanceledException is the caller's cancellation only when it carries the caller's token and that
+    /// token is cancelled. Any other one (the listener's own timeout, a token the caller never passed) is a failure,
+    /// whatever state the caller's token is in.
+    /// </summary>
     private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
-        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        ex is OperationCanceledException oce && cancellationToken.IsCancellationRequested && oce.CancellationToken == cancellationToken;
 }
