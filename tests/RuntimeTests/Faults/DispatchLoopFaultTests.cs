@@ -24,24 +24,38 @@ public sealed class DispatchLoopFaultTests
         for (var iteration = 0; iteration < Iterations; iteration++)
         {
             var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(_ => { }));
-            var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { Capacity = 64, MaxParallelism = 1 + random.Next(3), FullMode = QueueFullMode.Reject });
+            var mode = (QueueFullMode)random.Next(5);
+            var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { Capacity = 1 + random.Next(8), MaxParallelism = 1 + random.Next(3), FullMode = mode });
             var ok = new int[2];
+            var producerSeeds = new[] { random.Next(), random.Next() };
             using var go = new Barrier(3);
-            var producers = Enumerable.Range(0, 2).Select(p => Task.Run(() =>
+            var producers = Enumerable.Range(0, 2).Select(p => Task.Run(async () =>
             {
+                var r = new Random(producerSeeds[p]);
                 go.SignalAndWait();
                 for (var i = 0; i < 40; i++)
                 {
                     try
                     {
-                        if (loop.TryEnqueue(new Ping(i)))
+                        if (r.Next(2) == 0)
                         {
+                            if (loop.TryEnqueue(new Ping(i)))
+                            {
+                                ok[p]++;
+                            }
+                        }
+                        else
+                        {
+                            await loop.EnqueueAsync(new Ping(i));
                             ok[p]++;
                         }
                     }
                     catch (DispatchLoopStoppedException)
                     {
                         return;
+                    }
+                    catch (DispatchLoopFullException)
+                    {
                     }
                 }
             })).ToArray();
@@ -52,9 +66,10 @@ public sealed class DispatchLoopFaultTests
             var counts = loop.Counts;
             var mine = ok[0] + ok[1];
             accepted += mine;
-            lost += mine - undelivered.Count;
-            Assert.True(mine == undelivered.Count && counts.Accepted == mine && counts.InFlight == 0 && counts.ReturnedUndelivered == mine,
-                $"seed {seed}, iteration {iteration}: accepted {mine}, returned {undelivered.Count}, counts {counts}");
+            lost += mine - counts.Dropped - undelivered.Count;
+            Assert.True(counts.Accepted == mine && counts.InFlight == 0 && counts.ReturnedUndelivered == undelivered.Count
+                    && counts.Dropped + undelivered.Count == mine,
+                $"seed {seed}, iteration {iteration}, mode {mode}: accepted {mine}, returned {undelivered.Count}, counts {counts}");
         }
         FaultFigures.Report("dispatch-loop.stop-never-started", Iterations, accepted, lost, hung: 0, twice: 0);
     }
