@@ -70,6 +70,7 @@ public abstract partial class EventDispatcherBase
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
     {
         List<ListenerFailure>? failures = null;
+        var cancelled = false;
         var listeners = route.Listeners;
         if (pendingIndex >= 0)
         {
@@ -79,7 +80,7 @@ public abstract partial class EventDispatcherBase
             }
             catch (Exception ex)
             {
-                Collect(ex, listeners[pendingIndex], cancellationToken, ref failures);
+                cancelled |= Collect(ex, listeners[pendingIndex], cancellationToken, ref failures);
             }
         }
 
@@ -87,6 +88,7 @@ public abstract partial class EventDispatcherBase
         {
             if (cancellationToken.IsCancellationRequested)
             {
+                cancelled = true; // the rest are skipped
                 break;
             }
             try
@@ -95,7 +97,7 @@ public abstract partial class EventDispatcherBase
             }
             catch (Exception ex)
             {
-                Collect(ex, listeners[i], cancellationToken, ref failures);
+                cancelled |= Collect(ex, listeners[i], cancellationToken, ref failures);
             }
         }
 
@@ -107,6 +109,7 @@ public abstract partial class EventDispatcherBase
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
+                    cancelled = true;
                     break;
                 }
                 try
@@ -115,17 +118,22 @@ public abstract partial class EventDispatcherBase
                 }
                 catch (Exception ex)
                 {
-                    Collect(ex, subscriber.Info, cancellationToken, ref failures);
+                    cancelled |= Collect(ex, subscriber.Info, cancellationToken, ref failures);
                 }
             }
         }
 
-        // Failures are never hidden by a cancellation: they win over OperationCanceledException.
+        // Failures are never hidden by a cancellation: they win over OperationCanceledException. A publish is
+        // cancelled only when the cancellation cost something (a listener skipped or stopped by it), as on the
+        // generated fast path, which does not check the token after the last listener.
         if (failures is not null)
         {
             throw new EventPublishException(route.EventName, failures);
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>
@@ -159,6 +167,7 @@ public abstract partial class EventDispatcherBase
         }
 
         List<ListenerFailure>? failures = null;
+        var cancelled = false;
         for (var i = 0; i < pending.Length; i++)
         {
             try
@@ -167,14 +176,17 @@ public abstract partial class EventDispatcherBase
             }
             catch (Exception ex)
             {
-                Collect(ex, i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info, cancellationToken, ref failures);
+                cancelled |= Collect(ex, i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info, cancellationToken, ref failures);
             }
         }
         if (failures is not null)
         {
             throw new EventPublishException(route.EventName, failures);
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>Invokes one listener on a slow path, inside a span with duration and outcome metrics when anything listens.</summary>
@@ -198,12 +210,15 @@ public abstract partial class EventDispatcherBase
     /// Records a listener's exception as a failure unless it is the caller's cancellation. Every exception is caught
     /// here, so the remaining listeners still run (or are still awaited) and a failure is never lost behind it.
     /// </summary>
-    private static void Collect(Exception ex, ListenerInfo listener, CancellationToken cancellationToken, ref List<ListenerFailure>? failures)
+    /// <returns>True when the exception is the caller's cancellation.</returns>
+    private static bool Collect(Exception ex, ListenerInfo listener, CancellationToken cancellationToken, ref List<ListenerFailure>? failures)
     {
-        if (!IsCallerCancellation(ex, cancellationToken))
+        if (IsCallerCancellation(ex, cancellationToken))
         {
-            (failures ??= new()).Add(new ListenerFailure(listener, ex));
+            return true;
         }
+        (failures ??= new()).Add(new ListenerFailure(listener, ex));
+        return false;
     }
 
     /// <summary>
