@@ -105,6 +105,9 @@ public sealed class ModuleFaultTests
                     wrongKind++;
                 }
             }
+            // A graceful stop waits for running WaitForStop handlers, which end only on the stop token: escalate,
+            // as a host does when its shutdown timeout fires.
+            await server.ShutdownAsync(ModuleShutdownMode.Immediate).WaitAsync(HangGuard);
             await shutdown.WaitAsync(HangGuard);
             await server.DisposeAsync();
             Assert.True(hung == 0 && wrongKind == 0, $"seed {seed}, iteration {iteration}: {hung} callers hung, {wrongKind} ended with an untyped error");
