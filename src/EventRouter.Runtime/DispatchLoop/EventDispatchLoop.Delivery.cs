@@ -233,6 +233,14 @@ public sealed partial class EventDispatchLoop
         var eventId = envelope.IsSubscription(index) ? null : envelope.EventId;
         if (eventId is not null)
         {
+            if (!_abandoned.IsEmpty && _abandoned.TryGetValue((eventId, listener.Name), out var fence))
+            {
+                var fenced = await AwaitFenceAsync(fence, listener, envelope).ConfigureAwait(false);
+                if (fenced.Outcome != Outcome.Succeeded)
+                {
+                    return fenced;
+                }
+            }
             try
             {
                 if (await _idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken).ConfigureAwait(false))
@@ -266,7 +274,24 @@ public sealed partial class EventDispatchLoop
             }
             else
             {
-                await WaitForListenerAsync(pending, token).ConfigureAwait(false);
+                var task = pending.AsTask();
+                try
+                {
+                    await WaitForListenerAsync(task, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (eventId is not null && !task.IsCompleted)
+                {
+                    // The call is abandoned but still runs. With an event id it must not complete twice: the next
+                    // attempt for this id and listener waits for it, and a late success is marked completed.
+                    var key = (eventId, listener.Name);
+                    var fence = FenceAsync(task, eventId, listener.Name);
+                    _abandoned[key] = fence;
+                    _ = fence.ContinueWith(
+                        static (t, state) => ((EventDispatchLoop)((object[])state!)[0])._abandoned.TryRemove(
+                            new KeyValuePair<(string, string), Task>(((string, string))((object[])state!)[1], t)),
+                        new object[] { this, key }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    throw;
+                }
             }
         }
         catch (Exception ex)
@@ -308,9 +333,10 @@ public sealed partial class EventDispatchLoop
     /// listener ignores it: a hung listener must not hold a stop or a timeout hostage. An abandoned listener's later
     /// failure is observed and logged at debug level.
     /// </summary>
-    private async Task WaitForListenerAsync(ValueTask pending, CancellationToken token)
+    private Task WaitForListenerAsync(ValueTask pending, CancellationToken token) => WaitForListenerAsync(pending.AsTask(), token);
+
+    private async Task WaitForListenerAsync(Task task, CancellationToken token)
     {
-        var task = pending.AsTask();
         try
         {
             await task.WaitAsync(token).ConfigureAwait(false);
@@ -321,6 +347,51 @@ public sealed partial class EventDispatchLoop
                 static (t, state) => DispatchLoopLog.AbandonedListenerFailed(((EventDispatchLoop)state!)._logger, t.Exception!),
                 this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
+        }
+    }
+
+    /// <summary>Ends when an abandoned call ends; marks the listener completed for the event id if the call succeeded.</summary>
+    private async Task FenceAsync(Task abandoned, string eventId, string listenerName)
+    {
+        try
+        {
+            await abandoned.ConfigureAwait(false);
+        }
+        catch
+        {
+            return; // already logged by the abandoning wait; the next attempt runs the listener again
+        }
+        try
+        {
+            await _idempotency.MarkCompletedAsync(eventId, listenerName, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            DispatchLoopLog.MarkCompletedFailed(_logger, ex, listenerName, "(abandoned call)", eventId);
+        }
+    }
+
+    /// <summary>
+    /// Waits, for at most one delivery timeout, for an abandoned call of the same listener and event id: a call
+    /// still running after that fails this attempt with a timeout without running the listener a second time.
+    /// </summary>
+    private async ValueTask<AttemptResult> AwaitFenceAsync(Task fence, ListenerInfo listener, Envelope envelope)
+    {
+        using var timeout = new CancellationTokenSource(_deliveryTimeout, _time);
+        using var abortLink = _abortToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
+        try
+        {
+            await fence.WaitAsync(timeout.Token).ConfigureAwait(false);
+            return AttemptResult.Succeeded;
+        }
+        catch (OperationCanceledException) when (_abortToken.IsCancellationRequested)
+        {
+            return AttemptResult.Aborted;
+        }
+        catch (OperationCanceledException ex)
+        {
+            return new AttemptResult(Outcome.Failed, new TimeoutException(
+                $"Listener {listener.Name} was still running an earlier, timed-out call for event '{envelope.Route.EventName}' after {_deliveryTimeout}.", ex));
         }
     }
 
@@ -469,7 +540,21 @@ public sealed partial class EventDispatchLoop
             var letter = new DeadLetter(envelope.Event, envelope.Route.EventName, envelope.EventId, listener, exception, attempts);
             try
             {
-                await _deadLetters.WriteAsync(letter, _abortToken).ConfigureAwait(false);
+                var write = _deadLetters.WriteAsync(letter, _abortToken);
+                if (write.IsCompleted)
+                {
+                    write.GetAwaiter().GetResult();
+                }
+                else
+                {
+                    await WaitForListenerAsync(write, _abortToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (_abortToken.IsCancellationRequested)
+            {
+                // The stop gave up on a sink that did not finish (it may ignore its token): the sink never confirmed
+                // the letter, so the event goes back to the caller of the stop with this listener still pending.
+                delivery.States[index] = ListenerState.Undelivered;
             }
             catch (Exception ex)
             {

@@ -40,6 +40,9 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     private readonly TimeSpan _drainTimeout;
     private readonly IIdempotencyStore _idempotency;
     private readonly IDeadLetterSink _deadLetters;
+
+    // Calls abandoned after a delivery timeout that still run, per event id and listener: a later attempt waits for them.
+    private readonly ConcurrentDictionary<(string EventId, string Listener), Task> _abandoned = new();
     private readonly Action<object>? _onDropped;
     private readonly Action<IReadOnlyList<UndeliveredEvent>>? _onUndelivered;
     private readonly CancellationTokenSource _abort = new();

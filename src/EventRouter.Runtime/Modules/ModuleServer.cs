@@ -71,7 +71,9 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
         _inline = Options.RunInlineWhenIdle;
         _channel = Channel.CreateBounded<ModuleOperation>(new BoundedChannelOptions(Options.Capacity)
         {
-            SingleReader = true,
+            // Shutdown reads too: an immediate stop fails the queued messages itself instead of waiting for the loop,
+            // which may be stuck in a handler that ignores its token.
+            SingleReader = false,
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait,
             AllowSynchronousContinuations = false,
@@ -143,12 +145,32 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
                 break;
             }
         }
-        if (mode == ModuleShutdownMode.Immediate && Interlocked.Exchange(ref _immediate, 1) == 0)
+        var immediate = mode == ModuleShutdownMode.Immediate && Interlocked.Exchange(ref _immediate, 1) == 0;
+        if (immediate)
         {
             _stopSource.Cancel();
         }
         _channel.Writer.TryComplete();
+        if (immediate)
+        {
+            AbandonQueued();
+        }
         return _completion.Task;
+    }
+
+    /// <summary>
+    /// Fails every queued request with <see cref="ModuleStoppedException"/> (and drops queued commands) now, whatever
+    /// the running handler does. The writer is complete, so nothing is added behind this drain.
+    /// </summary>
+    private void AbandonQueued()
+    {
+        var taken = 0;
+        while (_channel.Reader.TryRead(out var op))
+        {
+            taken++;
+            op.Abandon(this);
+        }
+        Interlocked.Add(ref _queued, -taken);
     }
 
     /// <summary>Stops immediately and waits until the server has stopped.</summary>

@@ -70,6 +70,7 @@ public abstract partial class EventDispatcherBase
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
     {
         List<ListenerFailure>? failures = null;
+        var cancelled = false;
         var listeners = route.Listeners;
         if (pendingIndex >= 0)
         {
@@ -77,9 +78,9 @@ public abstract partial class EventDispatcherBase
             {
                 await pending.ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[pendingIndex], ex));
+                cancelled |= Collect(ex, listeners[pendingIndex], cancellationToken, ref failures);
             }
         }
 
@@ -87,15 +88,16 @@ public abstract partial class EventDispatcherBase
         {
             if (cancellationToken.IsCancellationRequested)
             {
+                cancelled = true; // the rest are skipped
                 break;
             }
             try
             {
                 await InvokeListenerAsync(route, @event, i, services, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                (failures ??= new()).Add(new ListenerFailure(listeners[i], ex));
+                cancelled |= Collect(ex, listeners[i], cancellationToken, ref failures);
             }
         }
 
@@ -107,25 +109,31 @@ public abstract partial class EventDispatcherBase
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
+                    cancelled = true;
                     break;
                 }
                 try
                 {
                     await InvokeSubscriberAsync(route, subscriber, boxed, cancellationToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+                catch (Exception ex)
                 {
-                    (failures ??= new()).Add(new ListenerFailure(subscriber.Info, ex));
+                    cancelled |= Collect(ex, subscriber.Info, cancellationToken, ref failures);
                 }
             }
         }
 
-        // Failures are never hidden by a cancellation: they win over OperationCanceledException.
+        // Failures are never hidden by a cancellation: they win over OperationCanceledException. A publish is
+        // cancelled only when the cancellation cost something (a listener skipped or stopped by it), as on the
+        // generated fast path, which does not check the token after the last listener.
         if (failures is not null)
         {
             throw new EventPublishException(route.EventName, failures);
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>
@@ -159,23 +167,26 @@ public abstract partial class EventDispatcherBase
         }
 
         List<ListenerFailure>? failures = null;
+        var cancelled = false;
         for (var i = 0; i < pending.Length; i++)
         {
             try
             {
                 await pending[i].ConfigureAwait(false);
             }
-            catch (Exception ex) when (!IsCallerCancellation(ex, cancellationToken))
+            catch (Exception ex)
             {
-                var who = i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info;
-                (failures ??= new()).Add(new ListenerFailure(who, ex));
+                cancelled |= Collect(ex, i < listeners.Count ? listeners[i] : subscribers[i - listeners.Count].Info, cancellationToken, ref failures);
             }
         }
         if (failures is not null)
         {
             throw new EventPublishException(route.EventName, failures);
         }
-        cancellationToken.ThrowIfCancellationRequested();
+        if (cancelled)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+        }
     }
 
     /// <summary>Invokes one listener on a slow path, inside a span with duration and outcome metrics when anything listens.</summary>
@@ -195,7 +206,26 @@ public abstract partial class EventDispatcherBase
                 : s.route.InvokeTypedAsync(s.@event, s.index, s.services, s.cancellationToken));
     }
 
-    /// <summary>A listener's OperationCanceledException caused by the caller's own token is cancellation, not failure.</summary>
+    /// <summary>
+    /// Records a listener's exception as a failure unless it is the caller's cancellation. Every exception is caught
+    /// here, so the remaining listeners still run (or are still awaited) and a failure is never lost behind it.
+    /// </summary>
+    /// <returns>True when the exception is the caller's cancellation.</returns>
+    private static bool Collect(Exception ex, ListenerInfo listener, CancellationToken cancellationToken, ref List<ListenerFailure>? failures)
+    {
+        if (IsCallerCancellation(ex, cancellationToken))
+        {
+            return true;
+        }
+        (failures ??= new()).Add(new ListenerFailure(listener, ex));
+        return false;
+    }
+
+    /// <summary>
+    /// An OperationCanceledException is the caller's cancellation only when it carries the caller's token and that
+    /// token is cancelled. Any other one (the listener's own timeout, a token the caller never passed) is a failure,
+    /// whatever state the caller's token is in.
+    /// </summary>
     private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
-        ex is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        ex is OperationCanceledException oce && cancellationToken.IsCancellationRequested && oce.CancellationToken == cancellationToken;
 }

@@ -33,7 +33,7 @@ public sealed partial class TcpConnection
                 return ValueTask.FromException(new ConnectionClosedException(CloseReason ?? Reactor.CloseReason.LocalClose));
             }
             var pending = Interlocked.Read(ref _pendingSendBytes);
-            if (pending + payload.Length + _codec.MaxOverhead > _options.MaxSendBufferSize)
+            if (pending + payload.Length + _codec.MaxOverhead > _maxSendBytes)
             {
                 overflow = true;
             }

@@ -34,6 +34,7 @@ public sealed partial class TcpConnection
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly object _sendLock = new();
+    private readonly long _maxSendBytes;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Action<TcpConnection>? _onClosed;
     private readonly bool _tracksIdle;
@@ -68,6 +69,9 @@ public sealed partial class TcpConnection
         // The pause threshold must hold one whole maximum-size frame, or a large frame would wait forever for bytes
         // the paused receive loop will never read.
         var pause = Math.Max((long)options.ReceivePauseThreshold, (long)_codec.MaxFrameSize + _codec.MaxOverhead + 1);
+        // Likewise the send bound holds one whole maximum-size frame: a frame the codec accepts can always be sent
+        // to a peer that reads.
+        _maxSendBytes = Math.Max((long)options.MaxSendBufferSize, (long)_codec.MaxFrameSize + _codec.MaxOverhead);
         // Both pipes take their buffers from the loop's block pool, not the shared array pool: see BlockMemoryPool.
         var pool = loop.MemoryPool;
         _input = new Pipe(new PipeOptions(

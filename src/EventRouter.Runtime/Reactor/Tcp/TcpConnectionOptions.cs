@@ -22,7 +22,8 @@ public class TcpConnectionOptions
 
     /// <summary>
     /// The most bytes waiting to be sent to a peer. A send that would exceed it closes the connection with
-    /// <see cref="CloseReason.SendBufferOverflow"/>, so a peer that stops reading cannot grow memory. Default: 1 MiB.
+    /// <see cref="CloseReason.SendBufferOverflow"/>, so a peer that stops reading cannot grow memory. Raised
+    /// automatically to fit one maximum-size frame of the <see cref="Codec"/>. Default: 1 MiB.
     /// </summary>
     public int MaxSendBufferSize { get; set; } = 1024 * 1024;
 

@@ -1,0 +1,144 @@
+using System;
+using System.Collections.Concurrent;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
+using EventRouter.Tests.DispatchLoop;
+
+namespace EventRouter.Tests.Faults;
+
+/// <summary>The dispatch loop under stop races and misbehaving listeners and sinks: every accepted event accounted for once.</summary>
+[Collection(DispatchLoopCollection.Name)]
+public sealed class DispatchLoopFaultTests
+{
+    private static readonly TimeSpan HangGuard = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task StopNeverStartedLoop_WhileProducersEnqueue_EveryAcceptedEventReturned()
+    {
+        var seed = FaultFigures.Seed();
+        var random = new Random(seed);
+        const int Iterations = 300;
+        long accepted = 0, lost = 0;
+        for (var iteration = 0; iteration < Iterations; iteration++)
+        {
+            var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(_ => { }));
+            var mode = (QueueFullMode)random.Next(5);
+            var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { Capacity = 1 + random.Next(8), MaxParallelism = 1 + random.Next(3), FullMode = mode });
+            var ok = new int[2];
+            var producerSeeds = new[] { random.Next(), random.Next() };
+            using var go = new Barrier(3);
+            var producers = Enumerable.Range(0, 2).Select(p => Task.Run(async () =>
+            {
+                var r = new Random(producerSeeds[p]);
+                go.SignalAndWait();
+                for (var i = 0; i < 40; i++)
+                {
+                    try
+                    {
+                        if (r.Next(2) == 0)
+                        {
+                            if (loop.TryEnqueue(new Ping(i)))
+                            {
+                                ok[p]++;
+                            }
+                        }
+                        else
+                        {
+                            await loop.EnqueueAsync(new Ping(i));
+                            ok[p]++;
+                        }
+                    }
+                    catch (DispatchLoopStoppedException)
+                    {
+                        return;
+                    }
+                    catch (DispatchLoopFullException)
+                    {
+                    }
+                }
+            })).ToArray();
+            go.SignalAndWait();
+            var undelivered = await loop.StopAsync(TimeSpan.Zero).WaitAsync(HangGuard);
+            await Task.WhenAll(producers).WaitAsync(HangGuard);
+
+            var counts = loop.Counts;
+            var mine = ok[0] + ok[1];
+            accepted += mine;
+            lost += mine - counts.Dropped - undelivered.Count;
+            Assert.True(counts.Accepted == mine && counts.InFlight == 0 && counts.ReturnedUndelivered == undelivered.Count
+                    && counts.Dropped + undelivered.Count == mine,
+                $"seed {seed}, iteration {iteration}, mode {mode}: accepted {mine}, returned {undelivered.Count}, counts {counts}");
+        }
+        FaultFigures.Report("dispatch-loop.stop-never-started", Iterations, accepted, lost, hung: 0, twice: 0);
+    }
+
+    [Fact]
+    public async Task DeliveryTimeout_AbandonedCallLaterSucceeds_IdempotentListenerCompletesOnce()
+    {
+        var time = new FakeTimeProvider();
+        var calls = 0;
+        var completed = 0;
+        var firstRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var dispatcher = new TestDispatcher().Route(TestListener<Identified>.Of<ListenerA>(async (_, ct) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                await firstRelease.Task.ConfigureAwait(false); // ignores its token, then succeeds
+            }
+            Interlocked.Increment(ref completed);
+        }));
+        var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions
+        {
+            TimeProvider = time,
+            DeliveryTimeout = TimeSpan.FromSeconds(5),
+            RetryPolicy = new RetryPolicy { MaxAttempts = 3, InitialDelay = TimeSpan.Zero },
+        });
+        loop.Start();
+
+        await loop.EnqueueAsync(new Identified("evt-1", 1));
+        await time.WaitForArmedTimersAsync();
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Eventually.WaitUntilAsync(() => loop.Counts.Retries >= 1, "the timed-out attempt retried");
+        firstRelease.TrySetResult();
+        await Eventually.WaitUntilAsync(() => loop.Counts.Handled == 1, "handled");
+        await loop.StopAsync(Timeout.InfiniteTimeSpan).WaitAsync(HangGuard);
+
+        Assert.Equal(1, completed);
+        LoopAssert.Balanced(loop.Counts);
+        FaultFigures.Report("dispatch-loop.abandoned-after-timeout", cases: 1, faults: 1, lost: 0, hung: 0, twice: completed - 1);
+    }
+
+    [Fact]
+    public async Task Stop_DeadLetterSinkIgnoresToken_StopReturnsAndEventIsAccounted()
+    {
+        var sink = new HangingSink();
+        var dispatcher = new TestDispatcher().Route(TestListener<Ping>.Of<ListenerA>(_ => throw new InvalidOperationException("listener down")));
+        var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { RetryPolicy = RetryPolicy.None, DeadLetterSink = sink });
+        loop.Start();
+        await loop.EnqueueAsync(new Ping(1));
+        await sink.Entered.Task.WaitAsync(HangGuard);
+
+        var undelivered = await loop.StopAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(HangGuard);
+
+        var counts = loop.Counts;
+        Assert.Equal(1, counts.Accepted);
+        Assert.Equal(1, counts.DeadLettered + undelivered.Count);
+        LoopAssert.Balanced(counts);
+        sink.Release.TrySetResult();
+    }
+
+    private sealed class HangingSink : IDeadLetterSink
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask WriteAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            return new ValueTask(Release.Task); // ignores its token
+        }
+    }
+}
