@@ -4,7 +4,9 @@ using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.DispatchLoop;
+using EventRouter.Testing;
 using EventRouter.Tests.DispatchLoop;
+using EventRouter.Tests.Infrastructure;
 
 namespace EventRouter.Tests.Faults;
 
@@ -77,7 +79,7 @@ public sealed class DispatchLoopFaultTests
     [Fact]
     public async Task DeliveryTimeout_AbandonedCallLaterSucceeds_IdempotentListenerCompletesOnce()
     {
-        var time = new FakeTimeProvider();
+        var time = new ManualTimeProvider();
         var calls = 0;
         var completed = 0;
         var firstRelease = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

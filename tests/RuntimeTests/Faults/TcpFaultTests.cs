@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Reactor;
+using EventRouter.Tests.Infrastructure;
 using EventRouter.Tests.Reactor;
 
 namespace EventRouter.Tests.Faults;
@@ -137,7 +138,7 @@ public sealed class TcpFaultTests : IAsyncDisposable
         }).ToArray();
 
         await Task.WhenAll(peers).WaitAsync(TimeSpan.FromSeconds(60));
-        await Net.WaitUntilAsync(() => server.ConnectionCount == 0 && handler.Closed.Count == handler.Opened.Count && handler.Opened.Count == Peers);
+        await Eventually.WaitUntilAsync(() => server.ConnectionCount == 0 && handler.Closed.Count == handler.Opened.Count && handler.Opened.Count == Peers);
 
         var closedTwice = handler.Closed.GroupBy(c => c.Connection).Count(g => g.Count() > 1);
         Assert.True(echoed == honest && closedTwice == 0 && handler.OffLoopCalls == 0,
