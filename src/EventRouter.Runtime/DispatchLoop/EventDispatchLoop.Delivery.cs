@@ -286,10 +286,7 @@ public sealed partial class EventDispatchLoop
                     var key = (eventId, listener.Name);
                     var fence = FenceAsync(task, eventId, listener.Name);
                     _abandoned[key] = fence;
-                    _ = fence.ContinueWith(
-                        static (t, state) => ((EventDispatchLoop)((object[])state!)[0])._abandoned.TryRemove(
-                            new KeyValuePair<(string, string), Task>(((string, string))((object[])state!)[1], t)),
-                        new object[] { this, key }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                    _ = ForgetFenceAsync(key, fence);
                     throw;
                 }
             }
@@ -371,24 +368,29 @@ public sealed partial class EventDispatchLoop
         }
     }
 
+    /// <summary>Removes a fence once it ended (registered after it is stored, so it never leaves a stale entry).</summary>
+    private async Task ForgetFenceAsync((string EventId, string Listener) key, Task fence)
+    {
+        await fence.ConfigureAwait(false); // never faults: FenceAsync catches everything
+        _abandoned.TryRemove(new KeyValuePair<(string, string), Task>(key, fence));
+    }
+
     /// <summary>
     /// Waits, for at most one delivery timeout, for an abandoned call of the same listener and event id: a call
     /// still running after that fails this attempt with a timeout without running the listener a second time.
     /// </summary>
     private async ValueTask<AttemptResult> AwaitFenceAsync(Task fence, ListenerInfo listener, Envelope envelope)
     {
-        using var timeout = new CancellationTokenSource(_deliveryTimeout, _time);
-        using var abortLink = _abortToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), timeout);
         try
         {
-            await fence.WaitAsync(timeout.Token).ConfigureAwait(false);
+            await fence.WaitAsync(_deliveryTimeout, _time, _abortToken).ConfigureAwait(false);
             return AttemptResult.Succeeded;
         }
         catch (OperationCanceledException) when (_abortToken.IsCancellationRequested)
         {
             return AttemptResult.Aborted;
         }
-        catch (OperationCanceledException ex)
+        catch (TimeoutException ex)
         {
             return new AttemptResult(Outcome.Failed, new TimeoutException(
                 $"Listener {listener.Name} was still running an earlier, timed-out call for event '{envelope.Route.EventName}' after {_deliveryTimeout}.", ex));

@@ -63,13 +63,17 @@ public sealed class AllocationTests
         RoundTrips(2000); // warm-up: state machines, socket awaitables and pipe segments are created once
         // Read the loop thread's counter with a probe that itself allocates nothing on the loop (InvokeAsync would:
         // completing its task counts against the loop thread).
+        // Two windows: a cost per message shows in both; a one-off lazy allocation that only a busy machine reaches
+        // (a path the warm-up did not take) shows in one at most, and is not a steady-state cost.
         var probe = new AllocationProbe();
-        var before = probe.Read(loop);
+        var start = probe.Read(loop);
         await Task.Run(() => RoundTrips(2000));
-        var after = probe.Read(loop);
+        var middle = probe.Read(loop);
+        await Task.Run(() => RoundTrips(2000));
+        var end = probe.Read(loop);
 
         Assert.Equal(frame, back);
-        Assert.Equal(0, after - before);
+        Assert.True(middle - start == 0 || end - middle == 0, $"the loop thread allocated {middle - start} B, then {end - middle} B per 2,000 echoes");
         await server.StopAsync();
     }
 
