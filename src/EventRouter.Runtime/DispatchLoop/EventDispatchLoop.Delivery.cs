@@ -243,7 +243,7 @@ public sealed partial class EventDispatchLoop
             }
             try
             {
-                if (await _idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken).ConfigureAwait(false))
+                if (await BoundedByStop(_idempotency.IsCompletedAsync(eventId, listener.Name, _abortToken)).ConfigureAwait(false))
                 {
                     LaneCounters.Increment(ref lane.Counters.Deduplicated);
                     return AttemptResult.Skipped;
@@ -314,7 +314,8 @@ public sealed partial class EventDispatchLoop
         {
             try
             {
-                await _idempotency.MarkCompletedAsync(eventId, listener.Name, CancellationToken.None).ConfigureAwait(false);
+                // Not cancelled by a stop (the listener did complete), but not waited for beyond it either.
+                await BoundedByStop(_idempotency.MarkCompletedAsync(eventId, listener.Name, CancellationToken.None)).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -345,7 +346,24 @@ public sealed partial class EventDispatchLoop
                 this, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             throw;
         }
+        catch (OperationCanceledException)
+        {
+            // The listener finished while the wait gave up: its own outcome counts, so a listener that completed is
+            // never reported as pending (replaying the event would run it twice).
+        }
+        await task.ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A call into the idempotency store that a stop does not wait for beyond its cancellation, even if the store
+    /// ignores its token: a stuck store must not hold a stop hostage. Completed calls pass through without a task.
+    /// </summary>
+    private ValueTask<bool> BoundedByStop(ValueTask<bool> call) =>
+        call.IsCompleted ? call : new ValueTask<bool>(call.AsTask().WaitAsync(_abortToken));
+
+    /// <inheritdoc cref="BoundedByStop(ValueTask{bool})"/>
+    private ValueTask BoundedByStop(ValueTask call) =>
+        call.IsCompleted ? call : new ValueTask(call.AsTask().WaitAsync(_abortToken));
 
     /// <summary>Ends when an abandoned call ends; marks the listener completed for the event id if the call succeeded.</summary>
     private async Task FenceAsync(Task abandoned, string eventId, string listenerName)

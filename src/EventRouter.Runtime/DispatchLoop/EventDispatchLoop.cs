@@ -448,9 +448,20 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             await _abort.CancelAsync().ConfigureAwait(false);
             foreach (var lane in _lanes)
             {
-                while (lane.TryRead(out var envelope))
+                var spin = default(SpinWait);
+                while (true)
                 {
-                    ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
+                    while (lane.TryRead(out var envelope))
+                    {
+                        ReturnUndelivered(lane, envelope.Event, envelope.Route, envelope.EventId, envelope.AllSlots());
+                    }
+                    // A producer that reserved a slot just before the lane completed is about to queue its event, which
+                    // is already accepted: wait for it, as a worker would, so that it is returned too.
+                    if (lane.Count == 0)
+                    {
+                        break;
+                    }
+                    spin.SpinOnce();
                 }
             }
         }

@@ -131,6 +131,63 @@ public sealed class DispatchLoopFaultTests
         sink.Release.TrySetResult();
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Stop_IdempotencyStoreIgnoresToken_StopReturnsAndEventIsAccounted(bool hangOnCheck)
+    {
+        var store = new HangingStore(hangOnCheck);
+        var ran = 0;
+        var dispatcher = new TestDispatcher().Route(TestListener<Identified>.Of<ListenerA>(_ => Interlocked.Increment(ref ran)));
+        var loop = new EventDispatchLoop(dispatcher, new DispatchLoopOptions { RetryPolicy = RetryPolicy.None, IdempotencyStore = store });
+        loop.Start();
+        await loop.EnqueueAsync(new Identified("evt-1", 1));
+        await store.Entered.Task.WaitAsync(HangGuard);
+
+        var undelivered = await loop.StopAsync(TimeSpan.FromMilliseconds(100)).WaitAsync(HangGuard);
+
+        var counts = loop.Counts;
+        Assert.Equal(1, counts.Accepted);
+        LoopAssert.Balanced(counts);
+        if (hangOnCheck)
+        {
+            // Never known whether it ran before: not run, returned with the listener pending.
+            Assert.Equal(0, ran);
+            Assert.Equal(nameof(ListenerA), Assert.Single(Assert.Single(undelivered).PendingListeners).ListenerType.Name);
+        }
+        else
+        {
+            // It ran; only the mark was given up on (and logged): handled, not returned for a second run.
+            Assert.Equal(1, ran);
+            Assert.Equal(1, counts.Handled);
+            Assert.Empty(undelivered);
+        }
+        store.Release.TrySetResult();
+    }
+
+    private sealed class HangingStore(bool hangOnCheck) : IIdempotencyStore
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public ValueTask<bool> IsCompletedAsync(string eventId, string listenerName, CancellationToken cancellationToken)
+        {
+            if (!hangOnCheck)
+            {
+                return new ValueTask<bool>(false);
+            }
+            Entered.TrySetResult();
+            return new ValueTask<bool>(Release.Task.ContinueWith(_ => false, TaskScheduler.Default)); // ignores its token
+        }
+
+        public ValueTask MarkCompletedAsync(string eventId, string listenerName, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            return new ValueTask(Release.Task); // ignores its token
+        }
+    }
+
     private sealed class HangingSink : IDeadLetterSink
     {
         public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
