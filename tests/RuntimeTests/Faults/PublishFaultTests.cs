@@ -79,13 +79,19 @@ internal static class ScriptedFaults
 
     private static async ValueTask YieldAsync() => await Task.Yield();
 
-    private static async ValueTask ThrowAsync(int index)
+    // Task-backed on purpose: a Task whose exception nobody observes raises TaskScheduler.UnobservedTaskException
+    // when it is collected, which the tests count (a ValueTask's own box would not).
+    private static ValueTask ThrowAsync(int index) => new(ThrowTaskAsync(index));
+
+    private static async Task ThrowTaskAsync(int index)
     {
         await Task.Yield();
         throw new InvalidOperationException("listener " + index);
     }
 
-    private static async ValueTask OwnCancelAsync(int index)
+    private static ValueTask OwnCancelAsync(int index) => new(OwnCancelTaskAsync(index));
+
+    private static async Task OwnCancelTaskAsync(int index)
     {
         await Task.Yield();
         using var own = new CancellationTokenSource();
@@ -124,6 +130,15 @@ public sealed class PublishFaultTests
         {
             System.Diagnostics.ActivitySource.AddActivityListener(tracing);
         }
+        var unobserved = 0;
+        EventHandler<UnobservedTaskExceptionEventArgs> countUnobserved = (_, args) =>
+        {
+            if (args.Exception.InnerExceptions.Any(x => x.Message.StartsWith("listener", StringComparison.Ordinal)))
+            {
+                Interlocked.Increment(ref unobserved);
+            }
+        };
+        TaskScheduler.UnobservedTaskException += countUnobserved;
         var seed = FaultFigures.Seed();
         var random = new Random(seed);
         var sequential = new EventDispatcher();
@@ -193,7 +208,14 @@ public sealed class PublishFaultTests
                 }
             }
         }
-        Assert.True(wrong == 0, $"seed {seed}, traced {traced}: {wrong} of {Cases} cases had the wrong outcome; first: {firstWrong}");
+        // Every listener task was awaited: none is left for the finalizer to report.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        TaskScheduler.UnobservedTaskException -= countUnobserved;
+        Assert.True(wrong == 0 && unobserved == 0,
+            $"seed {seed}, traced {traced}: {wrong} of {Cases} cases had the wrong outcome (first: {firstWrong}); {unobserved} listener exceptions were never observed");
         FaultFigures.Report(traced ? "publish.failures-win.traced" : "publish.failures-win", Cases, faults, lost: wrong, hung: 0, twice: 0);
     }
 }
