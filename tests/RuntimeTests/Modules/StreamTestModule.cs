@@ -19,6 +19,9 @@ public sealed record FailAfter(int Items);
 /// <summary>Streams Items items, then waits for its token (or, when IgnoreToken, for <see cref="StreamTestModule.Release"/>).</summary>
 public sealed record StallAfter(int Items, bool IgnoreToken = false);
 
+/// <summary>Streams the same object Count times: what an item costs, without the cost of making items.</summary>
+public sealed record Repeat(object Item, int Count);
+
 /// <summary>A request that waits for <see cref="StreamTestModule.Release"/>: keeps the module busy.</summary>
 public sealed record Hold;
 
@@ -36,6 +39,7 @@ public sealed partial class StreamTestModule :
     IStreamRequestHandler<FailAfter, int>,
     IStreamRequestHandler<StallAfter, int>,
     IStreamRequestHandler<StreamSelf, int>,
+    IStreamRequestHandler<Repeat, object>,
     IRequestHandler<Hold, bool>,
     IRequestHandler<ReadLog, string[]>
 {
@@ -198,6 +202,15 @@ public sealed partial class StreamTestModule :
         await foreach (var item in Self!.StreamAsync(new CountTo(1), cancellationToken).ConfigureAwait(false))
         {
             yield return item;
+        }
+    }
+
+    public async IAsyncEnumerable<object> HandleAsync(Repeat request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        for (var i = 0; i < request.Count; i++)
+        {
+            yield return request.Item;
         }
     }
 
