@@ -350,21 +350,24 @@ public sealed class ModuleStreamTests : IAsyncLifetime
         await reader.DisposeAsync();
     }
 
-    [Fact]
-    public async Task StreamAsync_ReaderKeepsReading_NoItemTimeout()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    public async Task StreamAsync_ReaderKeepsReading_NoItemTimeout(int buffer)
     {
         var time = new ManualTimeProvider();
         var (module, _, client) = Start(o =>
         {
             o.TimeProvider = time;
             o.StreamItemTimeout = TimeSpan.FromSeconds(5);
-            o.StreamBufferCapacity = 1;
+            o.StreamBufferCapacity = buffer;
         });
 
         var read = 0;
         await foreach (var item in client.StreamAsync(new Endless("k")))
         {
-            // Each step is shorter than the timeout; together they are far longer.
+            // Each step is shorter than the timeout; together they are far longer. With a larger buffer the module
+            // waits until half of it is free, over several steps: the items taken meanwhile are progress.
             time.Advance(TimeSpan.FromSeconds(4));
             if (++read == 20)
             {

@@ -29,7 +29,9 @@ internal sealed class ModuleStream<TRequest, TItem>(
 /// </para>
 /// <para>
 /// Only one party can wait at a time (the reader on an empty buffer, the producer on a full one), so one deadline
-/// serves both. The timer is re-armed only when it would fire too late; an early tick re-arms itself for the rest.
+/// serves both. The timer is re-armed only when it would fire too late; an early tick re-arms itself for the rest. A
+/// waiting producer is woken once half the buffer is free; items the reader takes before that count as progress, so
+/// the item timeout measures a reader that takes nothing, not one that is merely slower than the module.
 /// </para>
 /// </remarks>
 internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsyncEnumerator<TItem>, IValueTaskSource<bool>
@@ -60,6 +62,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private bool _produced;       // the handler yielded its first item (or ended): the start timeout no longer applies
     private bool _readerWaiting;
     private bool _producerWaiting;
+    private bool _takenWhileWaiting; // the reader took items while the producer waited: progress, not a stall
     private bool _ended;
     private bool _readerGone;
     private Exception? _failure;
@@ -173,9 +176,18 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
                 _current = Take();
                 if (_producerWaiting)
                 {
-                    _producerWaiting = false;
-                    _deadline = 0;
-                    wakeProducer = true;
+                    // Woken when half the buffer is free, not at the first free slot: the module then writes a burst
+                    // instead of trading every item with the reader.
+                    if (_count <= _buffer.Length / 2)
+                    {
+                        _producerWaiting = false;
+                        _deadline = 0;
+                        wakeProducer = true;
+                    }
+                    else
+                    {
+                        _takenWhileWaiting = true;
+                    }
                 }
             }
             else if (_ended)
@@ -291,6 +303,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             if (_count == _buffer.Length)
             {
                 _producerWaiting = true;
+                _takenWhileWaiting = false;
                 SetDeadlineLocked(_itemTimeout);
                 room = _room.Prepare();
                 written = false;
@@ -437,6 +450,13 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             }
             var time = _server.TimeProvider;
             var now = time.GetTimestamp();
+            if (_producerWaiting && _takenWhileWaiting)
+            {
+                // The reader is reading, only not fast enough to free half the buffer yet: a new period starts.
+                _takenWhileWaiting = false;
+                SetDeadlineLocked(_itemTimeout);
+                return;
+            }
             if (now < _deadline)
             {
                 _timerDueAt = _deadline;

@@ -1,0 +1,111 @@
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using System.Threading.Channels;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Attributes;
+using EventRouter.Modules;
+
+namespace EventRouter.Benchmarks;
+
+/// <summary>
+/// A module stream against a raw bounded <see cref="Channel{T}"/> producer/consumer pair, per item
+/// (OperationsPerInvoke): each invocation streams 10,000 items of a class (one shared instance, so the figure is what
+/// moving an item costs, not making it) through a buffer of 32, producer and reader on their own threads.
+/// </summary>
+[MemoryDiagnoser]
+public class StreamCases
+{
+    private const int Items = 10_000;
+    private const int Buffer = 32;
+    private static readonly Payload Item = new();
+
+    private ModuleServer<StreamModule> _server = null!;
+    private StreamModuleClient _client = null!;
+    private ModuleServer<StreamModule> _untimedServer = null!;
+    private StreamModuleClient _untimedClient = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _server = new ModuleServer<StreamModule>(new StreamModule(), new ModuleServerOptions { StreamBufferCapacity = Buffer });
+        _server.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _client = new StreamModuleClient(_server);
+        _untimedServer = new ModuleServer<StreamModule>(new StreamModule(), new ModuleServerOptions
+        {
+            StreamBufferCapacity = Buffer,
+            RequestTimeout = Timeout.InfiniteTimeSpan,
+            StreamItemTimeout = Timeout.InfiniteTimeSpan,
+        });
+        _untimedServer.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _untimedClient = new StreamModuleClient(_untimedServer);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _untimedServer.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "raw bounded Channel<T>: producer task + reader")]
+    public int RawChannel() => Task.Run(RawChannelAsync).GetAwaiter().GetResult();
+
+    [Benchmark(OperationsPerInvoke = Items, Description = "module stream: StreamAsync + await foreach")]
+    public int ModuleStream() => Task.Run(() => ModuleStreamAsync(_client)).GetAwaiter().GetResult();
+
+    [Benchmark(OperationsPerInvoke = Items, Description = "module stream, timeouts off")]
+    public int ModuleStreamUntimed() => Task.Run(() => ModuleStreamAsync(_untimedClient)).GetAwaiter().GetResult();
+
+    private static async Task<int> RawChannelAsync()
+    {
+        var channel = Channel.CreateBounded<Payload>(new BoundedChannelOptions(Buffer) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < Items; i++)
+            {
+                await channel.Writer.WriteAsync(Item).ConfigureAwait(false);
+            }
+            channel.Writer.Complete();
+        });
+        var read = 0;
+        while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (channel.Reader.TryRead(out _))
+            {
+                read++;
+            }
+        }
+        await producer.ConfigureAwait(false);
+        return read;
+    }
+
+    private static async Task<int> ModuleStreamAsync(StreamModuleClient client)
+    {
+        var read = 0;
+        await foreach (var _ in client.StreamAsync(new StreamItems(Items)).ConfigureAwait(false))
+        {
+            read++;
+        }
+        return read;
+    }
+}
+
+public sealed class Payload;
+
+public sealed record StreamItems(int Count);
+
+[ModuleServer]
+public sealed partial class StreamModule : IStreamRequestHandler<StreamItems, Payload>
+{
+    private static readonly Payload Item = new();
+
+    public async IAsyncEnumerable<Payload> HandleAsync(StreamItems request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await Task.CompletedTask.ConfigureAwait(false);
+        for (var i = 0; i < request.Count; i++)
+        {
+            yield return Item;
+        }
+    }
+}
