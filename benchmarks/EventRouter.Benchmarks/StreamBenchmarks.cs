@@ -51,6 +51,9 @@ public class StreamCases
     [Benchmark(Baseline = true, OperationsPerInvoke = Items, Description = "raw bounded Channel<T>: producer task + reader")]
     public int RawChannel() => Task.Run(RawChannelAsync).GetAwaiter().GetResult();
 
+    [Benchmark(OperationsPerInvoke = Items, Description = "raw bounded Channel<T>, producer enumerating the same async iterator")]
+    public int RawChannelFromIterator() => Task.Run(RawChannelFromIteratorAsync).GetAwaiter().GetResult();
+
     [Benchmark(OperationsPerInvoke = Items, Description = "module stream: StreamAsync + await foreach")]
     public int ModuleStream() => Task.Run(() => ModuleStreamAsync(_client)).GetAwaiter().GetResult();
 
@@ -65,6 +68,31 @@ public class StreamCases
             for (var i = 0; i < Items; i++)
             {
                 await channel.Writer.WriteAsync(Item).ConfigureAwait(false);
+            }
+            channel.Writer.Complete();
+        });
+        var read = 0;
+        while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (channel.Reader.TryRead(out _))
+            {
+                read++;
+            }
+        }
+        await producer.ConfigureAwait(false);
+        return read;
+    }
+
+    /// <summary>The baseline with the handler's shape: what a module stream costs beyond its async iterator.</summary>
+    private static async Task<int> RawChannelFromIteratorAsync()
+    {
+        var channel = Channel.CreateBounded<Payload>(new BoundedChannelOptions(Buffer) { SingleReader = true, SingleWriter = true });
+        var handler = new StreamModule();
+        var producer = Task.Run(async () =>
+        {
+            await foreach (var item in ((IStreamRequestHandler<StreamItems, Payload>)handler).HandleAsync(new StreamItems(Items), CancellationToken.None).ConfigureAwait(false))
+            {
+                await channel.Writer.WriteAsync(item).ConfigureAwait(false);
             }
             channel.Writer.Complete();
         });
