@@ -71,14 +71,7 @@ public class StreamCases
             }
             channel.Writer.Complete();
         });
-        var read = 0;
-        while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (channel.Reader.TryRead(out _))
-            {
-                read++;
-            }
-        }
+        var read = await DrainAsync(channel.Reader).ConfigureAwait(false);
         await producer.ConfigureAwait(false);
         return read;
     }
@@ -96,15 +89,22 @@ public class StreamCases
             }
             channel.Writer.Complete();
         });
+        var read = await DrainAsync(channel.Reader).ConfigureAwait(false);
+        await producer.ConfigureAwait(false);
+        return read;
+    }
+
+    /// <summary>The raw consumer: waits, then takes everything there is.</summary>
+    private static async Task<int> DrainAsync(ChannelReader<Payload> reader)
+    {
         var read = 0;
-        while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (channel.Reader.TryRead(out _))
+            while (reader.TryRead(out _))
             {
                 read++;
             }
         }
-        await producer.ConfigureAwait(false);
         return read;
     }
 
