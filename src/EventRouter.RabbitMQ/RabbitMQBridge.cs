@@ -451,7 +451,22 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     // ---------------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    public async ValueTask<string> PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    public ValueTask<string> PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+        where TEvent : notnull =>
+        PublishCoreAsync(@event, 0, cancellationToken);
+
+    /// <inheritdoc />
+    public ValueTask<string> PublishDelayedAsync<TEvent>(TEvent @event, TimeSpan delay, CancellationToken cancellationToken = default)
+        where TEvent : notnull
+    {
+        if (delay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must be zero or positive.");
+        }
+        return PublishCoreAsync(@event, (long)Math.Ceiling(delay.TotalMilliseconds), cancellationToken);
+    }
+
+    private async ValueTask<string> PublishCoreAsync<TEvent>(TEvent @event, long delayMilliseconds, CancellationToken cancellationToken)
         where TEvent : notnull
     {
         ArgumentNullException.ThrowIfNull(@event);
@@ -492,7 +507,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             Timestamp = new AmqpTimestamp(DateTimeOffset.UtcNow.ToUnixTimeSeconds()),
             Headers = headers,
         };
-        await PublishConfirmedAsync(eventName, type, routingKey: string.Empty, properties, body, eventName, messageId, cancellationToken).ConfigureAwait(false);
+        await PublishConfirmedAsync(eventName, type, routingKey: string.Empty, properties, body, eventName, messageId, cancellationToken, delayMilliseconds).ConfigureAwait(false);
         return messageId;
     }
 
@@ -503,8 +518,9 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
     /// </summary>
     internal async Task PublishConfirmedAsync(
         string exchange, Type? eventType, string routingKey, BasicProperties properties, ReadOnlyMemory<byte> body,
-        string eventName, string messageId, CancellationToken cancellationToken)
+        string eventName, string messageId, CancellationToken cancellationToken, long delayMilliseconds = 0)
     {
+        var delayQueue = delayMilliseconds > 0 ? DelayQueueName(exchange, delayMilliseconds) : null;
         var timeout = _options.PublishTimeout;
         var started = Stopwatch.GetTimestamp();
         var pause = TimeSpan.FromMilliseconds(50);
@@ -540,6 +556,14 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
                 {
                     await EnsureExchangeAsync(channel, exchange, eventType, token).ConfigureAwait(false);
                 }
+                if (delayQueue is not null)
+                {
+                    // Declared on every delayed publish: that renews the queue's lease (x-expires), so it outlives
+                    // the message in it, and a queue the broker removed while unused is there again.
+                    await DeclareDelayQueueAsync(channel, delayQueue, exchange, delayMilliseconds, token).ConfigureAwait(false);
+                    await channel.BasicPublishAsync(string.Empty, delayQueue, mandatory: false, properties, body, token).ConfigureAwait(false);
+                    return;
+                }
                 await channel.BasicPublishAsync(exchange, routingKey, mandatory: false, properties, body, token).ConfigureAwait(false);
                 return;
             }
@@ -564,6 +588,27 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
             pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 1000));
         }
     }
+
+    /// <summary>The queue a delayed event of <paramref name="exchange"/> waits in: one per event and delay.</summary>
+    internal static string DelayQueueName(string exchange, long delayMilliseconds) =>
+        exchange + ".delay." + delayMilliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) + "ms";
+
+    /// <summary>How long past its delay an unused delay queue stays before the broker removes it.</summary>
+    internal static readonly TimeSpan DelayQueueLease = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// A durable queue whose messages all have the same TTL, so they expire in order at its head (per-message TTLs
+    /// would expire only at the head, out of due order), then are dead-lettered into the event's exchange, as the
+    /// listener queues' retry delays are.
+    /// </summary>
+    private static Task DeclareDelayQueueAsync(IChannel channel, string queue, string exchange, long delayMilliseconds, CancellationToken cancellationToken) =>
+        channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false, arguments: new Dictionary<string, object?>
+        {
+            ["x-message-ttl"] = delayMilliseconds,
+            ["x-dead-letter-exchange"] = exchange,
+            ["x-dead-letter-routing-key"] = string.Empty,
+            ["x-expires"] = delayMilliseconds + (long)DelayQueueLease.TotalMilliseconds,
+        }, cancellationToken: cancellationToken);
 
     /// <summary>
     /// A token cancelled <paramref name="timeout"/> after the start of the current slot (a slot lasts an eighth of the

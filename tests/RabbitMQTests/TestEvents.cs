@@ -21,6 +21,9 @@ public sealed record KilledEvent([property: EventId] string Id);
 [Event("tests.traced")]
 public sealed record TracedEvent([property: EventId] string Id);
 
+[Event("tests.delayed")]
+public sealed record DelayedEvent([property: EventId] string Id, int Sequence);
+
 [Event("tests.not-in-context")]
 public sealed record NotInContextEvent(string Id);
 
@@ -31,6 +34,7 @@ public record AnimalEvent([property: EventId] string Id);
 public sealed record DogEvent(string Id, string Breed) : AnimalEvent(Id);
 
 [JsonSerializable(typeof(DogEvent))]
+[JsonSerializable(typeof(DelayedEvent))]
 [JsonSerializable(typeof(StreamEvent))]
 [JsonSerializable(typeof(DoomedEvent))]
 [JsonSerializable(typeof(PoisonEvent))]

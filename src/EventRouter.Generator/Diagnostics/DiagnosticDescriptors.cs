@@ -118,14 +118,14 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor HandlerMethodNotRouted = Create(
         "ER0103",
         "Method looks like a handler but is not one",
-        "Method '{0}.{1}' is not the implementation of any IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand> of the module, so no message reaches it; implement the interface (returning ValueTask or ValueTask<TResponse> and taking the message and a CancellationToken)",
+        "Method '{0}.{1}' is not the implementation of any IRequestHandler<TRequest, TResponse>, IStreamRequestHandler<TRequest, TItem> or ICommandHandler<TCommand> of the module, so no message reaches it; implement the interface (returning ValueTask, ValueTask<TResponse> or IAsyncEnumerable<TItem> and taking the message and a CancellationToken)",
         Usage,
         DiagnosticSeverity.Warning);
 
     public static readonly DiagnosticDescriptor ModuleHandlesNothing = Create(
         "ER0104",
         "Module server handles no messages",
-        "Module server '{0}' implements no IRequestHandler<TRequest, TResponse> or ICommandHandler<TCommand>; its client has nothing to send",
+        "Module server '{0}' implements no IRequestHandler<TRequest, TResponse>, IStreamRequestHandler<TRequest, TItem> or ICommandHandler<TCommand>; its client has nothing to send",
         Usage,
         DiagnosticSeverity.Warning);
 
@@ -133,6 +133,13 @@ internal static class DiagnosticDescriptors
         "ER0105",
         "The name of the generated client is already taken",
         "Module server '{0}' gets a generated client named '{1}', but '{1}' already exists, so no client is generated; rename that type or the module",
+        Usage,
+        DiagnosticSeverity.Error);
+
+    public static readonly DiagnosticDescriptor UnsupportedStreamHandler = Create(
+        "ER0106",
+        "Stream request handler is not supported",
+        "Module server '{0}' cannot stream '{1}': {2}; it gets no StreamAsync",
         Usage,
         DiagnosticSeverity.Error);
 

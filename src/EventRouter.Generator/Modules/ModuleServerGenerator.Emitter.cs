@@ -15,6 +15,7 @@ public sealed partial class ModuleServerGenerator
         private const string Runtime = "global::EventRouter.Modules.";
         private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
         private const string CancellationToken = "global::System.Threading.CancellationToken";
+        private const string AsyncEnumerable = "global::System.Collections.Generic.IAsyncEnumerable";
         private const string ServiceDescriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
         private const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
 
@@ -86,8 +87,17 @@ public sealed partial class ModuleServerGenerator
             w.Line();
 
             w.Line("/// <summary>");
-            w.Line("/// The typed client of <see cref=\"" + module + "\"/>: one <c>RequestAsync</c> per request type and one <c>SendAsync</c>");
-            w.Line("/// per command type the module handles. Messages run on the module's server one at a time.");
+            if (model.Streams.Count == 0)
+            {
+                w.Line("/// The typed client of <see cref=\"" + module + "\"/>: one <c>RequestAsync</c> per request type and one <c>SendAsync</c>");
+                w.Line("/// per command type the module handles. Messages run on the module's server one at a time.");
+            }
+            else
+            {
+                w.Line("/// The typed client of <see cref=\"" + module + "\"/>: one <c>RequestAsync</c> per request type, one <c>StreamAsync</c>");
+                w.Line("/// per stream request type and one <c>SendAsync</c> per command type the module handles. Messages run on the module's");
+                w.Line("/// server one at a time; a stream holds the module until it ends.");
+            }
             w.Line("/// </summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
@@ -116,6 +126,10 @@ public sealed partial class ModuleServerGenerator
             {
                 w.Line("visitor.Command<" + command.CommandType + ">(SendAsync);");
             }
+            foreach (var stream in model.Streams)
+            {
+                w.Line("visitor.Stream<" + stream.RequestType + ", " + stream.ItemType + ">(StreamAsync);");
+            }
             w.Close();
 
             foreach (var request in model.Requests)
@@ -142,6 +156,24 @@ public sealed partial class ModuleServerGenerator
                 w.Line("public " + ValueTask + " SendAsync(" + command.CommandType + " command, " + CancellationToken + " cancellationToken = default) =>");
                 w.Indent();
                 w.Line("SendCoreAsync<" + command.CommandType + ">(" + (command.Filters.Count == 0 ? "Module" : names.CommandChain(command)) + ", command, cancellationToken);");
+                w.Unindent();
+            }
+
+            foreach (var stream in model.Streams)
+            {
+                w.Line();
+                w.Line("/// <summary>");
+                w.Line("/// Sends a " + See(stream.RequestType) + " stream request when enumerated and reads the module's items. The module");
+                w.Line("/// is held for the stream until it ends; leaving the loop early or cancelling ends the handler's enumeration.");
+                w.Line("/// </summary>");
+                w.Line("/// <param name=\"request\">The request.</param>");
+                w.Line("/// <param name=\"cancellationToken\">Stops reading and ends the stream.</param>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStoppedException\">The module is stopping or stopped.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleRequestTimeoutException\">No first item within the module's request timeout.</exception>");
+                w.Line("/// <exception cref=\"global::EventRouter.Modules.ModuleStreamTimeoutException\">The reader or the module stalled for longer than the item timeout.</exception>");
+                w.Line("public " + AsyncEnumerable + "<" + stream.ItemType + "> StreamAsync(" + stream.RequestType + " request, " + CancellationToken + " cancellationToken = default) =>");
+                w.Indent();
+                w.Line("StreamCoreAsync<" + stream.RequestType + ", " + stream.ItemType + ">(" + (stream.Filters.Count == 0 ? "Module" : names.StreamChain(stream)) + ", request, cancellationToken);");
                 w.Unindent();
             }
 
@@ -201,7 +233,7 @@ public sealed partial class ModuleServerGenerator
             }
         }
 
-        /// <summary>The filtered handlers: requests, then commands, each in the module's order.</summary>
+        /// <summary>The filtered handlers: requests, commands, then streams, each in the module's order.</summary>
         private static IEnumerable<(string Type, string Handler, string Property, string Field, EquatableArray<int> Filters)> Chains(ModuleModel model, Names names)
         {
             foreach (var request in model.Requests)
@@ -218,6 +250,15 @@ public sealed partial class ModuleServerGenerator
                 {
                     var handler = "global::EventRouter.Modules.ICommandHandler<" + command.CommandType + ">";
                     yield return (CommandChainType(command), handler, names.CommandChain(command), names.CommandChainField(command), command.Filters);
+                }
+            }
+            foreach (var stream in model.Streams)
+            {
+                if (stream.Filters.Count > 0)
+                {
+                    var handler = "global::EventRouter.Modules.IStreamRequestHandler<" + stream.RequestType + ", " + stream.ItemType + ">";
+                    var type = "global::EventRouter.CompilerServices.StreamFilterChain<" + stream.RequestType + ", " + stream.ItemType + ">";
+                    yield return (type, handler, names.StreamChain(stream), names.StreamChainField(stream), stream.Filters);
                 }
             }
         }

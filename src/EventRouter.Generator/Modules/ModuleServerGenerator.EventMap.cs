@@ -11,7 +11,7 @@ public sealed partial class ModuleServerGenerator
 {
     /// <summary>
     /// Adds the modules to <c>EventRouter.Generated.EventMap</c> (a <c>static partial</c> class whose routes the event
-    /// generator emits): each module's requests and commands, as data and as Mermaid text. Emitted in every project, with
+    /// generator emits): each module's requests, stream requests and commands, as data and as Mermaid text. Emitted in every project, with
     /// an empty list when it has no module, so code reading the map compiles everywhere.
     /// </summary>
     internal static class ModuleMapEmitter
@@ -33,12 +33,12 @@ public sealed partial class ModuleServerGenerator
             w.Line("/// <summary>The module servers of this project and the messages each handles.</summary>");
             w.Open("internal static partial class EventMap");
 
-            w.Line("/// <summary>The modules as a Mermaid flowchart: each request points at its module, labelled with the response type; a dotted edge is a command.</summary>");
+            w.Line("/// <summary>The modules as a Mermaid flowchart: each request points at its module, labelled with the response type; a thick edge is a stream request, labelled with its item type and a star; a dotted edge is a command.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.Line("public const string ModulesMermaid = " + Literal(Mermaid(modules)) + ";");
             w.Line();
 
-            w.Line("/// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name, with its requests and commands ordered by type name.</summary>");
+            w.Line("/// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name, with its requests, commands and stream requests ordered by type name.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.Open("public static " + ReadOnlyList + "<Module> Modules { get; } = new Module[]");
             foreach (var module in modules)
@@ -49,8 +49,11 @@ public sealed partial class ModuleServerGenerator
                     ? "global::System.Array.Empty<ModuleRequest>(),"
                     : "new ModuleRequest[] { " + string.Join(", ", module.Requests.Select(static r => "new(" + Literal(Display(r.RequestType)) + ", " + Literal(Display(r.ResponseType)) + ")")) + " },");
                 w.Line(module.Commands.Count == 0
-                    ? "global::System.Array.Empty<string>()),"
-                    : "new string[] { " + string.Join(", ", module.Commands.Select(static c => Literal(Display(c.CommandType)))) + " }),");
+                    ? "global::System.Array.Empty<string>(),"
+                    : "new string[] { " + string.Join(", ", module.Commands.Select(static c => Literal(Display(c.CommandType)))) + " },");
+                w.Line(module.Streams.Count == 0
+                    ? "global::System.Array.Empty<ModuleStream>()),"
+                    : "new ModuleStream[] { " + string.Join(", ", module.Streams.Select(static r => "new(" + Literal(Display(r.RequestType)) + ", " + Literal(Display(r.ItemType)) + ")")) + " }),");
                 w.Unindent();
             }
             w.Close(";");
@@ -60,20 +63,27 @@ public sealed partial class ModuleServerGenerator
             w.Line("/// <param name=\"ModuleType\">The module's full type name.</param>");
             w.Line("/// <param name=\"Requests\">The requests it answers.</param>");
             w.Line("/// <param name=\"Commands\">The full type names of the commands it accepts.</param>");
+            w.Line("/// <param name=\"Streams\">The stream requests it answers with a stream of items.</param>");
             w.NonUserCodeAttributes();
-            w.Line("internal sealed record Module(string ModuleType, " + ReadOnlyList + "<ModuleRequest> Requests, " + ReadOnlyList + "<string> Commands);");
+            w.Line("internal sealed record Module(string ModuleType, " + ReadOnlyList + "<ModuleRequest> Requests, " + ReadOnlyList + "<string> Commands, " + ReadOnlyList + "<ModuleStream> Streams);");
             w.Line();
             w.Line("/// <summary>One request type of a module.</summary>");
             w.Line("/// <param name=\"RequestType\">The request's full type name.</param>");
             w.Line("/// <param name=\"ResponseType\">The response's type name.</param>");
             w.NonUserCodeAttributes();
             w.Line("internal sealed record ModuleRequest(string RequestType, string ResponseType);");
+            w.Line();
+            w.Line("/// <summary>One stream request type of a module.</summary>");
+            w.Line("/// <param name=\"RequestType\">The stream request's full type name.</param>");
+            w.Line("/// <param name=\"ItemType\">The streamed items' type name.</param>");
+            w.NonUserCodeAttributes();
+            w.Line("internal sealed record ModuleStream(string RequestType, string ItemType);");
             w.Close();
             w.Close();
             return w.ToString();
         }
 
-        /// <summary>The flowchart; node ids are positional (M0…, M0R0…, M0C0…), labels are escaped for Mermaid.</summary>
+        /// <summary>The flowchart; node ids are positional (M0…, M0R0…, M0S0…, M0C0…), labels are escaped for Mermaid.</summary>
         public static string Mermaid(EquatableArray<ModuleModel> modules)
         {
             var text = new StringBuilder("flowchart LR\n");
@@ -86,6 +96,12 @@ public sealed partial class ModuleServerGenerator
                     var request = module.Requests[r];
                     text.Append("    M").Append(m).Append('R').Append(r).Append("[\"").Append(Escape(Display(request.RequestType))).Append("\"]")
                         .Append(" -->|\"").Append(Escape(Display(request.ResponseType))).Append("\"| M").Append(m).Append('\n');
+                }
+                for (var s = 0; s < module.Streams.Count; s++)
+                {
+                    var stream = module.Streams[s];
+                    text.Append("    M").Append(m).Append('S').Append(s).Append("[\"").Append(Escape(Display(stream.RequestType))).Append("\"]")
+                        .Append(" ==>|\"").Append(Escape(Display(stream.ItemType))).Append("*\"| M").Append(m).Append('\n');
                 }
                 for (var c = 0; c < module.Commands.Count; c++)
                 {

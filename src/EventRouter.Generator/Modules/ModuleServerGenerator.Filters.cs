@@ -44,12 +44,13 @@ public sealed partial class ModuleServerGenerator
                 return chain.ToEquatableArray();
             }
 
-            // Filters are numbered by first use over requests then commands, both in the module's ordinal order: stable.
+            // Filters are numbered by first use over requests, commands, then streams, each in the module's ordinal order: stable.
             var requests = module.Requests.Select(r => r with { Filters = Around(r.AssignableTo) }).ToEquatableArray();
             var commands = module.Commands.Select(c => c with { Filters = Around(c.AssignableTo) }).ToEquatableArray();
+            var streams = module.Streams.Select(s => s with { Filters = Around(s.AssignableTo) }).ToEquatableArray();
             return used.Count == 0
                 ? module
-                : module with { Requests = requests, Commands = commands, Filters = used.ToEquatableArray() };
+                : module with { Requests = requests, Commands = commands, Streams = streams, Filters = used.ToEquatableArray() };
         }
     }
 }

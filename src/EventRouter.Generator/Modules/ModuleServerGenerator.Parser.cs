@@ -51,10 +51,16 @@ public sealed partial class ModuleServerGenerator
             var commands = handlers.Commands
                 .OrderBy(static c => c.CommandType, StringComparer.Ordinal)
                 .ToEquatableArray();
+            var unsupported = new HashSet<string>(StreamProblems(handlers).Select(static p => p.Key), StringComparer.Ordinal);
+            var streams = handlers.Streams
+                .Where(r => !unsupported.Contains(r.Key))
+                .Select(static r => new ModuleStreamModel(r.RequestType, r.ResponseType) { AssignableTo = r.AssignableTo })
+                .OrderBy(static r => r.RequestType, StringComparer.Ordinal)
+                .ToEquatableArray();
 
             var isPublic = IsEffectivelyPublic(type) && handlers.AllTypesPublic;
             var ns = type.ContainingNamespace is { IsGlobalNamespace: false } containing ? containing.ToDisplayString() : string.Empty;
-            return new ModuleModel(ns, type.Name, type.ToDisplayString(KeyFormat), isPublic, requests, commands);
+            return new ModuleModel(ns, type.Name, type.ToDisplayString(KeyFormat), isPublic, requests, commands) { Streams = streams };
         }
 
         /// <summary>Why a module class cannot have a generated client (ER0102), or null when its shape is fine.</summary>
@@ -112,11 +118,36 @@ public sealed partial class ModuleServerGenerator
             return type.DeclaringSyntaxReferences.Length > 0;
         }
 
+        /// <summary>A request or stream request handler; for a stream, <see cref="ResponseType"/> is the item type.</summary>
         internal sealed record RequestHandler(string Key, string RequestType, string ResponseType, EquatableArray<string> AssignableTo);
+
+        /// <summary>
+        /// The stream request types the generator cannot give a <c>StreamAsync</c> (ER0106), each with why: streamed more
+        /// than once (the overloads would differ only in their return type), or also answered as a request (a message
+        /// type has one handler per module, so a transport can tell what it is).
+        /// </summary>
+        public static IEnumerable<(string Key, string Problem)> StreamProblems(Handlers handlers)
+        {
+            var requests = handlers.Requests.ToLookup(static r => r.Key, StringComparer.Ordinal);
+            foreach (var group in handlers.Streams.GroupBy(static r => r.Key, StringComparer.Ordinal).OrderBy(static g => g.Key, StringComparer.Ordinal))
+            {
+                if (group.Count() > 1)
+                {
+                    yield return (group.Key, "it is streamed more than once (items " + string.Join(", ", group.Select(static r => Display(r.ResponseType))) + "); a stream request type must have exactly one handler");
+                }
+                else if (requests[group.Key].FirstOrDefault() is { } request)
+                {
+                    yield return (group.Key, "it is also answered as a request (response " + Display(request.ResponseType) + "); a message type is either a request or a stream request of its module");
+                }
+            }
+        }
+
+        private static string Display(string type) => type.Replace("global::", string.Empty);
 
         internal sealed class Handlers
         {
             public List<RequestHandler> Requests { get; } = new();
+            public List<RequestHandler> Streams { get; } = new();
             public List<ModuleCommandModel> Commands { get; } = new();
             public bool AllTypesPublic { get; set; } = true;
 
@@ -132,6 +163,7 @@ public sealed partial class ModuleServerGenerator
         {
             var requestInterface = compilation.GetTypeByMetadataName(KnownNames.RequestHandlerInterface);
             var commandInterface = compilation.GetTypeByMetadataName(KnownNames.CommandHandlerInterface);
+            var streamInterface = compilation.GetTypeByMetadataName(KnownNames.StreamRequestHandlerInterface);
             if (requestInterface is null || commandInterface is null)
             {
                 return null;
@@ -140,7 +172,8 @@ public sealed partial class ModuleServerGenerator
             foreach (var iface in type.AllInterfaces)
             {
                 var definition = iface.OriginalDefinition;
-                if (SymbolEqualityComparer.Default.Equals(definition, requestInterface))
+                var isStream = streamInterface is not null && SymbolEqualityComparer.Default.Equals(definition, streamInterface);
+                if (isStream || SymbolEqualityComparer.Default.Equals(definition, requestInterface))
                 {
                     var request = iface.TypeArguments[0];
                     var response = iface.TypeArguments[1];
@@ -154,7 +187,7 @@ public sealed partial class ModuleServerGenerator
                         continue;
                     }
                     result.AllTypesPublic &= IsEffectivelyPublic(request) && IsEffectivelyPublic(response);
-                    result.Requests.Add(new RequestHandler(request.ToDisplayString(KeyFormat), request.ToDisplayString(TypeFormat), response.ToDisplayString(TypeFormat), AssignableTo(request)));
+                    (isStream ? result.Streams : result.Requests).Add(new RequestHandler(request.ToDisplayString(KeyFormat), request.ToDisplayString(TypeFormat), response.ToDisplayString(TypeFormat), AssignableTo(request)));
                 }
                 else if (SymbolEqualityComparer.Default.Equals(definition, commandInterface))
                 {

@@ -15,6 +15,7 @@ internal static class KnownNames
     public const string ModuleServerAttribute = "EventRouter.Modules.ModuleServerAttribute";
     public const string RequestHandlerInterface = "EventRouter.Modules.IRequestHandler`2";
     public const string CommandHandlerInterface = "EventRouter.Modules.ICommandHandler`1";
+    public const string StreamRequestHandlerInterface = "EventRouter.Modules.IStreamRequestHandler`2";
     public const string HandlerMethodName = "HandleAsync";
     public const string ServiceCollection = "Microsoft.Extensions.DependencyInjection.IServiceCollection";
 

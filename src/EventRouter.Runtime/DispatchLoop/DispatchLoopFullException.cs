@@ -3,7 +3,7 @@ using System.Collections.Generic;
 
 namespace EventRouter.DispatchLoop;
 
-/// <summary>Thrown by <see cref="EventDispatchLoop.EnqueueAsync"/> when the queue is full and <see cref="QueueFullMode.Reject"/> is set.</summary>
+/// <summary>Thrown by <see cref="EventDispatchLoop.EnqueueAsync(object, System.Threading.CancellationToken)"/> when the queue is full and <see cref="QueueFullMode.Reject"/> is set.</summary>
 public sealed class DispatchLoopFullException : InvalidOperationException
 {
     /// <summary>Creates the exception.</summary>

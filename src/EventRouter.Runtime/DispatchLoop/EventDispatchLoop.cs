@@ -136,17 +136,27 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 deduplicated += Interlocked.Read(ref lane.Counters.Deduplicated);
             }
             var dropped = Interlocked.Read(ref _producer.Dropped);
+            // Canceled and returned scheduled events never reached a lane: they are outcomes and part of Accepted.
+            var canceled = Interlocked.Read(ref _scheduleCounters.Canceled);
+            var returnedScheduled = Interlocked.Read(ref _scheduleCounters.Returned);
+            returned += returnedScheduled;
             // Accepted is not one counter: a lane that keeps its own bound already counts every event it takes (no
             // second locked increment per event). Waiting producers are read before the lanes, because a waiter's
             // event is counted by its lane before the waiter stops counting it: in this order an event moving from
             // one to the other is seen twice at worst, never missed.
-            var accepted = Interlocked.Read(ref _producer.Waiting);
+            // A due scheduled event moves from Pending to a lane or Waiting, which count it first: Pending is read before them.
+            var accepted = Interlocked.Read(ref _scheduleCounters.Pending) + canceled + returnedScheduled;
+            accepted += Interlocked.Read(ref _producer.Waiting);
             foreach (var lane in _lanes)
             {
                 accepted += lane.Accepted;
             }
             accepted += Interlocked.Read(ref _producer.Accepted);
-            return new DispatchLoopCounts(accepted, handled, deadLettered, dropped, returned, retries, deduplicated);
+            return new DispatchLoopCounts(accepted, handled, deadLettered, dropped, returned, retries, deduplicated)
+            {
+                Scheduled = Interlocked.Read(ref _scheduleCounters.Scheduled),
+                Canceled = canceled,
+            };
         }
     }
 
@@ -160,6 +170,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped.</exception>
     /// <exception cref="DispatchLoopFullException">The queue is full and the mode is <see cref="QueueFullMode.Reject"/>.</exception>
     /// <exception cref="NoListenerException">Nothing listens to the event and the dispatcher's policy is <see cref="NoListenerPolicy.Throw"/>.</exception>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("ApiDesign", "RS0027", Justification = "The scheduling overloads take a TimeSpan or a DateTimeOffset where this one takes a CancellationToken: no call can mean both.")]
     public ValueTask EnqueueAsync(object @event, CancellationToken cancellationToken = default)
     {
         if (@event is null)
@@ -174,7 +185,13 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         {
             return default;
         }
+        return EnqueuePrepared(in envelope, lane, cancellationToken);
+    }
 
+    /// <summary>The write of <see cref="EnqueueAsync(object, CancellationToken)"/>, also taken by a scheduled event that is due at once.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private ValueTask EnqueuePrepared(in Envelope envelope, int lane, CancellationToken cancellationToken)
+    {
         if (_laneCounts)
         {
             if (TryWrite(in envelope, lane, out var target))
@@ -430,6 +447,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 {
                     lane.Complete();
                 }
+                CloseSchedule();
                 _stopTask = DrainAsync(_workers, timeout, cancellationToken);
                 // A stopped loop leaves the gauges; they keep reporting it only while it can still hold events.
                 _stopTask.ContinueWith(
@@ -482,6 +500,8 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             await all.ConfigureAwait(false);
         }
 
+        // A scheduled event that became due as the stop began is in a lane (delivered or returned above) or returned.
+        await ScheduleSettled().ConfigureAwait(false);
         var undelivered = new List<UndeliveredEvent>(_undelivered.Count);
         while (_undelivered.TryDequeue(out var item))
         {

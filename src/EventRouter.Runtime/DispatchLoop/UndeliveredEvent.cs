@@ -11,4 +11,11 @@ namespace EventRouter.DispatchLoop;
 /// The listeners that have not completed it (all of them when it never left the queue). Listeners that completed it
 /// are not listed; for an event with an id, enqueuing it again later runs only the pending ones.
 /// </param>
-public sealed record UndeliveredEvent(object Event, string EventName, string? EventId, IReadOnlyList<ListenerInfo> PendingListeners);
+public sealed record UndeliveredEvent(object Event, string EventName, string? EventId, IReadOnlyList<ListenerInfo> PendingListeners)
+{
+    /// <summary>
+    /// For a scheduled event the stop took from the schedule before its time: when it was due (schedule it again with
+    /// <c>EnqueueAsync(event, dueAt)</c> after a restart). Null for an event that was in the queue.
+    /// </summary>
+    public DateTimeOffset? DueAt { get; init; }
+}

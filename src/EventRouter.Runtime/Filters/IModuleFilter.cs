@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Modules;
@@ -37,4 +38,18 @@ public interface IModuleFilter
     /// <returns>Completes when the command is handled; a failure is reported by the server like a handler's.</returns>
     ValueTask InvokeCommandAsync<TCommand>(TCommand command, CommandNext<TCommand> next, CancellationToken cancellationToken) =>
         next.InvokeAsync(command, cancellationToken);
+
+    /// <summary>
+    /// Runs around one stream request's handler. The returned items are what the caller reads; the module enumerates
+    /// them on its server, so code around <c>await foreach</c> over <paramref name="next"/> runs before the first item
+    /// and after the last one (or the failure, or the caller's early end), still inside the module's guarantee.
+    /// </summary>
+    /// <typeparam name="TRequest">The stream request type.</typeparam>
+    /// <typeparam name="TItem">The item type.</typeparam>
+    /// <param name="request">The request.</param>
+    /// <param name="next">The rest of the chain: later filters, then the module's handler.</param>
+    /// <param name="cancellationToken">Cancelled when the caller stops reading or the module stops.</param>
+    /// <returns>The items the caller receives.</returns>
+    IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(TRequest request, StreamNext<TRequest, TItem> next, CancellationToken cancellationToken) =>
+        next.InvokeAsync(request, cancellationToken);
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.ComponentModel;
 using System.Threading;
 using System.Threading.Tasks;
@@ -6,8 +7,9 @@ using System.Threading.Tasks;
 namespace EventRouter.Modules;
 
 /// <summary>
-/// Base of the generated typed clients. A generated client adds one public <c>RequestAsync</c> per request type and
-/// one <c>SendAsync</c> per command type the module handles; nothing else can be sent, so nothing is downcast.
+/// Base of the generated typed clients. A generated client adds one public <c>RequestAsync</c> per request type, one
+/// <c>StreamAsync</c> per stream request type and one <c>SendAsync</c> per command type the module handles; nothing
+/// else can be sent, so nothing is downcast.
 /// </summary>
 /// <remarks>
 /// A client talks either to a <see cref="ModuleServer{TModule}"/> in this process or, built on an
@@ -54,6 +56,13 @@ public abstract class ModuleClient<TModule> where TModule : class
         _transport is null
             ? Server!.RequestAsync(handler, request, cancellationToken)
             : _transport.RequestAsync<TRequest, TResponse>(request, cancellationToken);
+
+    /// <summary>Opens a stream request: each enumeration sends the request and reads the items. Called by generated code.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected IAsyncEnumerable<TItem> StreamCoreAsync<TRequest, TItem>(IStreamRequestHandler<TRequest, TItem> handler, TRequest request, CancellationToken cancellationToken) =>
+        _transport is null
+            ? Server!.Stream(handler, request, cancellationToken)
+            : _transport.StreamAsync<TRequest, TItem>(request, cancellationToken);
 
     /// <summary>Queues a command. Called by generated code.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]

@@ -16,7 +16,7 @@ namespace EventRouter.Modules;
 /// Start it (it is an <see cref="IHostedService"/>), talk to it through its generated typed client, stop it with
 /// <see cref="ShutdownAsync"/>.
 /// </summary>
-public abstract class ModuleServer : IHostedService, IAsyncDisposable
+public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
 {
     private const int Created = 0;
     private const int Running = 1;
@@ -30,7 +30,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly TimeSpan _timeout;
     private readonly bool _inline;
-    private readonly GateSignal _gateSignal = new();
+    private readonly OneWaiterSignal _gateSignal = new();
     private readonly object _startLock = new();
     private readonly IDisposable _queueDepthGauge;
 
@@ -145,6 +145,7 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
                 break;
             }
         }
+        EndStreams();
         var immediate = mode == ModuleShutdownMode.Immediate && Interlocked.Exchange(ref _immediate, 1) == 0;
         if (immediate)
         {
@@ -564,27 +565,6 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
                 return;
             }
         }
-    }
-
-    /// <summary>A reusable one-waiter signal for the loop (it is the only one that ever waits for the gate).</summary>
-    private sealed class GateSignal : IValueTaskSource
-    {
-        private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
-
-        public ValueTask Prepare()
-        {
-            _core.Reset();
-            return new ValueTask(this, _core.Version);
-        }
-
-        public void Set() => _core.SetResult(true);
-
-        public void GetResult(short token) => _core.GetResult(token);
-
-        public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
-
-        public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
-            _core.OnCompleted(continuation, state, token, flags);
     }
 }
 

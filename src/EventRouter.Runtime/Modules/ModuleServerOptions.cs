@@ -8,6 +8,7 @@ namespace EventRouter.Modules;
 public sealed class ModuleServerOptions
 {
     private int _capacity = 1024;
+    private int _streamBufferCapacity = 32;
 
     /// <summary>The module's name in logs and exceptions. Default: the module's type name.</summary>
     public string? Name { get; set; }
@@ -27,6 +28,24 @@ public sealed class ModuleServerOptions
     /// <see cref="Timeout.InfiniteTimeSpan"/> turns timeouts off.
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many items of a stream request the module may produce ahead of its reader. When the buffer is full the
+    /// handler waits at its next item. Default 32.
+    /// </summary>
+    public int StreamBufferCapacity
+    {
+        get => _streamBufferCapacity;
+        set => _streamBufferCapacity = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "StreamBufferCapacity must be positive.");
+    }
+
+    /// <summary>
+    /// How long, once a stream has produced its first item, the module may wait for room in the stream's full buffer, or
+    /// the reader for the next item, before the stream ends with <see cref="ModuleStreamTimeoutException"/>, so a reader
+    /// that stops reading cannot hold the module forever. Default 30 seconds; <see cref="Timeout.InfiniteTimeSpan"/>
+    /// turns it off. Until the first item, <see cref="RequestTimeout"/> applies, as for a request's response.
+    /// </summary>
+    public TimeSpan StreamItemTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// When the module is idle (nothing queued, nothing running), run a request on the caller's thread while holding

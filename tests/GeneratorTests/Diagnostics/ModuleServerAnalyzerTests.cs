@@ -5,7 +5,7 @@ using Microsoft.CodeAnalysis;
 
 namespace EventRouter.Generator.Tests.Diagnostics;
 
-/// <summary>ER0100–ER0104: each fires where it is marked, with its severity, and stays silent on the valid neighbour.</summary>
+/// <summary>ER0100–ER0106: each fires where it is marked, with its severity, and stays silent on the valid neighbour.</summary>
 public sealed class ModuleServerAnalyzerTests
 {
     private const string Usings = "using System.Threading; using System.Threading.Tasks; using EventRouter; using EventRouter.Modules;\n";
@@ -52,6 +52,48 @@ public sealed class ModuleServerAnalyzerTests
             }
             """);
 
+    [Fact]
+    public Task ER0106_SameStreamRequestTypeTwice_Reported() =>
+        VerifyAsync("""
+            public sealed record Q;
+            [ModuleServer] public sealed partial class {|ER0106:Twice|} : IStreamRequestHandler<Q, int>, IStreamRequestHandler<Q, string>
+            {
+                System.Collections.Generic.IAsyncEnumerable<int> IStreamRequestHandler<Q, int>.HandleAsync(Q r, CancellationToken c) => throw null!;
+                System.Collections.Generic.IAsyncEnumerable<string> IStreamRequestHandler<Q, string>.HandleAsync(Q r, CancellationToken c) => throw null!;
+            }
+            """);
+
+    [Fact]
+    public Task ER0106_SameTypeAsRequestAndStreamRequest_Reported() =>
+        VerifyAsync("""
+            public sealed record Q;
+            [ModuleServer] public sealed partial class {|ER0106:Both|} : IRequestHandler<Q, int>, IStreamRequestHandler<Q, int>
+            {
+                public ValueTask<int> HandleAsync(Q r, CancellationToken c) => new(1);
+                System.Collections.Generic.IAsyncEnumerable<int> IStreamRequestHandler<Q, int>.HandleAsync(Q r, CancellationToken c) => throw null!;
+            }
+            """);
+
+    [Fact]
+    public Task ER0106_StreamRequestAndCommandOfOneType_Silent() =>
+        VerifyAsync("""
+            public sealed record Q;
+            [ModuleServer] public sealed partial class Fine : IStreamRequestHandler<Q, int>, ICommandHandler<Q>
+            {
+                public System.Collections.Generic.IAsyncEnumerable<int> HandleAsync(Q r, CancellationToken c) => throw null!;
+                ValueTask ICommandHandler<Q>.HandleAsync(Q r, CancellationToken c) => default;
+            }
+            """);
+
+    [Fact]
+    public Task ER0104_ModuleThatOnlyStreams_Silent() =>
+        VerifyAsync("""
+            [ModuleServer] public sealed partial class OnlyStreams : IStreamRequestHandler<int, int>
+            {
+                public System.Collections.Generic.IAsyncEnumerable<int> HandleAsync(int r, CancellationToken c) => throw null!;
+            }
+            """);
+
     [Theory]
     [InlineData("[ModuleServer] public sealed partial class {|ER0102:G|}<T> : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }")]
     [InlineData("[ModuleServer] public abstract partial class {|ER0102:A|} : ICommandHandler<int> { public ValueTask HandleAsync(int c, CancellationToken t) => default; }")]
@@ -79,6 +121,16 @@ public sealed class ModuleServerAnalyzerTests
                 public ValueTask<int> HandleAsync(Q r, CancellationToken c) => new(1);
                 public ValueTask HandleAsync(string r, CancellationToken c) => default;
                 private int Handle(int x) => x;
+            }
+            """);
+
+    [Fact]
+    public Task ER0103_StreamHandleAsyncImplementsAHandler_Silent() =>
+        VerifyAsync("""
+            public sealed record Q;
+            [ModuleServer] public sealed partial class Right : IStreamRequestHandler<Q, int>
+            {
+                public async System.Collections.Generic.IAsyncEnumerable<int> HandleAsync(Q r, CancellationToken c) { await Task.Yield(); yield return 1; }
             }
             """);
 
@@ -119,6 +171,7 @@ public sealed class ModuleServerAnalyzerTests
     [InlineData("ER0102", DiagnosticSeverity.Error)]
     [InlineData("ER0103", DiagnosticSeverity.Warning)]
     [InlineData("ER0104", DiagnosticSeverity.Warning)]
+    [InlineData("ER0106", DiagnosticSeverity.Error)]
     public void Diagnostics_HaveTheirSeverity(string id, DiagnosticSeverity severity) =>
         Assert.Equal(severity, System.Linq.Enumerable.Single(new ModuleServerAnalyzer().SupportedDiagnostics, d => d.Id == id).DefaultSeverity);
 }

@@ -252,4 +252,102 @@ internal static class ModuleSources
             }
         }
         """;
+
+    /// <summary>
+    /// A module with two stream requests (one of them wrapped by a stream filter), a request and a command; the filter
+    /// applies by AppliesTo to the feed messages only.
+    /// </summary>
+    public const string Feed = """
+        using System.Collections.Generic;
+        using System.Runtime.CompilerServices;
+        using System.Threading;
+        using System.Threading.Tasks;
+        using EventRouter;
+        using EventRouter.Modules;
+
+        namespace News
+        {
+            public interface IFeedMessage { }
+            public sealed record Headlines(int Count) : IFeedMessage;
+            public sealed record Prices(string Symbol);
+            public sealed record Quote(string Symbol, decimal Price);
+            public sealed record Latest;
+            public sealed record Publish(string Headline);
+
+            [ModuleServer]
+            public sealed partial class Newsroom :
+                IStreamRequestHandler<Headlines, string>,
+                IStreamRequestHandler<Prices, Quote?>,
+                IRequestHandler<Latest, string>,
+                ICommandHandler<Publish>
+            {
+                private readonly List<string> _headlines = new() { "a", "b", "c" };
+
+                public async IAsyncEnumerable<string> HandleAsync(Headlines request, [EnumeratorCancellation] CancellationToken cancellationToken)
+                {
+                    for (var i = 0; i < request.Count && i < _headlines.Count; i++)
+                    {
+                        await Task.Yield();
+                        yield return _headlines[i];
+                    }
+                }
+
+                public async IAsyncEnumerable<Quote?> HandleAsync(Prices request, [EnumeratorCancellation] CancellationToken cancellationToken)
+                {
+                    await Task.Yield();
+                    yield return new Quote(request.Symbol, 1m);
+                    yield return null;
+                }
+
+                public ValueTask<string> HandleAsync(Latest request, CancellationToken cancellationToken) => new(_headlines[^1]);
+
+                public ValueTask HandleAsync(Publish command, CancellationToken cancellationToken)
+                {
+                    _headlines.Add(command.Headline);
+                    return default;
+                }
+            }
+
+            [EventFilter(Order = 1, AppliesTo = typeof(IFeedMessage))]
+            public sealed class Brackets : IModuleFilter
+            {
+                public async IAsyncEnumerable<TItem> InvokeStreamAsync<TRequest, TItem>(TRequest request, StreamNext<TRequest, TItem> next, [EnumeratorCancellation] CancellationToken ct)
+                {
+                    Trace.Calls.Add("[");
+                    await foreach (var item in next.InvokeAsync(request, ct))
+                    {
+                        Trace.Calls.Add("item");
+                        yield return item;
+                    }
+                    Trace.Calls.Add("]");
+                }
+            }
+
+            public static class Trace
+            {
+                public static readonly List<string> Calls = new();
+            }
+
+            public static class Runner
+            {
+                public static async Task<string> RunAsync()
+                {
+                    await using var server = new ModuleServer<Newsroom>(new Newsroom());
+                    await server.StartAsync(CancellationToken.None);
+                    var client = new NewsroomClient(server);
+                    await client.SendAsync(new Publish("d"));
+                    var read = new List<string>();
+                    await foreach (var headline in client.StreamAsync(new Headlines(10)))
+                    {
+                        read.Add(headline);
+                    }
+                    await foreach (var quote in client.StreamAsync(new Prices("X")))
+                    {
+                        read.Add(quote?.Symbol ?? "none");
+                    }
+                    return string.Join(",", read) + "|" + string.Join(" ", Trace.Calls) + "|" + await client.RequestAsync(new Latest());
+                }
+            }
+        }
+        """;
 }

@@ -23,7 +23,7 @@ internal static class LoopAssert
     /// <summary>The accounting invariant, checked once the loop has stopped.</summary>
     public static void Balanced(DispatchLoopCounts counts)
     {
-        Assert.Equal(counts.Accepted, counts.Handled + counts.DeadLettered + counts.Dropped + counts.ReturnedUndelivered);
+        Assert.Equal(counts.Accepted, counts.Handled + counts.DeadLettered + counts.Dropped + counts.ReturnedUndelivered + counts.Canceled);
         Assert.Equal(0, counts.InFlight);
     }
 }

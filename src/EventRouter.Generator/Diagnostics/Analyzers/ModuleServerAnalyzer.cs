@@ -10,7 +10,7 @@ namespace EventRouter.Generator.Diagnostics.Analyzers;
 
 /// <summary>
 /// Reports the mistakes in <c>[ModuleServer]</c> classes that make the generator skip them or part of them
-/// (ER0100–ER0104). Diagnostics come from here, not from the generator's cached models, so <c>#pragma</c> and
+/// (ER0100–ER0106). Diagnostics come from here, not from the generator's cached models, so <c>#pragma</c> and
 /// editorconfig suppression work.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -23,7 +23,8 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidModuleServerShape,
         DiagnosticDescriptors.HandlerMethodNotRouted,
         DiagnosticDescriptors.ModuleHandlesNothing,
-        DiagnosticDescriptors.ClientNameTaken);
+        DiagnosticDescriptors.ClientNameTaken,
+        DiagnosticDescriptors.UnsupportedStreamHandler);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -77,7 +78,12 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DuplicateRequestHandler, location, name,
                 group.Key.Replace("global::", string.Empty), responses));
         }
-        if (handlers.Requests.Count == 0 && handlers.Commands.Count == 0 && handlers.Invisible.Count == 0)
+        foreach (var (key, why) in ModuleServerGenerator.Parser.StreamProblems(handlers))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.UnsupportedStreamHandler, location, name,
+                key.Replace("global::", string.Empty), why));
+        }
+        if (handlers.Requests.Count == 0 && handlers.Commands.Count == 0 && handlers.Streams.Count == 0 && handlers.Invisible.Count == 0)
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.ModuleHandlesNothing, location, name));
         }
@@ -92,7 +98,7 @@ public sealed class ModuleServerAnalyzer : DiagnosticAnalyzer
         foreach (var iface in type.AllInterfaces)
         {
             var metadataName = iface.OriginalDefinition.ContainingNamespace?.ToDisplayString() + "." + iface.OriginalDefinition.MetadataName;
-            if (metadataName != KnownNames.RequestHandlerInterface && metadataName != KnownNames.CommandHandlerInterface)
+            if (metadataName is not (KnownNames.RequestHandlerInterface or KnownNames.CommandHandlerInterface or KnownNames.StreamRequestHandlerInterface))
             {
                 continue;
             }

@@ -6,8 +6,8 @@ namespace EventRouter.Generated
     /// <summary>The module servers of this project and the messages each handles.</summary>
     internal static partial class EventMap
     {
-        /// <summary>The modules as a Mermaid flowchart: each request points at its
-        /// module, labelled with the response type; a dotted edge is a command.</summary>
+        /// <summary>The modules as a Mermaid flowchart: each request points at its module, labelled with the response
+        /// type; a thick edge is a stream request, labelled with its item type and a star; a dotted edge is a command.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
         public const string ModulesMermaid = "flowchart LR\n" +
             "    M0[[\"Sample.Inventory.InventoryModule\"]]\n" +
@@ -16,7 +16,8 @@ namespace EventRouter.Generated
             "    M0R2[\"string\"] -->|\"string?\"| M0\n" +
             "    M0C0[\"Sample.Inventory.LogEvent\"] -.-> M0\n";
 
-        /// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name, with its requests and commands ordered by type name.</summary>
+        /// <summary>Every <c>[ModuleServer]</c> of this project, ordered by type name,
+        /// with its requests, commands and stream requests ordered by type name.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
         public static global::System.Collections.Generic.IReadOnlyList<Module> Modules { get; } = new Module[]
         {
@@ -26,19 +27,22 @@ namespace EventRouter.Generated
                     new("Sample.Inventory.UpdateData", "bool"),
                     new("string", "string?")
                 },
-                new string[] { "Sample.Inventory.LogEvent" }),
+                new string[] { "Sample.Inventory.LogEvent" },
+                global::System.Array.Empty<ModuleStream>()),
         };
 
         /// <summary>One module server and the messages it handles.</summary>
         /// <param name="ModuleType">The module's full type name.</param>
         /// <param name="Requests">The requests it answers.</param>
         /// <param name="Commands">The full type names of the commands it accepts.</param>
+        /// <param name="Streams">The stream requests it answers with a stream of items.</param>
         [global::System.Diagnostics.DebuggerNonUserCode]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         internal sealed record Module(
             string ModuleType,
             global::System.Collections.Generic.IReadOnlyList<ModuleRequest> Requests,
-            global::System.Collections.Generic.IReadOnlyList<string> Commands);
+            global::System.Collections.Generic.IReadOnlyList<string> Commands,
+            global::System.Collections.Generic.IReadOnlyList<ModuleStream> Streams);
 
         /// <summary>One request type of a module.</summary>
         /// <param name="RequestType">The request's full type name.</param>
@@ -46,5 +50,12 @@ namespace EventRouter.Generated
         [global::System.Diagnostics.DebuggerNonUserCode]
         [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
         internal sealed record ModuleRequest(string RequestType, string ResponseType);
+
+        /// <summary>One stream request type of a module.</summary>
+        /// <param name="RequestType">The stream request's full type name.</param>
+        /// <param name="ItemType">The streamed items' type name.</param>
+        [global::System.Diagnostics.DebuggerNonUserCode]
+        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+        internal sealed record ModuleStream(string RequestType, string ItemType);
     }
 }
