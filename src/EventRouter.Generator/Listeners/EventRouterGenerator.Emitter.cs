@@ -40,7 +40,7 @@ public sealed partial class EventRouterGenerator
         {
             var names = new Names(table);
             var w = Header();
-            w.Open("namespace EventRouter.Generated");
+            w.Open("namespace " + table.Namespace);
             w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
             w.Line(GeneratedCode.Attribute);
             // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
@@ -490,7 +490,11 @@ public sealed partial class EventRouterGenerator
         public static string EmitDependencyInjection(TableModel table)
         {
             var w = Header();
-            w.Open("namespace Microsoft.Extensions.DependencyInjection");
+            // Beside the friend's extension in Microsoft.Extensions.DependencyInjection, a second AddEventRouter would make
+            // every call ambiguous: a project that sees another's generated types keeps its own in its own namespace.
+            var nested = GeneratedNamespace.IsNested(table.Namespace);
+            var dispatcher = "global::" + table.Namespace + ".EventDispatcher";
+            w.Open("namespace " + (nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection"));
             w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
@@ -514,10 +518,10 @@ public sealed partial class EventRouterGenerator
                 w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
             }
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(sp => new {dispatcher}(sp, options)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
             w.Line("return services;");
             w.Close();
             w.Close();
