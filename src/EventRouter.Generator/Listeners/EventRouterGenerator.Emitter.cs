@@ -200,9 +200,10 @@ public sealed partial class EventRouterGenerator
                 w.Line();
                 return;
             }
-            // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
-            // the route path, so the method below is only the listener calls.
-            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+            // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event, a token
+            // cancelled before the publish, which runs nothing) takes the route path, so the method below is only the
+            // listener calls.
+            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers || cancellationToken.IsCancellationRequested) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
             // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
             // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
             // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,

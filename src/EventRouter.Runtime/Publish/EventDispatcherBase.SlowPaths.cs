@@ -148,6 +148,8 @@ public abstract partial class EventDispatcherBase
     private static async ValueTask RunConcurrentAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
     {
+        // A publish whose token is cancelled before it starts runs nothing, as in sequential mode.
+        cancellationToken.ThrowIfCancellationRequested();
         var listeners = route.Listeners;
         var subscribers = route.Subscribers ?? Array.Empty<Subscription>();
         var pending = new ValueTask[listeners.Count + subscribers.Length];

@@ -170,31 +170,6 @@ public sealed class PublishTests
     }
 
     [Fact]
-    public async Task PublishAsync_TokenCancelledBetweenListeners_StopsAndThrowsOperationCanceled()
-    {
-        var dispatcher = new EventDispatcher();
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatcher.PublishAsync(new SlowEvent(1), cts.Token).AsTask());
-
-        // The first listener received the token; the check between listeners stopped the second.
-        Assert.DoesNotContain("slow-2", _journal.Entries);
-    }
-
-    [Fact]
-    public async Task PublishAsync_FailureThenCancellation_FailureIsNotHidden()
-    {
-        var dispatcher = new EventDispatcher();
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-
-        var error = await Assert.ThrowsAsync<EventPublishException>(() => dispatcher.PublishAsync(new FailingEvent("sync"), cts.Token).AsTask());
-
-        Assert.Equal(typeof(FailingA), Assert.Single(error.Failures).Listener.ListenerType);
-    }
-
-    [Fact]
     public void PublishAsync_NullEvent_ThrowsArgumentNullOnEveryEntry()
     {
         var dispatcher = new EventDispatcher();

@@ -41,7 +41,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _goodRoute.HasSubscribers) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _goodRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }

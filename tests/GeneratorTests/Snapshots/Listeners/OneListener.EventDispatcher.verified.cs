@@ -38,7 +38,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _testEventRoute.HasSubscribers) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _testEventRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }

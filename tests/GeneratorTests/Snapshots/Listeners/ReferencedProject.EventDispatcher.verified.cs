@@ -41,7 +41,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); }
