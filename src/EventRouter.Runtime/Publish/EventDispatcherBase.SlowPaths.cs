@@ -44,7 +44,7 @@ public abstract partial class EventDispatcherBase
         }
         return _concurrent
             ? RunConcurrentAsync(route, @event, null, cancellationToken)
-            : ContinueSequentialAsync(route, @event, null, default, -1, cancellationToken);
+            : ContinueSequentialCoreAsync(route, @event, null, default, -1, cancellationToken);
     }
 
     private async ValueTask PublishInScopeAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ public abstract partial class EventDispatcherBase
         }
         else
         {
-            await ContinueSequentialAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
+            await ContinueSequentialCoreAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -66,7 +66,19 @@ public abstract partial class EventDispatcherBase
     /// synchronously, or failed), then runs the rest in order, collecting failures. Called by generated code.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected async ValueTask ContinueSequentialAsync<TEvent>(
+    protected ValueTask ContinueSequentialAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
+    {
+        // The last listener still running, nothing failed or was skipped before it, no subscriber after it: only its
+        // outcome is left to wait for, which needs no state machine (the common case of one asynchronous listener).
+        if (pendingIndex >= 0 && pendingIndex == route.Listeners.Count - 1 && !pending.IsCompleted && route.Subscribers is null)
+        {
+            return LastListenerCompletion.Await(route, pending, pendingIndex, cancellationToken);
+        }
+        return ContinueSequentialCoreAsync(route, @event, services, pending, pendingIndex, cancellationToken);
+    }
+
+    private async ValueTask ContinueSequentialCoreAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
     {
         List<ListenerFailure>? failures = null;
@@ -143,7 +155,7 @@ public abstract partial class EventDispatcherBase
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected ValueTask ContinueAfterThrowAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, Exception exception, int index, CancellationToken cancellationToken) =>
-        ContinueSequentialAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
+        ContinueSequentialCoreAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
 
     private static async ValueTask RunConcurrentAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
