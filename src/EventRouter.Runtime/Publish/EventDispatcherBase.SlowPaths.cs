@@ -240,6 +240,6 @@ public abstract partial class EventDispatcherBase
     /// token is cancelled. Any other one (the listener's own timeout, a token the caller never passed) is a failure,
     /// whatever state the caller's token is in.
     /// </summary>
-    private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
+    internal static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
         ex is OperationCanceledException oce && cancellationToken.IsCancellationRequested && oce.CancellationToken == cancellationToken;
 }

@@ -53,16 +53,13 @@ internal sealed class LastListenerCompletion : IValueTaskSource
         {
             // The same rule as the other sequential paths: the caller's cancellation, else a failure of this listener.
             var route = _route!;
-            _core.SetException(IsCallerCancellation(ex, _cancellationToken)
+            _core.SetException(EventDispatcherBase.IsCallerCancellation(ex, _cancellationToken)
                 ? new OperationCanceledException(_cancellationToken)
                 : new EventPublishException(route.EventName, new[] { new ListenerFailure(route.Listeners[_index], ex) }));
             return;
         }
         _core.SetResult(true);
     }
-
-    private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
-        ex is OperationCanceledException oce && cancellationToken.IsCancellationRequested && oce.CancellationToken == cancellationToken;
 
     /// <inheritdoc />
     public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
