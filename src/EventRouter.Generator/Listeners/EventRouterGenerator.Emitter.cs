@@ -45,8 +45,18 @@ public sealed partial class EventRouterGenerator
             w.Line(GeneratedCode.Attribute);
             // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
             // generic entry (one generic virtual call) rather than to the base class's (two).
+            // IEventPublisher<T> per event type: its one method is the typed PublishAsync below, so a publish through the
+            // injected typed interface is one interface call, with no generic virtual call or type test.
             w.NonUserCodeAttributes();
-            w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher");
+            w.Line("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
+            w.Indent();
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                w.Line(TypedPublisher(table.Routes[r].Event.FullName) + (r < table.Routes.Count - 1 ? "," : ""));
+            }
+            w.Unindent();
+            w.Line("{");
+            w.Indent();
 
             for (var i = 0; i < table.Listeners.Count; i++)
             {
@@ -502,7 +512,8 @@ public sealed partial class EventRouterGenerator
             w.Open("internal static class EventRouterServiceCollectionExtensions");
             w.Line("/// <summary>");
             w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/> and <see cref=\"global::EventRouter.IEventSubscriber\"/>.");
+            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/>, <see cref=\"global::EventRouter.IEventSubscriber\"/>");
+            w.Line("/// and <see cref=\"global::EventRouter.IEventPublisher{TEvent}\"/> of each event type.");
             w.Line("/// </summary>");
             w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
@@ -520,9 +531,26 @@ public sealed partial class EventRouterGenerator
             }
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(sp => new {dispatcher}(sp, options)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp)));");
+            // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
+            w.Line($"global::System.Func<{Services}, object> dispatcher = static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp);");
+            w.Line("global::System.Type[] aliases =");
+            w.Line("{");
+            w.Indent();
+            w.Line("typeof(global::EventRouter.EventDispatcherBase),");
+            w.Line("typeof(global::EventRouter.IEventPublisher),");
+            w.Line("typeof(global::EventRouter.IEventSubscriber),");
+            foreach (var route in table.Routes)
+            {
+                w.Line($"typeof({TypedPublisher(route.Event.FullName)}),");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line("foreach (var alias in aliases)");
+            w.Line("{");
+            w.Indent();
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(alias, dispatcher));");
+            w.Unindent();
+            w.Line("}");
             w.Line("return services;");
             w.Close();
             w.Close();
@@ -586,6 +614,8 @@ public sealed partial class EventRouterGenerator
                 _ => $"{access}?.ToString()",
             };
         }
+
+        private static string TypedPublisher(string eventType) => $"global::EventRouter.IEventPublisher<{eventType}>";
 
         private static string See(string fullName) => TypeNames.SeeType(fullName.Replace("global::", string.Empty));
 

@@ -329,6 +329,23 @@ public sealed class DependencyInjectionTests
     }
 
     [Fact]
+    public async Task AddEventRouter_RegistersATypedPublisherPerEventType_TheDispatcherItself()
+    {
+        await using var provider = new ServiceCollection().AddSingleton<Clock>().AddScoped<ScopedDependency>().AddEventRouter()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        var orders = provider.GetRequiredService<IEventPublisher<OrderPlaced>>();
+        var ticks = provider.GetRequiredService<IEventPublisher<Tick>>();
+        await orders.PublishAsync(new OrderPlaced(3));
+        await ticks.PublishAsync(new Tick(4));
+
+        Assert.Same(provider.GetRequiredService<EventDispatcher>(), orders);
+        Assert.Same(orders, ticks);
+        Assert.Null(provider.GetService<IEventPublisher<IDomainEvent>>()); // an interface has no route of its own
+        Assert.Equal(new[] { "domain:OrderPlaced:shop", "audit:3", "tick:4" }, _journal.Entries);
+    }
+
+    [Fact]
     public async Task AddEventRouter_ScopedListener_GetsAScopePerPublishDisposedAfterIt()
     {
         var services = new ServiceCollection().AddEventRouter();

@@ -8,7 +8,9 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Paid>,
+        global::EventRouter.IEventPublisher<global::App.Pinged>
     {
         private global::App.Ledger? _ledgerListener;
         private global::App.Pong? _pongListener;

@@ -8,7 +8,10 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Delivered>,
+        global::EventRouter.IEventPublisher<global::App.Heartbeat>,
+        global::EventRouter.IEventPublisher<global::App.Shipped>
     {
         private global::App.DomainLog? _domainLogListener;
         private global::App.Everything? _everythingListener;

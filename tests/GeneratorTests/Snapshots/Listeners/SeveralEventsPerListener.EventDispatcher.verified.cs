@@ -8,7 +8,10 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Started>,
+        global::EventRouter.IEventPublisher<global::App.Stopped>,
+        global::EventRouter.IEventPublisher<global::App.Tick>
     {
         private global::App.Lifecycle? _lifecycleListener;
         private readonly global::EventRouter.EventRoute[] _routes;
