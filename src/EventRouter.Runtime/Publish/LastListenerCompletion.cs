@@ -30,6 +30,11 @@ internal sealed class LastListenerCompletion : IValueTaskSource
     /// <summary>A publish that completes when <paramref name="pending"/> does (which has not completed yet).</summary>
     public static ValueTask Await(EventRoute route, ValueTask pending, int index, CancellationToken cancellationToken)
     {
+        if (pending.IsCompleted)
+        {
+            // Finished since the caller looked (on another core): registering now would cost a thread-pool hop.
+            return Completed(route, pending, index, cancellationToken);
+        }
         var completion = Rent();
         completion._route = route;
         completion._index = index;
@@ -41,6 +46,25 @@ internal sealed class LastListenerCompletion : IValueTaskSource
         return new ValueTask(completion, version);
     }
 
+    private static ValueTask Completed(EventRoute route, ValueTask pending, int index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            pending.GetAwaiter().GetResult();
+            return default;
+        }
+        catch (Exception ex)
+        {
+            return ValueTask.FromException(Outcome(route, index, ex, cancellationToken));
+        }
+    }
+
+    /// <summary>The same rule as the other sequential paths: the caller's cancellation, else a failure of this listener.</summary>
+    private static Exception Outcome(EventRoute route, int index, Exception ex, CancellationToken cancellationToken) =>
+        EventDispatcherBase.IsCallerCancellation(ex, cancellationToken)
+            ? new OperationCanceledException(cancellationToken)
+            : new EventPublishException(route.EventName, new[] { new ListenerFailure(route.Listeners[index], ex) });
+
     private void OnListenerCompleted()
     {
         var listener = _listener;
@@ -51,11 +75,7 @@ internal sealed class LastListenerCompletion : IValueTaskSource
         }
         catch (Exception ex)
         {
-            // The same rule as the other sequential paths: the caller's cancellation, else a failure of this listener.
-            var route = _route!;
-            _core.SetException(EventDispatcherBase.IsCallerCancellation(ex, _cancellationToken)
-                ? new OperationCanceledException(_cancellationToken)
-                : new EventPublishException(route.EventName, new[] { new ListenerFailure(route.Listeners[_index], ex) }));
+            _core.SetException(Outcome(_route!, _index, ex, _cancellationToken));
             return;
         }
         _core.SetResult(true);
