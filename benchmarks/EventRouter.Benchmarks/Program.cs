@@ -1,8 +1,5 @@
 using System;
 using System.Linq;
-using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Jobs;
-using BenchmarkDotNet.Running;
 
 namespace EventRouter.Benchmarks;
 
@@ -32,13 +29,6 @@ public static class Program
         // BenchmarkDotNet 0.14.0 predates .NET 10: it runs it fine but cannot name it, and its disassembly diagnoser
         // refuses to start (and an explicit runtime trips its SDK validator). Disassembly for docs/benchmarks.md was
         // taken with the runtime's own DOTNET_JitDisasm instead.
-        // The default for this shared 2-core machine: short enough that the whole suite takes ~15 minutes.
-        var job = args.Contains("--full")
-            ? Job.Default
-            : Job.Default.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5).WithId("Short");
-        // Builds take minutes on a busy 2-core machine; the default 2-minute build timeout is too short.
-        var config = DefaultConfig.Instance.AddJob(job.AsDefault()).WithBuildTimeout(TimeSpan.FromMinutes(15));
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Where(a => a != "--full").ToArray(), config);
-        return 0;
+        return ShortJob.Run(typeof(Program).Assembly, args);
     }
 }

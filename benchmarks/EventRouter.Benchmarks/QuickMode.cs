@@ -1,8 +1,6 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Globalization;
-using System.Threading;
+using static EventRouter.Benchmarks.QuickMeasure;
 
 namespace EventRouter.Benchmarks;
 
@@ -13,18 +11,10 @@ namespace EventRouter.Benchmarks;
 /// </summary>
 public static class QuickMode
 {
-    private const int Rounds = 9;
-    private const int Slices = 16;
-
-    /// <summary>One side of a comparison: runs <c>n</c> operations.</summary>
-    public delegate void Ops(int n);
-
-    /// <summary>Only comparisons whose id starts with one of these run (<c>--quick --only publish,direct</c>); null runs all.</summary>
-    private static string[]? s_only;
-
+    // Compare, Alloc and Selected are QuickMeasure's, shared with the peer suite.
     public static int Run(string? only = null)
     {
-        s_only = only?.Split(',', StringSplitOptions.RemoveEmptyEntries);
+        QuickMeasure.Only = only?.Split(',', StringSplitOptions.RemoveEmptyEntries);
         var total = Stopwatch.StartNew();
         var s = new Scenarios();
 
@@ -85,7 +75,7 @@ public static class QuickMode
         // stderr only: the same client against the raw echo server, to separate client from server allocations.
         Alloc("echo-message-raw-server", r.EchoRaw, perThread: false, n: 20_000, toStdout: false);
 
-        Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds x {Slices} slices per comparison, median of per-round ratios of fastest slices)");
+        Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({QuickMeasure.Rounds} rounds x {QuickMeasure.Slices} slices per comparison, median of per-round ratios of fastest slices)");
         return 0;
     }
 
@@ -100,112 +90,4 @@ public static class QuickMode
     private static Ops UnusedSubscriptions1(Scenarios s) => n => { var r = s.SubscribedRouter; var e = s.Ping1; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); };
 
     private static Ops Typed10(Scenarios s) => n => { var r = s.Router; var e = s.Ping10; for (var i = 0; i < n; i++) Scenarios.Wait(r.PublishAsync(e)); };
-
-    /// <summary>
-    /// Runs interleaved rounds and prints the median of the per-round ratios. Within a round the two sides alternate
-    /// in short slices and each side keeps its fastest slice: on a shared, overloaded machine a slice that was
-    /// preempted only ever looks slower, so the minimum is the least disturbed estimate of both sides alike.
-    /// The printed value is ours/baseline when lower is better, baseline/ours when higher is. A NaN target prints none.
-    /// </summary>
-    public static void Compare(string id, Ops ours, Ops baseline, bool higherIsBetter, double target, bool toStdout = true, double sliceMs = 2, int slices = Slices, int fixedN = 0)
-    {
-        if (!Selected(id))
-        {
-            return;
-        }
-        Warm(ours, fixedN);
-        Warm(baseline, fixedN);
-        var n = fixedN > 0 ? fixedN : Calibrate(baseline, sliceMs / 1000);
-        var ratios = new List<double>(Rounds);
-        for (var round = 0; round < Rounds; round++)
-        {
-            double oursTime = double.MaxValue, baseTime = double.MaxValue;
-            for (var slice = 0; slice < slices; slice++)
-            {
-                if ((round + slice) % 2 == 0)
-                {
-                    oursTime = Math.Min(oursTime, Time(ours, n));
-                    baseTime = Math.Min(baseTime, Time(baseline, n));
-                }
-                else
-                {
-                    baseTime = Math.Min(baseTime, Time(baseline, n));
-                    oursTime = Math.Min(oursTime, Time(ours, n));
-                }
-            }
-            ratios.Add(higherIsBetter ? baseTime / oursTime : oursTime / baseTime);
-        }
-        ratios.Sort();
-        var median = ratios[ratios.Count / 2];
-        Console.Error.WriteLine($"# {id}: n={n} per slice, per-round ratios {string.Join(" ", ratios.ConvertAll(r => r.ToString("F2", CultureInfo.InvariantCulture)))}");
-        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{(toStdout ? "" : "# ")}ratio {id} {median:F2}{(double.IsNaN(target) ? "" : $" (target {(higherIsBetter ? ">=" : "<=")} {target:0.0#})")}"));
-    }
-
-    /// <summary>Bytes allocated per operation, after warm-up; per thread for single-threaded paths.</summary>
-    public static void Alloc(string id, Ops ops, bool perThread, int n = 100_000, bool toStdout = true)
-    {
-        if (!Selected(id))
-        {
-            return;
-        }
-        Warm(ops);
-        var before = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
-        ops(n);
-        var after = perThread ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
-        var perOp = (after - before) / (double)n;
-        (toStdout ? Console.Out : Console.Error).WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{(toStdout ? "" : "# ")}alloc {id} {(after == before ? "0" : perOp.ToString("0.##", CultureInfo.InvariantCulture))}"));
-    }
-
-    private static bool Selected(string id) => s_only is null || Array.Exists(s_only, p => id.StartsWith(p, StringComparison.Ordinal));
-
-    /// <summary>Enough calls for tiered compilation to promote the loop to tier 1, with time for the background JIT.</summary>
-    private static void Warm(Ops ops, int fixedN = 0)
-    {
-        if (fixedN > 0)
-        {
-            // Operations that are whole batches (100k timers): a few calls reach tier 1 through OSR/back-edges.
-            for (var i = 0; i < 4; i++)
-            {
-                ops(fixedN);
-            }
-            return;
-        }
-        for (var pass = 0; pass < 2; pass++)
-        {
-            for (var i = 0; i < 40; i++)
-            {
-                ops(200);
-            }
-            Thread.Sleep(120);
-        }
-        ops(10_000);
-    }
-
-    private static int Calibrate(Ops ops, double sliceSeconds)
-    {
-        // The fastest of a few trials, for the same reason as in Compare.
-        var n = 16;
-        while (true)
-        {
-            var t = double.MaxValue;
-            for (var i = 0; i < 5; i++)
-            {
-                t = Math.Min(t, Time(ops, n));
-            }
-            if (t >= sliceSeconds / 4 || n >= 1 << 28)
-            {
-                return (int)Math.Max(1, Math.Min(int.MaxValue, n * (sliceSeconds / Math.Max(t, 1e-9))));
-            }
-            n *= 2;
-        }
-    }
-
-    private static double Time(Ops ops, int n)
-    {
-        var start = Stopwatch.GetTimestamp();
-        ops(n);
-        return Stopwatch.GetElapsedTime(start).TotalSeconds;
-    }
 }

@@ -19,7 +19,7 @@ public static class Soak
         var name = i + 1 < args.Length ? args[i + 1] : "";
         var seconds = i + 2 < args.Length && double.TryParse(args[i + 2], NumberStyles.Float, CultureInfo.InvariantCulture, out var s) ? s : 10;
 
-        var cases = new Dictionary<string, Func<QuickMode.Ops>>(StringComparer.Ordinal)
+        var cases = new Dictionary<string, Func<QuickMeasure.Ops>>(StringComparer.Ordinal)
         {
             ["dispatch-loop"] = () => new ChannelScenarios().DispatchLoop,
             ["raw-channel"] = () => new ChannelScenarios().RawChannelEvents,

@@ -40,13 +40,23 @@ public sealed partial class EventRouterGenerator
         {
             var names = new Names(table);
             var w = Header();
-            w.Open("namespace EventRouter.Generated");
+            w.Open("namespace " + table.Namespace);
             w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
             w.Line(GeneratedCode.Attribute);
             // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
             // generic entry (one generic virtual call) rather than to the base class's (two).
+            // IEventPublisher<T> per event type: its one method is the typed PublishAsync below, so a publish through the
+            // injected typed interface is one interface call, with no generic virtual call or type test.
             w.NonUserCodeAttributes();
-            w.Open("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher");
+            w.Line("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
+            w.Indent();
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                w.Line(TypedPublisher(table.Routes[r].Event.FullName) + (r < table.Routes.Count - 1 ? "," : ""));
+            }
+            w.Unindent();
+            w.Line("{");
+            w.Indent();
 
             for (var i = 0; i < table.Listeners.Count; i++)
             {
@@ -200,9 +210,10 @@ public sealed partial class EventRouterGenerator
                 w.Line();
                 return;
             }
-            // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event) takes
-            // the route path, so the method below is only the listener calls.
-            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+            // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event, a token
+            // cancelled before the publish, which runs nothing) takes the route path, so the method below is only the
+            // listener calls.
+            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers || cancellationToken.IsCancellationRequested) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
             // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
             // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
             // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
@@ -490,14 +501,19 @@ public sealed partial class EventRouterGenerator
         public static string EmitDependencyInjection(TableModel table)
         {
             var w = Header();
-            w.Open("namespace Microsoft.Extensions.DependencyInjection");
+            // Beside the friend's extension in Microsoft.Extensions.DependencyInjection, a second AddEventRouter would make
+            // every call ambiguous: a project that sees another's generated types keeps its own in its own namespace.
+            var nested = GeneratedNamespace.IsNested(table.Namespace);
+            var dispatcher = "global::" + table.Namespace + ".EventDispatcher";
+            w.Open("namespace " + (nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection"));
             w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
             w.Open("internal static class EventRouterServiceCollectionExtensions");
             w.Line("/// <summary>");
             w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/> and <see cref=\"global::EventRouter.IEventSubscriber\"/>.");
+            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/>, <see cref=\"global::EventRouter.IEventSubscriber\"/>");
+            w.Line("/// and <see cref=\"global::EventRouter.IEventPublisher{TEvent}\"/> of each event type.");
             w.Line("/// </summary>");
             w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
@@ -514,10 +530,27 @@ public sealed partial class EventRouterGenerator
                 w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
             }
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(sp => new {dispatcher}(sp, options)));");
+            // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
+            w.Line($"global::System.Func<{Services}, object> dispatcher = static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp);");
+            w.Line("global::System.Type[] aliases =");
+            w.Line("{");
+            w.Indent();
+            w.Line("typeof(global::EventRouter.EventDispatcherBase),");
+            w.Line("typeof(global::EventRouter.IEventPublisher),");
+            w.Line("typeof(global::EventRouter.IEventSubscriber),");
+            foreach (var route in table.Routes)
+            {
+                w.Line($"typeof({TypedPublisher(route.Event.FullName)}),");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line("foreach (var alias in aliases)");
+            w.Line("{");
+            w.Indent();
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(alias, dispatcher));");
+            w.Unindent();
+            w.Line("}");
             w.Line("return services;");
             w.Close();
             w.Close();
@@ -581,6 +614,8 @@ public sealed partial class EventRouterGenerator
                 _ => $"{access}?.ToString()",
             };
         }
+
+        private static string TypedPublisher(string eventType) => $"global::EventRouter.IEventPublisher<{eventType}>";
 
         private static string See(string fullName) => TypeNames.SeeType(fullName.Replace("global::", string.Empty));
 

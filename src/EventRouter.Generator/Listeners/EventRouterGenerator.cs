@@ -42,7 +42,7 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
 
         // Reads only assembly-level attributes of references; its output is an equatable model, so later steps cache.
         var references = context.CompilationProvider
-            .Select(static (c, ct) => (Referenced: Parser.ParseReferences(c, ct), HasDi: Parser.HasDependencyInjection(c)))
+            .Select(static (c, ct) => (Referenced: Parser.ParseReferences(c, ct), HasDi: Parser.HasDependencyInjection(c), Namespace: GeneratedNamespace.For(c)))
             .WithTrackingName(TrackingNames.References);
 
         var filters = context.SyntaxProvider
@@ -61,7 +61,7 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
             .Select(static (all, _) =>
             {
                 var ((((local, named), candidates), references), filters) = all;
-                return TableBuilder.Build(local, named, candidates, references.Referenced, references.HasDi, filters);
+                return TableBuilder.Build(local, named, candidates, references.Referenced, references.HasDi, filters) with { Namespace = references.Namespace };
             })
             .WithTrackingName(TrackingNames.Table);
 

@@ -43,6 +43,7 @@ public sealed partial class ModuleServerGenerator : IIncrementalGenerator
             .Collect()
             .Select(static (all, _) => all.OrderBy(static m => m!.FullyQualifiedName, System.StringComparer.Ordinal).Select(static m => m!).ToEquatableArray())
             .WithTrackingName(TrackingNames.ModuleMap);
-        context.RegisterSourceOutput(map, static (spc, all) => ModuleMapEmitter.Emit(spc, all));
+        var ns = context.CompilationProvider.Select(static (c, _) => GeneratedNamespace.For(c));
+        context.RegisterSourceOutput(map.Combine(ns), static (spc, pair) => ModuleMapEmitter.Emit(spc, pair.Left, pair.Right));
     }
 }

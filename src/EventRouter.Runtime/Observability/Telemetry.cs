@@ -20,10 +20,12 @@ internal static class Telemetry
     /// <summary>Custom property of failed spans holding the exception object.</summary>
     public const string ExceptionProperty = "eventrouter.exception";
 
-    private static readonly string? Version = typeof(Telemetry).Assembly.GetName().Version?.ToString();
-
-    public static readonly ActivitySource Source = new(EventRouterDiagnostics.ActivitySourceName, Version);
-    public static readonly Meter Meter = new(EventRouterDiagnostics.MeterName, Version);
+    // The first publish initialises this class (PublishEnabled reads the source and the publish instruments), so it
+    // holds only what that check needs, and the version is a build-time constant: Assembly.GetName() at start-up
+    // costs a Native AOT app about as much as the rest of its start. Instruments of the other parts are created on
+    // their first use (the nested classes below).
+    public static readonly ActivitySource Source = new(EventRouterDiagnostics.ActivitySourceName, RuntimeVersion.Value);
+    public static readonly Meter Meter = new(EventRouterDiagnostics.MeterName, RuntimeVersion.Value);
 
     public static readonly Counter<long> Published = Meter.CreateCounter<long>(
         "eventrouter.events.published", "{event}", "Events published (awaited) or enqueued (dispatch loop).");
@@ -31,25 +33,17 @@ internal static class Telemetry
         "eventrouter.listener.handled", "{invocation}", "Listener invocations that completed successfully.");
     public static readonly Counter<long> Failed = Meter.CreateCounter<long>(
         "eventrouter.listener.failed", "{invocation}", "Listener invocations that threw or faulted.");
-    public static readonly Counter<long> Retried = Meter.CreateCounter<long>(
-        "eventrouter.listener.retried", "{invocation}", "Listener invocations scheduled for another attempt.");
-    public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>(
-        "eventrouter.events.dead_lettered", "{delivery}", "Deliveries that exhausted their attempts and went to the dead-letter sink.");
-    public static readonly Counter<long> Dropped = Meter.CreateCounter<long>(
-        "eventrouter.events.dropped", "{event}", "Events dropped by a full dispatch-loop queue configured to drop.");
     public static readonly Histogram<double> ListenerDuration = Meter.CreateHistogram<double>(
         "eventrouter.listener.duration", "s", "Time a listener invocation took.");
-    public static readonly Histogram<double> ModuleRequestDuration = Meter.CreateHistogram<double>(
-        "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
 
-    public static readonly InstanceGauge DispatchLoopQueueDepth = new(
-        "eventrouter.dispatch_loop.queue_depth", "{event}", "Events waiting in a dispatch loop's queues.");
-    public static readonly InstanceGauge DispatchLoopInFlight = new(
-        "eventrouter.dispatch_loop.in_flight", "{event}", "Events a dispatch loop has taken but not finished (including retries).");
-    public static readonly InstanceGauge ModuleQueueDepth = new(
-        "eventrouter.module.queue_depth", "{message}", "Messages waiting in a module server's channel.");
-    public static readonly InstanceGauge EventLoopLag = new(
-        "eventrouter.event_loop.lag", "s", "How late an event loop runs work that is due (last measured).");
+    public static Counter<long> Retried => Delivery.Retried;
+    public static Counter<long> DeadLettered => Delivery.DeadLettered;
+    public static Counter<long> Dropped => Delivery.Dropped;
+    public static Histogram<double> ModuleRequestDuration => Modules.RequestDuration;
+    public static InstanceGauge DispatchLoopQueueDepth => Gauges.DispatchLoopQueueDepth;
+    public static InstanceGauge DispatchLoopInFlight => Gauges.DispatchLoopInFlight;
+    public static InstanceGauge ModuleQueueDepth => Gauges.ModuleQueueDepth;
+    public static InstanceGauge EventLoopLag => Gauges.EventLoopLag;
 
     /// <summary>
     /// True when anything listens. The dispatch loop and module servers read this once per message and take their
@@ -144,5 +138,36 @@ internal static class Telemetry
             ["exception.message"] = exception.Message,
             ["exception.stacktrace"] = exception.ToString(),
         }));
+    }
+
+    /// <summary>The dispatch loop's instruments, created when a loop first records.</summary>
+    private static class Delivery
+    {
+        public static readonly Counter<long> Retried = Meter.CreateCounter<long>(
+            "eventrouter.listener.retried", "{invocation}", "Listener invocations scheduled for another attempt.");
+        public static readonly Counter<long> DeadLettered = Meter.CreateCounter<long>(
+            "eventrouter.events.dead_lettered", "{delivery}", "Deliveries that exhausted their attempts and went to the dead-letter sink.");
+        public static readonly Counter<long> Dropped = Meter.CreateCounter<long>(
+            "eventrouter.events.dropped", "{event}", "Events dropped by a full dispatch-loop queue configured to drop.");
+    }
+
+    /// <summary>The module servers' instrument, created when a module first records (or a loop reads <see cref="IsEnabled"/>).</summary>
+    private static class Modules
+    {
+        public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram<double>(
+            "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
+    }
+
+    /// <summary>The per-instance gauges, created when the first loop or module server registers.</summary>
+    private static class Gauges
+    {
+        public static readonly InstanceGauge DispatchLoopQueueDepth = new(
+            "eventrouter.dispatch_loop.queue_depth", "{event}", "Events waiting in a dispatch loop's queues.");
+        public static readonly InstanceGauge DispatchLoopInFlight = new(
+            "eventrouter.dispatch_loop.in_flight", "{event}", "Events a dispatch loop has taken but not finished (including retries).");
+        public static readonly InstanceGauge ModuleQueueDepth = new(
+            "eventrouter.module.queue_depth", "{message}", "Messages waiting in a module server's channel.");
+        public static readonly InstanceGauge EventLoopLag = new(
+            "eventrouter.event_loop.lag", "s", "How late an event loop runs work that is due (last measured).");
     }
 }

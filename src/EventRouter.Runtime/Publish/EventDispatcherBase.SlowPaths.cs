@@ -44,7 +44,7 @@ public abstract partial class EventDispatcherBase
         }
         return _concurrent
             ? RunConcurrentAsync(route, @event, null, cancellationToken)
-            : ContinueSequentialAsync(route, @event, null, default, -1, cancellationToken);
+            : ContinueSequentialCoreAsync(route, @event, null, default, -1, cancellationToken);
     }
 
     private async ValueTask PublishInScopeAsync<TEvent>(EventRoute<TEvent> route, TEvent @event, CancellationToken cancellationToken)
@@ -57,7 +57,7 @@ public abstract partial class EventDispatcherBase
         }
         else
         {
-            await ContinueSequentialAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
+            await ContinueSequentialCoreAsync(route, @event, scope.ServiceProvider, default, -1, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -66,7 +66,19 @@ public abstract partial class EventDispatcherBase
     /// synchronously, or failed), then runs the rest in order, collecting failures. Called by generated code.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    protected async ValueTask ContinueSequentialAsync<TEvent>(
+    protected ValueTask ContinueSequentialAsync<TEvent>(
+        EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
+    {
+        // The last listener still running, nothing failed or was skipped before it, no subscriber after it: only its
+        // outcome is left to wait for, which needs no state machine (the common case of one asynchronous listener).
+        if (pendingIndex >= 0 && pendingIndex == route.Listeners.Count - 1 && !pending.IsCompleted && route.Subscribers is null)
+        {
+            return LastListenerCompletion.Await(route, pending, pendingIndex, cancellationToken);
+        }
+        return ContinueSequentialCoreAsync(route, @event, services, pending, pendingIndex, cancellationToken);
+    }
+
+    private async ValueTask ContinueSequentialCoreAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, ValueTask pending, int pendingIndex, CancellationToken cancellationToken)
     {
         List<ListenerFailure>? failures = null;
@@ -143,11 +155,13 @@ public abstract partial class EventDispatcherBase
     [EditorBrowsable(EditorBrowsableState.Never)]
     protected ValueTask ContinueAfterThrowAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, Exception exception, int index, CancellationToken cancellationToken) =>
-        ContinueSequentialAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
+        ContinueSequentialCoreAsync(route, @event, null, ValueTask.FromException(exception), index, cancellationToken);
 
     private static async ValueTask RunConcurrentAsync<TEvent>(
         EventRoute<TEvent> route, TEvent @event, IServiceProvider? services, CancellationToken cancellationToken)
     {
+        // A publish whose token is cancelled before it starts runs nothing, as in sequential mode.
+        cancellationToken.ThrowIfCancellationRequested();
         var listeners = route.Listeners;
         var subscribers = route.Subscribers ?? Array.Empty<Subscription>();
         var pending = new ValueTask[listeners.Count + subscribers.Length];
@@ -226,6 +240,6 @@ public abstract partial class EventDispatcherBase
     /// token is cancelled. Any other one (the listener's own timeout, a token the caller never passed) is a failure,
     /// whatever state the caller's token is in.
     /// </summary>
-    private static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
+    internal static bool IsCallerCancellation(Exception ex, CancellationToken cancellationToken) =>
         ex is OperationCanceledException oce && cancellationToken.IsCancellationRequested && oce.CancellationToken == cancellationToken;
 }

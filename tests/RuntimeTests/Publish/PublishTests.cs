@@ -170,31 +170,6 @@ public sealed class PublishTests
     }
 
     [Fact]
-    public async Task PublishAsync_TokenCancelledBetweenListeners_StopsAndThrowsOperationCanceled()
-    {
-        var dispatcher = new EventDispatcher();
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => dispatcher.PublishAsync(new SlowEvent(1), cts.Token).AsTask());
-
-        // The first listener received the token; the check between listeners stopped the second.
-        Assert.DoesNotContain("slow-2", _journal.Entries);
-    }
-
-    [Fact]
-    public async Task PublishAsync_FailureThenCancellation_FailureIsNotHidden()
-    {
-        var dispatcher = new EventDispatcher();
-        using var cts = new CancellationTokenSource();
-        cts.Cancel();
-
-        var error = await Assert.ThrowsAsync<EventPublishException>(() => dispatcher.PublishAsync(new FailingEvent("sync"), cts.Token).AsTask());
-
-        Assert.Equal(typeof(FailingA), Assert.Single(error.Failures).Listener.ListenerType);
-    }
-
-    [Fact]
     public void PublishAsync_NullEvent_ThrowsArgumentNullOnEveryEntry()
     {
         var dispatcher = new EventDispatcher();
@@ -351,6 +326,23 @@ public sealed class DependencyInjectionTests
         Assert.Same(provider.GetRequiredService<EventDispatcher>(), publisher);
         Assert.Same(publisher, provider.GetRequiredService<EventDispatcherBase>());
         Assert.Equal(new[] { "clock:12:00:9" }, _journal.Entries);
+    }
+
+    [Fact]
+    public async Task AddEventRouter_RegistersATypedPublisherPerEventType_TheDispatcherItself()
+    {
+        await using var provider = new ServiceCollection().AddSingleton<Clock>().AddScoped<ScopedDependency>().AddEventRouter()
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+        var orders = provider.GetRequiredService<IEventPublisher<OrderPlaced>>();
+        var ticks = provider.GetRequiredService<IEventPublisher<Tick>>();
+        await orders.PublishAsync(new OrderPlaced(3));
+        await ticks.PublishAsync(new Tick(4));
+
+        Assert.Same(provider.GetRequiredService<EventDispatcher>(), orders);
+        Assert.Same(orders, ticks);
+        Assert.Null(provider.GetService<IEventPublisher<IDomainEvent>>()); // an interface has no route of its own
+        Assert.Equal(new[] { "domain:OrderPlaced:shop", "audit:3", "tick:4" }, _journal.Entries);
     }
 
     [Fact]

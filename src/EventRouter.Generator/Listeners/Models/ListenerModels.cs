@@ -94,4 +94,8 @@ internal sealed record TableModel(
     EquatableArray<RouteEntryModel> OpenEntries,
     EquatableArray<string> ExportedListeners,
     EquatableArray<string> ExportedEvents,
-    bool EmitDependencyInjection);
+    bool EmitDependencyInjection)
+{
+    /// <summary>Where the generated types go (see <see cref="GeneratedNamespace"/>).</summary>
+    public string Namespace { get; init; } = GeneratedNamespace.Default;
+}

@@ -13,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection
         /// <summary>
         /// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,
         /// <see cref="global::EventRouter.EventDispatcherBase"/>,
-        /// <see cref="global::EventRouter.IEventPublisher"/> and <see cref="global::EventRouter.IEventSubscriber"/>.
+        /// <see cref="global::EventRouter.IEventPublisher"/>, <see cref="global::EventRouter.IEventSubscriber"/>
+        /// and <see cref="global::EventRouter.IEventPublisher{TEvent}"/> of each event type.
         /// </summary>
         public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(
             this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
@@ -38,24 +39,22 @@ namespace Microsoft.Extensions.DependencyInjection
                 services,
                 global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.Generated.EventDispatcher>(
                     sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.EventDispatcherBase>(
-                    static sp =>
-                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
-                            global::EventRouter.Generated.EventDispatcher>(sp)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventPublisher>(
-                    static sp =>
-                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
-                            global::EventRouter.Generated.EventDispatcher>(sp)));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.IEventSubscriber>(
-                    static sp =>
-                        global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
-                            global::EventRouter.Generated.EventDispatcher>(sp)));
+            global::System.Func<global::System.IServiceProvider, object> dispatcher = static sp =>
+                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
+                    global::EventRouter.Generated.EventDispatcher>(sp);
+            global::System.Type[] aliases =
+            {
+                typeof(global::EventRouter.EventDispatcherBase),
+                typeof(global::EventRouter.IEventPublisher),
+                typeof(global::EventRouter.IEventSubscriber),
+                typeof(global::EventRouter.IEventPublisher<global::App.UserRegistered>),
+            };
+            foreach (var alias in aliases)
+            {
+                global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
+                    services,
+                    global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(alias, dispatcher));
+            }
             return services;
         }
     }

@@ -8,7 +8,9 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Paid>,
+        global::EventRouter.IEventPublisher<global::App.Pinged>
     {
         private global::App.Ledger? _ledgerListener;
         private global::App.Pong? _pongListener;
@@ -50,7 +52,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _paidRoute.HasSubscribers) return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _paidRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken); }
@@ -66,7 +69,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _pingedRoute.HasSubscribers) return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _pingedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken); }

@@ -8,7 +8,8 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Good>
     {
         private global::App.Outer.ListensToSecret? _listensToSecretListener;
         private global::App.Valid? _validListener;
@@ -41,7 +42,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _goodRoute.HasSubscribers) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _goodRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }

@@ -8,7 +8,8 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.TestEvent>
     {
         private global::App.TestListener? _testListener;
         private readonly global::EventRouter.EventRoute[] _routes;
@@ -38,7 +39,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _testEventRoute.HasSubscribers) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _testEventRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }

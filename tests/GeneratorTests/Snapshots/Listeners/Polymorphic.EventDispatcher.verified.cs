@@ -8,7 +8,10 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Delivered>,
+        global::EventRouter.IEventPublisher<global::App.Heartbeat>,
+        global::EventRouter.IEventPublisher<global::App.Shipped>
     {
         private global::App.DomainLog? _domainLogListener;
         private global::App.Everything? _everythingListener;
@@ -50,7 +53,8 @@ namespace EventRouter.Generated
         {
             if (@event is null) throw NullEvent();
             if (@event.GetType() != typeof(global::App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
-            if (RequiresRoutePath || _deliveredRoute.HasSubscribers) return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _deliveredRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
@@ -72,7 +76,8 @@ namespace EventRouter.Generated
             global::App.Heartbeat @event,
             global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (RequiresRoutePath || _heartbeatRoute.HasSubscribers) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _heartbeatRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
@@ -92,7 +97,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _shippedRoute.HasSubscribers) return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _shippedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }

@@ -8,7 +8,8 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::Orders.OrderPlaced>
     {
         private global::App.AppListener? _appListener;
         private global::Orders.LibraryListener? _libraryListener;
@@ -41,7 +42,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             int index;
             try { pending = App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); }

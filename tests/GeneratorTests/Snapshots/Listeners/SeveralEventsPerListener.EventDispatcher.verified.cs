@@ -8,7 +8,10 @@ namespace EventRouter.Generated
     [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher
+    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
+        global::EventRouter.IEventPublisher<global::App.Started>,
+        global::EventRouter.IEventPublisher<global::App.Stopped>,
+        global::EventRouter.IEventPublisher<global::App.Tick>
     {
         private global::App.Lifecycle? _lifecycleListener;
         private readonly global::EventRouter.EventRoute[] _routes;
@@ -43,7 +46,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _startedRoute.HasSubscribers) return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _startedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken); }
@@ -59,7 +63,8 @@ namespace EventRouter.Generated
             global::System.Threading.CancellationToken cancellationToken = default)
         {
             if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _stoppedRoute.HasSubscribers) return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _stoppedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken); }
@@ -74,7 +79,8 @@ namespace EventRouter.Generated
             global::App.Tick @event,
             global::System.Threading.CancellationToken cancellationToken = default)
         {
-            if (RequiresRoutePath || _tickRoute.HasSubscribers) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
+            if (RequiresRoutePath || _tickRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
+                return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
             global::System.Threading.Tasks.ValueTask pending;
             try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken); }
             catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken); }
