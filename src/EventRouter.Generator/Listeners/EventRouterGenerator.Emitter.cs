@@ -501,8 +501,9 @@ public sealed partial class EventRouterGenerator
             w.Line("/// </summary>");
             w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
-            w.Line("var options = new global::EventRouter.EventRouterOptions();");
-            w.Line("configure?.Invoke(options);");
+            // The options pipeline, not a captured instance: services.Configure<EventRouterOptions>, configuration and a
+            // second AddEventRouter(o => ...) all compose.
+            w.Line("global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);");
             const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
             const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
             foreach (var l in table.Listeners)
@@ -513,8 +514,7 @@ public sealed partial class EventRouterGenerator
             {
                 w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
             }
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.Generated.EventDispatcher>(static sp => new global::EventRouter.Generated.EventDispatcher(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));");
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.EventDispatcherBase>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventPublisher>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");
             w.Line($"{TryAdd}(services, {Descriptor}.Singleton<global::EventRouter.IEventSubscriber>(static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<global::EventRouter.Generated.EventDispatcher>(sp)));");

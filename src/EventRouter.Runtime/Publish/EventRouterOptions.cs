@@ -20,4 +20,16 @@ public sealed class EventRouterOptions
 
     /// <summary>Where the router logs (no-listener warnings, failures in the background). Optional.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(PublishMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PublishMode), PublishMode, "Unknown PublishMode.");
+        }
+        if (!Enum.IsDefined(NoListenerPolicy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(NoListenerPolicy), NoListenerPolicy, "Unknown NoListenerPolicy.");
+        }
+    }
 }
