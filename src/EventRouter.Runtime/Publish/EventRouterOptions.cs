@@ -18,7 +18,10 @@ public sealed class EventRouterOptions
     /// </summary>
     public Func<Type, object>? ListenerFactory { get; set; }
 
-    /// <summary>Where the router logs (no-listener warnings, failures in the background). Optional.</summary>
+    /// <summary>
+    /// Where the router logs (no-listener warnings, failures in the background). Default: the DI logger factory; with
+    /// neither, warnings and errors go to standard error, each distinct message once.
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
     internal void Validate()
