@@ -91,31 +91,9 @@ public sealed class DispatcherWithoutServicesAnalyzer : DiagnosticAnalyzer
 
     private static List<INamedTypeSymbol> ListenersWithoutConstructor(Compilation compilation, INamedTypeSymbol attribute, CancellationToken cancellationToken)
     {
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(compilation.Assembly.GlobalNamespace);
-        var found = new List<INamedTypeSymbol>();
-        while (stack.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            foreach (var member in stack.Pop().GetMembers())
-            {
-                if (member is INamespaceSymbol ns)
-                {
-                    stack.Push(ns);
-                }
-                else if (member is INamedTypeSymbol type)
-                {
-                    stack.Push(type);
-                    if (type.TypeKind == TypeKind.Class
-                        && !type.IsAbstract
-                        && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute))
-                        && !Symbols.HasParameterlessConstructor(type, fromSource: true))
-                    {
-                        found.Add(type);
-                    }
-                }
-            }
-        }
+        var found = Symbols.SourceClassesMarked(compilation, attribute, cancellationToken)
+            .Where(type => !type.IsAbstract && !Symbols.HasParameterlessConstructor(type, fromSource: true))
+            .ToList();
         found.Sort((a, b) => string.CompareOrdinal(a.ToDisplayString(), b.ToDisplayString()));
         return found;
     }
