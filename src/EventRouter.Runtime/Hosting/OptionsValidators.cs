@@ -2,6 +2,7 @@ using System;
 using System.Diagnostics.CodeAnalysis;
 using EventRouter.DispatchLoop;
 using EventRouter.Modules;
+using EventRouter.Reactor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -44,6 +45,11 @@ internal sealed class EventRouterOptionsValidator : OptionsValidator<EventRouter
 internal sealed class DispatchLoopOptionsValidator : OptionsValidator<DispatchLoopOptions>
 {
     protected override void Check(DispatchLoopOptions options) => options.Validate();
+}
+
+internal sealed class EventLoopOptionsValidator : OptionsValidator<EventLoopOptions>
+{
+    protected override void Check(EventLoopOptions options) => options.Validate();
 }
 
 internal sealed class ModuleServerOptionsValidator : OptionsValidator<ModuleServerOptions>
