@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Threading.Tasks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,5 +54,32 @@ public sealed class OptionsTests
         // What the generic host runs before it starts hosted services (ValidateOnStart).
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("RabbitMQOptions.ConnectionString is required", failure.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The bridge's health check; no broker needed (the bridge is never started).</summary>
+public sealed class HealthCheckTests
+{
+    [Fact]
+    public async Task NotConnected_UnhealthyAndTaggedReadyOnly()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton(typeof(Microsoft.Extensions.Logging.ILogger<>), typeof(Microsoft.Extensions.Logging.Abstractions.NullLogger<>));
+        services.AddEventRouterRabbitMQ(o =>
+        {
+            o.ConnectionString = "amqp://guest:guest@localhost:1/";
+            o.ServiceName = "billing";
+            o.JsonContext = TestJsonContext.Default;
+        });
+        services.AddHealthChecks().AddEventRouterRabbitMQ();
+        await using var provider = services.BuildServiceProvider();
+        var health = provider.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>();
+
+        var report = await health.CheckHealthAsync();
+        var entry = report.Entries["eventrouter-rabbitmq"];
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, entry.Status);
+        Assert.Equal("Connecting", entry.Data["state"]);
+        Assert.Empty((await health.CheckHealthAsync(r => r.Tags.Contains("live"))).Entries);
+        Assert.Single((await health.CheckHealthAsync(r => r.Tags.Contains("ready"))).Entries);
     }
 }

@@ -107,6 +107,9 @@ public abstract class ModuleServer : IHostedService, IAsyncDisposable
     /// <summary>True when nothing is queued and no handler runs (read by the test harness's quiet probe).</summary>
     internal bool IsIdle => Volatile.Read(ref _queued) == 0 && Volatile.Read(ref _gate) == 0;
 
+    /// <summary>Messages waiting in the queue (read by the health check).</summary>
+    internal int QueuedCount => Volatile.Read(ref _queued);
+
     /// <summary>Starts the loop. Messages sent before the start wait in the queue.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
