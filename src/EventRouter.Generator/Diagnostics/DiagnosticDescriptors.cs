@@ -92,6 +92,22 @@ internal static class DiagnosticDescriptors
         Usage,
         DiagnosticSeverity.Info);
 
+    /// <summary>
+    /// A warning: the listener cannot be created by a dispatcher without a service provider, so its first event would
+    /// fail at run time. Reported only in a project that never calls AddEventRouter (one that does may create
+    /// dispatchers without DI on purpose for listeners that need nothing), and never for a dispatcher created with
+    /// options (their ListenerFactory may create it). Found at the end of the compilation.
+    /// </summary>
+    public static readonly DiagnosticDescriptor ListenerNeedsServices = new(
+        "ER0011",
+        "Listener needs a service provider the dispatcher does not have",
+        "Listener {0} has no parameterless constructor, and this EventDispatcher has no service provider to create it: its events would fail at run time. Register the router with services.AddEventRouter() and resolve the dispatcher, or pass EventRouterOptions with a ListenerFactory.",
+        Usage,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLinkBase + "er0011",
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
     // Module servers (ER0100–ER0199).
 
     public static readonly DiagnosticDescriptor ModuleServerNotPartial = Create(

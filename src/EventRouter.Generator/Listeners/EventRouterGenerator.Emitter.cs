@@ -517,8 +517,9 @@ public sealed partial class EventRouterGenerator
             w.Line("/// </summary>");
             w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
-            w.Line("var options = new global::EventRouter.EventRouterOptions();");
-            w.Line("configure?.Invoke(options);");
+            // The options pipeline, not a captured instance: services.Configure<EventRouterOptions>, configuration and a
+            // second AddEventRouter(o => ...) all compose.
+            w.Line("global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);");
             const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
             const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
             foreach (var l in table.Listeners)
@@ -529,8 +530,7 @@ public sealed partial class EventRouterGenerator
             {
                 w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
             }
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(options));");
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(sp => new {dispatcher}(sp, options)));");
+            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(static sp => new {dispatcher}(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));");
             // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
             w.Line($"global::System.Func<{Services}, object> dispatcher = static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp);");
             w.Line("global::System.Type[] aliases =");

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 
 namespace EventRouter.Generator.Shared;
@@ -85,4 +87,33 @@ internal static class Symbols
         type.InstanceConstructors.Any(c => c.Parameters.Length == 0
             && (c.DeclaredAccessibility == Accessibility.Public
                 || (fromSource && c.DeclaredAccessibility is Accessibility.Internal or Accessibility.ProtectedOrInternal)));
+
+    /// <summary>Every class of this compilation (nested ones included) that carries <paramref name="attribute"/>.</summary>
+    public static List<INamedTypeSymbol> SourceClassesMarked(Compilation compilation, INamedTypeSymbol attribute, CancellationToken cancellationToken)
+    {
+        var found = new List<INamedTypeSymbol>();
+        var stack = new Stack<INamespaceOrTypeSymbol>();
+        stack.Push(compilation.Assembly.GlobalNamespace);
+        while (stack.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (var member in stack.Pop().GetMembers())
+            {
+                if (member is INamespaceSymbol ns)
+                {
+                    stack.Push(ns);
+                }
+                else if (member is INamedTypeSymbol type)
+                {
+                    stack.Push(type); // nested types
+                    if (type.TypeKind == TypeKind.Class
+                        && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute)))
+                    {
+                        found.Add(type);
+                    }
+                }
+            }
+        }
+        return found;
+    }
 }

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EventRouter.CompilerServices;
 
 /// <summary>
-/// Implemented by the generator on every <c>[ModuleServer]</c> class, so <see cref="ModuleServerServiceCollectionExtensions.AddModuleServer{TModule}"/>
+/// Implemented by the generator on every <c>[ModuleServer]</c> class, so <see cref="ModuleServerServiceCollectionExtensions.AddModuleServer{TModule}(IServiceCollection, Action{ModuleServerOptions}?)"/>
 /// can register the module, its server and its typed client without reflection.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]

@@ -1,10 +1,12 @@
 using System;
 using System.ComponentModel;
 using System.Diagnostics.CodeAnalysis;
+using EventRouter.Hosting;
 using EventRouter.Modules;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace EventRouter.CompilerServices;
 
@@ -16,6 +18,8 @@ public static class ModuleServerRegistration
     /// Registers <typeparamref name="TModule"/> (a singleton resolved by the container, so it can take dependencies),
     /// <see cref="ModuleServer{TModule}"/> as a singleton hosted service, and <typeparamref name="TClient"/> as a singleton
     /// (also as <see cref="ModuleClient{TModule}"/>, which transports use to serve the module to other processes).
+    /// The server's settings are the named <see cref="ModuleServerOptions"/> of the module
+    /// (<see cref="ModuleServerOptions.NameOf(Type)"/>): <paramref name="configure"/> and whatever else configures them.
     /// </summary>
     public static void Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TModule, TClient>(IServiceCollection services, Action<ModuleServerOptions>? configure, Func<ModuleServer<TModule>, TClient> createClient)
         where TModule : class
@@ -36,12 +40,12 @@ public static class ModuleServerRegistration
                 $"Module {typeof(TModule).Name} is already registered as a remote module (called through a transport); serve it here or call it remotely, not both.");
         }
         services.TryAddSingleton<TModule>();
-        services.TryAddSingleton(sp =>
-        {
-            var options = new ModuleServerOptions();
-            configure?.Invoke(options);
-            return new ModuleServer<TModule>(sp.GetRequiredService<TModule>(), options, sp);
-        });
+        var optionsName = ModuleServerOptions.NameOf(typeof(TModule));
+        ValidatedOptions.Add<ModuleServerOptions, ModuleServerOptionsValidator>(services, optionsName, configure);
+        services.TryAddSingleton(sp => new ModuleServer<TModule>(
+            sp.GetRequiredService<TModule>(),
+            sp.GetRequiredService<IOptionsMonitor<ModuleServerOptions>>().Get(optionsName),
+            sp));
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<ModuleServer<TModule>>());
         services.TryAddSingleton(sp => createClient(sp.GetRequiredService<ModuleServer<TModule>>()));
         services.TryAddSingleton<ModuleClient<TModule>>(static sp => sp.GetRequiredService<TClient>());

@@ -23,7 +23,9 @@ public sealed class DispatchLoopOptions
     public int MaxParallelism { get; set; } = Environment.ProcessorCount;
 
     /// <summary>The retry policy of every listener without its own entry in <see cref="ListenerRetryPolicies"/>.</summary>
-    public RetryPolicy RetryPolicy { get; set; } = RetryPolicy.Default;
+    // A fresh instance rather than the shared RetryPolicy.Default: binding configuration into it must not change the
+    // default of every other loop.
+    public RetryPolicy RetryPolicy { get; set; } = new();
 
     /// <summary>Retry policies per listener type (the <see cref="ListenerInfo.ListenerType"/>), overriding <see cref="RetryPolicy"/>.</summary>
     public IDictionary<Type, RetryPolicy> ListenerRetryPolicies { get; } = new Dictionary<Type, RetryPolicy>();

@@ -294,13 +294,22 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// </summary>
     /// <param name="timeout">How long to drain; <see cref="TimeSpan.Zero"/> stops at once, <see cref="Timeout.InfiniteTimeSpan"/> waits for everything.</param>
     /// <returns>The undelivered events (also passed to <see cref="DispatchLoopOptions.OnUndelivered"/> and logged).</returns>
-    public Task<IReadOnlyList<UndeliveredEvent>> StopAsync(TimeSpan timeout)
+    public Task<IReadOnlyList<UndeliveredEvent>> StopAsync(TimeSpan timeout) => StopAsync(timeout, CancellationToken.None);
+
+    /// <summary>
+    /// Stops as <see cref="StopAsync(TimeSpan)"/> does; cancelling <paramref name="cancellationToken"/> ends the drain
+    /// early, as the timeout would (what is still running is cancelled and returned as undelivered).
+    /// </summary>
+    /// <param name="timeout">How long to drain at most.</param>
+    /// <param name="cancellationToken">Ends the drain early.</param>
+    /// <returns>The undelivered events.</returns>
+    public Task<IReadOnlyList<UndeliveredEvent>> StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (timeout != Timeout.InfiniteTimeSpan && timeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "The drain timeout must be zero or positive, or Timeout.InfiniteTimeSpan.");
         }
-        return StopCore(timeout, CancellationToken.None);
+        return StopCore(timeout, cancellationToken);
     }
 
     /// <inheritdoc />

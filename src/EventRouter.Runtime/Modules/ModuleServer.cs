@@ -14,7 +14,7 @@ namespace EventRouter.Modules;
 /// <summary>
 /// Runs one module: a bounded queue and a loop that handles one message at a time, so module state needs no locks.
 /// Start it (it is an <see cref="IHostedService"/>), talk to it through its generated typed client, stop it with
-/// <see cref="ShutdownAsync"/>.
+/// <see cref="ShutdownAsync(ModuleShutdownMode)"/>.
 /// </summary>
 public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
 {
@@ -107,6 +107,9 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     /// <summary>True when nothing is queued and no handler runs (read by the test harness's quiet probe).</summary>
     internal bool IsIdle => Volatile.Read(ref _queued) == 0 && Volatile.Read(ref _gate) == 0;
 
+    /// <summary>Messages waiting in the queue (read by the health check).</summary>
+    internal int QueuedCount => Volatile.Read(ref _queued);
+
     /// <summary>Starts the loop. Messages sent before the start wait in the queue.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -116,16 +119,25 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     }
 
     /// <summary>Stops gracefully; if <paramref name="cancellationToken"/> fires first (the host's shutdown timeout), stops immediately.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    public Task StopAsync(CancellationToken cancellationToken) => ShutdownAsync(ModuleShutdownMode.Graceful, cancellationToken);
+
+    /// <summary>
+    /// Stops the server as <see cref="ShutdownAsync(ModuleShutdownMode)"/> does; a graceful stop turns immediate when
+    /// <paramref name="cancellationToken"/> is cancelled before it has finished.
+    /// </summary>
+    /// <param name="mode">Graceful or immediate.</param>
+    /// <param name="cancellationToken">Escalates a graceful stop to immediate.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async Task ShutdownAsync(ModuleShutdownMode mode, CancellationToken cancellationToken)
     {
-        var graceful = ShutdownAsync(ModuleShutdownMode.Graceful);
-        if (!graceful.IsCompleted && cancellationToken.CanBeCanceled)
+        var stop = ShutdownAsync(mode);
+        if (!stop.IsCompleted && mode == ModuleShutdownMode.Graceful && cancellationToken.CanBeCanceled)
         {
             using var escalate = cancellationToken.UnsafeRegister(static s => _ = ((ModuleServer)s!).ShutdownAsync(ModuleShutdownMode.Immediate), this);
-            await graceful.ConfigureAwait(false);
+            await stop.ConfigureAwait(false);
             return;
         }
-        await graceful.ConfigureAwait(false);
+        await stop.ConfigureAwait(false);
     }
 
     /// <summary>
@@ -134,7 +146,9 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     /// queued request with <see cref="ModuleStoppedException"/>. May be called again to escalate to immediate.
     /// </summary>
     /// <returns>A task that completes when the server has stopped.</returns>
+#pragma warning disable RS0027 // The token overload has no optional parameter, so a call with a token never binds to this one.
     public Task ShutdownAsync(ModuleShutdownMode mode = ModuleShutdownMode.Graceful)
+#pragma warning restore RS0027
     {
         EnsureLoop();
         while (true)

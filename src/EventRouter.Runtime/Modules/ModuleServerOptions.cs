@@ -61,4 +61,29 @@ public sealed class ModuleServerOptions
 
     /// <summary>Where the server logs. Default: the DI logger factory, else nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// The name of a module's options in the options pipeline: its type's full name. Configure one module with
+    /// <c>services.Configure&lt;ModuleServerOptions&gt;(ModuleServerOptions.NameOf(typeof(StockModule)), o =&gt; …)</c>,
+    /// every module with <c>services.ConfigureAll&lt;ModuleServerOptions&gt;(…)</c>.
+    /// </summary>
+    /// <param name="moduleType">The <c>[ModuleServer]</c> class.</param>
+    /// <returns>The options name.</returns>
+    public static string NameOf(Type moduleType)
+    {
+        ArgumentNullException.ThrowIfNull(moduleType);
+        return moduleType.FullName ?? moduleType.Name;
+    }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(FullMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(FullMode), FullMode, "Unknown ModuleFullMode.");
+        }
+        if (RequestTimeout <= TimeSpan.Zero && RequestTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(RequestTimeout), RequestTimeout, "RequestTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
+    }
 }

@@ -7,7 +7,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EventRouter;
 
@@ -35,7 +34,7 @@ public abstract partial class EventDispatcherBase : IEventPublisher, IEventSubsc
         Options = options ?? new EventRouterOptions();
         _concurrent = Options.PublishMode == PublishMode.Concurrent;
         var loggerFactory = Options.LoggerFactory ?? services?.GetService<ILoggerFactory>();
-        Logger = loggerFactory?.CreateLogger("EventRouter") ?? NullLogger.Instance;
+        Logger = loggerFactory?.CreateLogger("EventRouter") ?? new UnconfiguredLogger();
     }
 
     /// <summary>The DI container listeners are resolved from, or null.</summary>

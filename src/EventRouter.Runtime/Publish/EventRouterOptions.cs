@@ -18,6 +18,21 @@ public sealed class EventRouterOptions
     /// </summary>
     public Func<Type, object>? ListenerFactory { get; set; }
 
-    /// <summary>Where the router logs (no-listener warnings, failures in the background). Optional.</summary>
+    /// <summary>
+    /// Where the router logs (no-listener warnings, failures in the background). Default: the DI logger factory; with
+    /// neither, warnings and errors go to standard error, each distinct message once.
+    /// </summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(PublishMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(PublishMode), PublishMode, "Unknown PublishMode.");
+        }
+        if (!Enum.IsDefined(NoListenerPolicy))
+        {
+            throw new ArgumentOutOfRangeException(nameof(NoListenerPolicy), NoListenerPolicy, "Unknown NoListenerPolicy.");
+        }
+    }
 }

@@ -31,4 +31,26 @@ public sealed class EventLoopOptions
 
     /// <summary>Where the loop logs blocked-loop warnings and exceptions thrown by work items. Optional.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>
+    /// How many loops <c>services.AddEventLoopGroup()</c> creates; 0 (default) means <see cref="Environment.ProcessorCount"/>.
+    /// A single <see cref="EventLoop"/> ignores it, and the <see cref="EventLoopGroup"/> constructor takes the count as its parameter.
+    /// </summary>
+    public int LoopCount { get; set; }
+
+    internal void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(Name))
+        {
+            throw new ArgumentException("An event loop needs a name.", nameof(Name));
+        }
+        if (LoopCount < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LoopCount), LoopCount, "The loop count cannot be negative.");
+        }
+        if (BlockedThreshold <= TimeSpan.Zero && BlockedThreshold != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BlockedThreshold), BlockedThreshold, "BlockedThreshold must be positive or Timeout.InfiniteTimeSpan.");
+        }
+    }
 }

@@ -151,28 +151,9 @@ public sealed class PublishSiteAnalyzer : DiagnosticAnalyzer
     private static ImmutableArray<ITypeSymbol> CollectListenedTypes(Compilation compilation, INamedTypeSymbol attribute, CancellationToken cancellationToken)
     {
         var result = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
-        var stack = new Stack<INamespaceOrTypeSymbol>();
-        stack.Push(compilation.Assembly.GlobalNamespace);
-        while (stack.Count > 0)
+        foreach (var type in Symbols.SourceClassesMarked(compilation, attribute, cancellationToken))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var current = stack.Pop();
-            foreach (var member in current.GetMembers())
-            {
-                if (member is INamespaceSymbol ns)
-                {
-                    stack.Push(ns);
-                }
-                else if (member is INamedTypeSymbol type)
-                {
-                    stack.Push(type); // nested types
-                    if (type.TypeKind == TypeKind.Class
-                        && type.GetAttributes().Any(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attribute)))
-                    {
-                        AddListened(type, result);
-                    }
-                }
-            }
+            AddListened(type, result);
         }
 
         var marker = compilation.GetTypeByMetadataName(KnownNames.EventRouterAssemblyAttribute);

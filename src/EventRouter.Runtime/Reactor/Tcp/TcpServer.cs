@@ -29,6 +29,7 @@ public sealed class TcpServer : IAsyncDisposable
     private int _connectionCount;
     private long _rejected;
     private int _stopping;
+    private readonly CancellationTokenSource _abortStop = new();
 
     /// <summary>Creates the server; call <see cref="Start"/> to listen.</summary>
     /// <param name="group">The loops connections are bound to.</param>
@@ -110,8 +111,37 @@ public sealed class TcpServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the server (see <see cref="StopAsync"/>).</summary>
+    /// <summary>
+    /// Stops gracefully, as <see cref="StopAsync()"/> does; if <paramref name="cancellationToken"/> is cancelled first
+    /// (a host's shutdown timeout), aborts the connections still open at once instead of waiting for
+    /// <see cref="TcpServerOptions.ShutdownTimeout"/>.
+    /// </summary>
+    /// <param name="cancellationToken">Turns the graceful stop into an abort.</param>
+    /// <returns>A task that completes when the server has stopped.</returns>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        var stop = StopAsync();
+        if (stop.IsCompleted || !cancellationToken.CanBeCanceled)
+        {
+            await stop.ConfigureAwait(false);
+            return;
+        }
+        using (cancellationToken.UnsafeRegister(static s => ((TcpServer)s!)._abortStop.Cancel(), this))
+        {
+            await stop.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops the server (see <see cref="StopAsync()"/>).</summary>
     public ValueTask DisposeAsync() => new(StopAsync());
+
+    private void AbortOpen()
+    {
+        foreach (var connection in _connections.Values.ToArray())
+        {
+            connection.Abort(reset: true);
+        }
+    }
 
     private async Task StopCoreAsync()
     {
@@ -128,16 +158,17 @@ public sealed class TcpServer : IAsyncDisposable
         var all = Task.WhenAll(open.Select(static c => c.Completion));
         try
         {
-            await all.WaitAsync(_options.ShutdownTimeout).ConfigureAwait(false);
+            await all.WaitAsync(_options.ShutdownTimeout, _abortStop.Token).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
             var stuck = _connections.Values.ToArray();
             ReactorLog.StopTimedOut(_logger, _options.ShutdownTimeout.TotalMilliseconds, stuck.Length);
-            foreach (var connection in stuck)
-            {
-                connection.Abort(reset: true);
-            }
+            AbortOpen();
+        }
+        catch (OperationCanceledException) when (_abortStop.IsCancellationRequested)
+        {
+            AbortOpen(); // the caller's token ended the graceful part early
         }
     }
 

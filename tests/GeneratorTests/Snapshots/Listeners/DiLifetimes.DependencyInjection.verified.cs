@@ -21,8 +21,7 @@ namespace Microsoft.Extensions.DependencyInjection
             global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)
         {
             if (services is null) throw new global::System.ArgumentNullException(nameof(services));
-            var options = new global::EventRouter.EventRouterOptions();
-            configure?.Invoke(options);
+            global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
                 services,
                 global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Transient<global::App.Audit, global::App.Audit>());
@@ -34,11 +33,9 @@ namespace Microsoft.Extensions.DependencyInjection
                 global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::App.Welcome, global::App.Welcome>());
             global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
                 services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(options));
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
                 global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.Generated.EventDispatcher>(
-                    sp => new global::EventRouter.Generated.EventDispatcher(sp, options)));
+                    static sp =>
+                        new global::EventRouter.Generated.EventDispatcher(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));
             global::System.Func<global::System.IServiceProvider, object> dispatcher = static sp =>
                 global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
                     global::EventRouter.Generated.EventDispatcher>(sp);

@@ -1,0 +1,90 @@
+using System;
+using System.Threading;
+using System.Threading.Tasks;
+using EventRouter;
+using EventRouter.Hosting;
+using EventRouter.Reactor;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the reactor's event loops and TCP server with a host.</summary>
+public static class ReactorServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers an <see cref="EventLoopGroup"/> singleton, created when the host starts and shut down (its loops
+    /// drained) when it stops. Its loops publish through the container's <see cref="IEventPublisher"/> and log through
+    /// its <see cref="ILoggerFactory"/> unless the options set others. The settings are the
+    /// <see cref="EventLoopOptions"/> of the options pipeline; a second call adds its settings to the first's.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the loops' options; optional.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddEventLoopGroup(this IServiceCollection services, Action<EventLoopOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ValidatedOptions.Add<EventLoopOptions, EventLoopOptionsValidator>(services, Options.Options.DefaultName, configure);
+        services.TryAddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<EventLoopOptions>>().Value;
+            options.Publisher ??= provider.GetService<IEventPublisher>();
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new EventLoopGroup(options.LoopCount, options);
+        });
+        services.AddHostedService<EventLoopGroupService>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers a <see cref="TcpServer"/> singleton on the <see cref="EventLoopGroup"/> of the container (registered
+    /// here when missing), listening from the host's start and stopped gracefully at its stop (connections still open
+    /// when the host's shutdown timeout ends are aborted). Connections publish through the container's
+    /// <see cref="IEventPublisher"/> and log through its <see cref="ILoggerFactory"/> unless the options set others.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configure">Sets the server's address, framing and handler.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddTcpServer(this IServiceCollection services, Action<TcpServerOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configure);
+        services.AddEventLoopGroup();
+        services.AddOptions<TcpServerOptions>().Configure(configure);
+        services.TryAddSingleton(static provider =>
+        {
+            var options = provider.GetRequiredService<IOptions<TcpServerOptions>>().Value;
+            options.Publisher ??= provider.GetService<IEventPublisher>();
+            options.LoggerFactory ??= provider.GetService<ILoggerFactory>();
+            return new TcpServer(provider.GetRequiredService<EventLoopGroup>(), options);
+        });
+        // Registered after the group's service: the host stops in reverse order, so connections close before the loops go.
+        services.AddHostedService<TcpServerService>();
+        return services;
+    }
+
+    private sealed class EventLoopGroupService(IServiceProvider provider) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = provider.GetRequiredService<EventLoopGroup>(); // the loops start when the group is created
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) =>
+            provider.GetRequiredService<EventLoopGroup>().DisposeAsync().AsTask().WaitAsync(cancellationToken);
+    }
+
+    private sealed class TcpServerService(TcpServer server) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            server.Start();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => server.StopAsync(cancellationToken);
+    }
+}
