@@ -1,0 +1,14 @@
+using System;
+using Microsoft.Extensions.Logging;
+
+namespace EventRouter.Durability;
+
+/// <summary>The durable store's log messages, event ids 6000-6099.</summary>
+internal static partial class DurabilityLog
+{
+    [LoggerMessage(EventId = 6000, Level = LogLevel.Information, Message = "The {Store} migrated its schema from version {From} to {To}.")]
+    public static partial void SchemaMigrated(ILogger logger, string store, int from, int to);
+
+    [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "The {Store} could not open its schema.")]
+    public static partial void SchemaFailed(ILogger logger, Exception exception, string store);
+}
