@@ -11,4 +11,10 @@ internal static partial class DurabilityLog
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Error, Message = "The {Store} could not open its schema.")]
     public static partial void SchemaFailed(ILogger logger, Exception exception, string store);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "The outbox relay of the {Store} failed; trying again in {Delay}.")]
+    public static partial void RelayFailed(ILogger logger, Exception exception, string store, TimeSpan delay);
+
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Error, Message = "Outbox event '{EventName}' (row {Row}) cannot be read back; it was moved to the dead-letter table.")]
+    public static partial void OutboxUnreadable(ILogger logger, Exception exception, string eventName, long row);
 }

@@ -25,6 +25,8 @@ internal sealed class PostgreSqlBackend : DurableBackend
 
     public override string Target { get; }
 
+    public override bool LocksClaimedRows => true;
+
     public override DurableSql Sql => PostgreSqlSql.Statements;
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -79,5 +79,10 @@ internal static class PostgreSqlSql
         OutboxMarkSent = "UPDATE eventrouter_outbox SET sent_at = @at WHERE id = @id AND sent_at IS NULL",
         OutboxPendingCount = "SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL",
         OutboxCleanup = "DELETE FROM eventrouter_outbox WHERE sent_at IS NOT NULL AND sent_at < @before",
+
+        DeadLetterInsert = """
+            INSERT INTO eventrouter_dead_letters (owner, event_name, event_id, listener, payload, error, attempts, created_at)
+            VALUES (@owner, @event_name, @event_id, @listener, @payload, @error, @attempts, @at)
+            """,
     };
 }

@@ -29,6 +29,8 @@ internal sealed class SqliteBackend : DurableBackend
 
     public override string Target { get; }
 
+    public override bool LocksClaimedRows => false;
+
     public override DurableSql Sql => SqliteSql.Statements;
 
     public override async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)

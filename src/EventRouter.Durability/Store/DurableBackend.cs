@@ -20,6 +20,13 @@ internal abstract class DurableBackend : IAsyncDisposable
     /// <summary>The backend's statements.</summary>
     public abstract DurableSql Sql { get; }
 
+    /// <summary>
+    /// True when <see cref="DurableSql.OutboxClaim"/> locks the rows it returns until the claiming transaction ends
+    /// (other relays skip them), so a relay can deliver inside that transaction. False (SQLite): the relay reads
+    /// without a transaction, so that it never holds the file's only write lock while it delivers.
+    /// </summary>
+    public abstract bool LocksClaimedRows { get; }
+
     /// <summary>Opens a connection, configured for the store.</summary>
     public abstract ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

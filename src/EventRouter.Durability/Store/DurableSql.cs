@@ -52,4 +52,10 @@ internal sealed class DurableSql
 
     /// <summary>Deletes events sent before <c>@before</c>.</summary>
     public required string OutboxCleanup { get; init; }
+
+    /// <summary>
+    /// Stores a dead letter (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@listener</c>, <c>@payload</c>,
+    /// <c>@error</c>, <c>@attempts</c>, <c>@at</c>).
+    /// </summary>
+    public required string DeadLetterInsert { get; init; }
 }

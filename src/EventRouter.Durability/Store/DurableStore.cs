@@ -23,6 +23,7 @@ public sealed class DurableStore : IAsyncDisposable
     private readonly object _gate = new();
     private readonly TimeProvider _time;
     private Task? _initialized;
+    private EventDispatcherBase? _dispatcher;
     private int _disposed;
 
     internal DurableStore(DurableBackend backend, DurableStoreOptions? options)
@@ -34,7 +35,9 @@ public sealed class DurableStore : IAsyncDisposable
         _time = options.TimeProvider ?? TimeProvider.System;
         Logger = options.LoggerFactory?.CreateLogger("EventRouter.Durability") ?? NullLogger.Instance;
         Writer = new GroupCommitWriter(this, options.MaxBatchSize);
+        Codec = new EventCodec(options.JsonContext, options.EventTypes);
         Inbox = new DurableInbox(this);
+        Outbox = new TransactionalOutbox(this);
     }
 
     /// <summary>The schema version this library writes (and the newest it can read).</summary>
@@ -43,10 +46,15 @@ public sealed class DurableStore : IAsyncDisposable
     /// <summary>The durable inbox: an <see cref="DispatchLoop.IIdempotencyStore"/> over this database.</summary>
     public DurableInbox Inbox { get; }
 
+    /// <summary>The transactional outbox: events stored in the application's own transactions, sent by an <see cref="OutboxRelay"/> after commit.</summary>
+    public TransactionalOutbox Outbox { get; }
+
     /// <summary>The number of transactions the store's writer committed (each is one disk flush on a durable database).</summary>
     public long Commits => Writer.Commits;
 
     internal DurableBackend Backend { get; }
+
+    internal EventCodec Codec { get; }
 
     internal DurableStoreOptions Options { get; }
 
@@ -82,6 +90,22 @@ public sealed class DurableStore : IAsyncDisposable
             return _initialized.WaitAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// Lets the store read back the events of a dispatcher (it maps stored event names to their types) and read
+    /// their ids through its routes (<see cref="EventIdAttribute"/> members). Done by the DI registration; call it
+    /// when you create the store yourself and relay or recover events of that dispatcher.
+    /// </summary>
+    /// <param name="dispatcher">The generated dispatcher.</param>
+    public void UseDispatcher(EventDispatcherBase dispatcher)
+    {
+        ArgumentNullException.ThrowIfNull(dispatcher);
+        Codec.Learn(dispatcher.Routes);
+        Volatile.Write(ref _dispatcher, dispatcher);
+    }
+
+    /// <summary>The event's route when a dispatcher is known (it reads [EventId] members).</summary>
+    internal EventRoute? RouteOf(Type eventType) => Volatile.Read(ref _dispatcher)?.GetRoute(eventType);
 
     /// <summary>
     /// Deletes what retention lets go: inbox entries older than <see cref="DurableStoreOptions.InboxRetention"/> and

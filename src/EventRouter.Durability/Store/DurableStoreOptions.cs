@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 
@@ -13,6 +14,14 @@ public sealed class DurableStoreOptions
     /// is never used, so the store works trimmed and with Native AOT.
     /// </summary>
     public JsonSerializerContext? JsonContext { get; set; }
+
+    /// <summary>
+    /// Event types the store may have to read back that no listener of this process handles, such as the events an
+    /// outbox relay only forwards to a broker. The event types of the dispatcher are known already.
+    /// </summary>
+    public IList<Type> EventTypes => _eventTypes;
+
+    private List<Type> _eventTypes = new();
 
     /// <summary>
     /// The name of this instance in a database shared by several: a durable dispatch loop recovers only the events
@@ -38,7 +47,12 @@ public sealed class DurableStoreOptions
     /// <summary>Where the store logs. Default: nowhere.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 
-    internal DurableStoreOptions Clone() => (DurableStoreOptions)MemberwiseClone();
+    internal DurableStoreOptions Clone()
+    {
+        var copy = (DurableStoreOptions)MemberwiseClone();
+        copy._eventTypes = new List<Type>(EventTypes);
+        return copy;
+    }
 
     internal void Validate()
     {
