@@ -17,4 +17,10 @@ internal static partial class DurabilityLog
 
     [LoggerMessage(EventId = 6011, Level = LogLevel.Error, Message = "Outbox event '{EventName}' (row {Row}) cannot be read back; it was moved to the dead-letter table.")]
     public static partial void OutboxUnreadable(ILogger logger, Exception exception, string eventName, long row);
+
+    [LoggerMessage(EventId = 6020, Level = LogLevel.Error, Message = "Dispatch loop journal entry {Entry} of event '{EventName}' cannot be read back; it was moved to the dead-letter table.")]
+    public static partial void JournalUnreadable(ILogger logger, Exception exception, string eventName, long entry);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "The {Store} could not clean up; it tries again at the next interval.")]
+    public static partial void CleanupFailed(ILogger logger, Exception exception, string store);
 }

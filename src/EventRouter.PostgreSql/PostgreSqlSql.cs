@@ -84,5 +84,21 @@ internal static class PostgreSqlSql
             INSERT INTO eventrouter_dead_letters (owner, event_name, event_id, listener, payload, error, attempts, created_at)
             VALUES (@owner, @event_name, @event_id, @listener, @payload, @error, @attempts, @at)
             """,
+
+        DeadLetterRead = "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters ORDER BY id LIMIT @limit",
+        DeadLetterReadOne = "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters WHERE id = @id",
+        DeadLetterDelete = "DELETE FROM eventrouter_dead_letters WHERE id = @id",
+
+        JournalAppend = "INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at) VALUES (@owner, @event_name, @event_id, @payload, @at) RETURNING id",
+        JournalListenerCompleted = "INSERT INTO eventrouter_queue_listeners (entry_id, listener) VALUES (@entry_id, @listener) ON CONFLICT DO NOTHING",
+        JournalDeleteListeners = "DELETE FROM eventrouter_queue_listeners WHERE entry_id = @entry_id",
+        JournalDelete = "DELETE FROM eventrouter_queue WHERE id = @entry_id",
+        JournalRead = "SELECT id, event_name, payload FROM eventrouter_queue WHERE owner = @owner ORDER BY id",
+        JournalReadListeners = """
+            SELECT l.entry_id, l.listener
+            FROM eventrouter_queue_listeners l JOIN eventrouter_queue q ON q.id = l.entry_id
+            WHERE q.owner = @owner
+            """,
+        JournalPendingCount = "SELECT COUNT(*) FROM eventrouter_queue WHERE owner = @owner",
     };
 }

@@ -270,17 +270,8 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable
         }
     }
 
-    private void SetDeadLetter(DbCommand command, OutboxRow row, Exception error)
-    {
-        Db.Set(command, "@owner", _store.Options.InstanceName);
-        Db.Set(command, "@event_name", row.EventName);
-        Db.Set(command, "@event_id", null);
-        Db.Set(command, "@listener", DeadLetterListener);
-        Db.Set(command, "@payload", row.Payload);
-        Db.Set(command, "@error", error.ToString());
-        Db.Set(command, "@attempts", 0);
-        Db.Set(command, "@at", _store.Now);
-    }
+    private void SetDeadLetter(DbCommand command, OutboxRow row, Exception error) =>
+        DurableDeadLetters.SetParameters(command, _store, row.EventName, null, DeadLetterListener, row.Payload, error.ToString(), 0);
 
     private readonly record struct OutboxRow(long Id, string EventName, string Payload);
 

@@ -58,4 +58,34 @@ internal sealed class DurableSql
     /// <c>@error</c>, <c>@attempts</c>, <c>@at</c>).
     /// </summary>
     public required string DeadLetterInsert { get; init; }
+
+    /// <summary>Reads the oldest dead letters (<c>id</c>, <c>event_name</c>, <c>event_id</c>, <c>listener</c>, <c>payload</c>, <c>error</c>, <c>attempts</c>, <c>created_at</c>), at most <c>@limit</c>.</summary>
+    public required string DeadLetterRead { get; init; }
+
+    /// <summary>Reads one dead letter (<c>@id</c>), with the columns of <see cref="DeadLetterRead"/>.</summary>
+    public required string DeadLetterReadOne { get; init; }
+
+    /// <summary>Deletes one dead letter (<c>@id</c>).</summary>
+    public required string DeadLetterDelete { get; init; }
+
+    /// <summary>Stores an event the dispatch loop accepted (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@payload</c>, <c>@at</c>) and returns its <c>id</c>.</summary>
+    public required string JournalAppend { get; init; }
+
+    /// <summary>Records that <c>@listener</c> completed the entry <c>@entry_id</c> (nothing when it already was).</summary>
+    public required string JournalListenerCompleted { get; init; }
+
+    /// <summary>Deletes the listener records of the entry <c>@entry_id</c>.</summary>
+    public required string JournalDeleteListeners { get; init; }
+
+    /// <summary>Deletes the entry <c>@entry_id</c>.</summary>
+    public required string JournalDelete { get; init; }
+
+    /// <summary>The unfinished entries of <c>@owner</c> (<c>id</c>, <c>event_name</c>, <c>payload</c>), oldest first.</summary>
+    public required string JournalRead { get; init; }
+
+    /// <summary>The listener records of the unfinished entries of <c>@owner</c> (<c>entry_id</c>, <c>listener</c>).</summary>
+    public required string JournalReadListeners { get; init; }
+
+    /// <summary>The number of unfinished entries of <c>@owner</c>.</summary>
+    public required string JournalPendingCount { get; init; }
 }

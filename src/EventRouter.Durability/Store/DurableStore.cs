@@ -38,6 +38,8 @@ public sealed class DurableStore : IAsyncDisposable
         Codec = new EventCodec(options.JsonContext, options.EventTypes);
         Inbox = new DurableInbox(this);
         Outbox = new TransactionalOutbox(this);
+        DeadLetters = new DurableDeadLetters(this);
+        Journal = new DurableJournal(this);
     }
 
     /// <summary>The schema version this library writes (and the newest it can read).</summary>
@@ -48,6 +50,20 @@ public sealed class DurableStore : IAsyncDisposable
 
     /// <summary>The transactional outbox: events stored in the application's own transactions, sent by an <see cref="OutboxRelay"/> after commit.</summary>
     public TransactionalOutbox Outbox { get; }
+
+    /// <summary>The dead letters kept in the database: the sink of a durable dispatch loop, with reading and replay.</summary>
+    public DurableDeadLetters DeadLetters { get; }
+
+    /// <summary>
+    /// The journal of a durable dispatch loop (<see cref="DispatchLoop.DispatchLoopOptions.Journal"/>): the events it
+    /// accepted and not finished, owned by <see cref="DurableStoreOptions.InstanceName"/>.
+    /// </summary>
+    public DispatchLoop.IDispatchLoopJournal Journal { get; }
+
+    /// <summary>The number of events this instance's durable dispatch loop accepted and has not finished.</summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The count.</returns>
+    public Task<long> PendingEventsAsync(CancellationToken cancellationToken = default) => ((DurableJournal)Journal).PendingCountAsync(cancellationToken);
 
     /// <summary>The number of transactions the store's writer committed (each is one disk flush on a durable database).</summary>
     public long Commits => Writer.Commits;

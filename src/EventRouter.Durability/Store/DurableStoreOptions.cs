@@ -35,6 +35,9 @@ public sealed class DurableStoreOptions
     /// <summary>How long sent outbox events are kept before cleanup deletes them. Default: 1 hour.</summary>
     public TimeSpan SentOutboxRetention { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>How often the hosted store runs <see cref="DurableStore.CleanupAsync"/>. Default: 1 hour.</summary>
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>
     /// The most writes committed in one transaction. Concurrent writes (enqueues, completions) wait for one commit
     /// together; a larger batch means fewer commits (and fewer disk flushes) under load. Default: 256.
@@ -67,6 +70,10 @@ public sealed class DurableStoreOptions
         if (InboxRetention <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(InboxRetention), InboxRetention, "The inbox retention must be positive.");
+        }
+        if (CleanupInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CleanupInterval), CleanupInterval, "The cleanup interval must be positive.");
         }
         if (SentOutboxRetention < TimeSpan.Zero)
         {

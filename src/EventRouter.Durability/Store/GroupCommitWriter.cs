@@ -19,6 +19,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     private readonly Task _loop;
     private WriteBatch? _batch; // the writer's connection and prepared statements; dropped after any failure
     private long _commits;
+    private int _queued;
     private volatile TaskCompletionSource? _paused; // tests: hold the writer so that writes pile up into one batch
 
     public GroupCommitWriter(DurableStore store, int maxBatch)
@@ -31,11 +32,16 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
     /// <summary>The number of transactions committed so far.</summary>
     public long Commits => Interlocked.Read(ref _commits);
 
+    /// <summary>The number of writes waiting for a commit.</summary>
+    internal int Queued => Volatile.Read(ref _queued);
+
     /// <summary>Queues a write; the task completes when it is committed, or fails with a <see cref="DurableStoreException"/>.</summary>
     public Task<long> WriteAsync(WriteOperation operation)
     {
+        Interlocked.Increment(ref _queued);
         if (!_queue.Writer.TryWrite(operation))
         {
+            Interlocked.Decrement(ref _queued);
             throw new ObjectDisposedException(nameof(DurableStore));
         }
         return operation.Task;
@@ -54,6 +60,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
             while (pending.Count < _maxBatch && reader.TryRead(out var operation))
             {
                 pending.Add(operation);
+                Interlocked.Decrement(ref _queued);
             }
             try
             {

@@ -11,8 +11,8 @@ public static class DispatchLoopServiceCollectionExtensions
     /// <summary>
     /// Registers an <see cref="EventDispatchLoop"/> singleton over the <see cref="EventDispatcherBase"/> registered by
     /// <c>services.AddEventRouter()</c>, and runs it as a hosted service (started and drained with the host).
-    /// An <see cref="IIdempotencyStore"/>, <see cref="IDeadLetterSink"/> or <see cref="TimeProvider"/> registered in
-    /// DI is used unless the options set one.
+    /// An <see cref="IIdempotencyStore"/>, <see cref="IDeadLetterSink"/>, <see cref="IDispatchLoopJournal"/> or
+    /// <see cref="TimeProvider"/> registered in DI is used unless the options set one.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the loop's options.</param>
@@ -30,6 +30,7 @@ public static class DispatchLoopServiceCollectionExtensions
             resolved.IdempotencyStore ??= provider.GetService<IIdempotencyStore>();
             resolved.DeadLetterSink ??= provider.GetService<IDeadLetterSink>();
             resolved.TimeProvider ??= provider.GetService<TimeProvider>();
+            resolved.Journal ??= provider.GetService<IDispatchLoopJournal>();
             return new EventDispatchLoop(provider.GetRequiredService<EventDispatcherBase>(), resolved);
         });
         services.AddHostedService(static provider => provider.GetRequiredService<EventDispatchLoop>());
