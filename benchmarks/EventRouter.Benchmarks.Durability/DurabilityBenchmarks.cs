@@ -49,11 +49,7 @@ public class DurableEnqueueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "er-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-        _connectionString = $"Data Source={Path.Combine(_folder, "bench.db")}";
-        _store = SqliteStore.Create(_connectionString, new DurableStoreOptions { JsonContext = BenchJson.Default });
-        _store.InitializeAsync().GetAwaiter().GetResult();
+        (_folder, _connectionString, _store) = BenchDatabase.Create();
         _orders = Enumerable.Range(0, Events).Select(i => new BenchOrder($"order-{i}", i)).ToArray();
         _payloads = _orders.Select(o => System.Text.Json.JsonSerializer.Serialize(o, BenchJson.Default.BenchOrder)).ToArray();
     }
@@ -126,9 +122,7 @@ public class DurableEnqueueBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        BenchDatabase.Delete(_folder, _store);
     }
 
     private static DbParameter Add(DbCommand command, string name, object value)
@@ -153,11 +147,7 @@ public class OutboxPublishBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _folder = Path.Combine(Path.GetTempPath(), "er-bench-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(_folder);
-        _connectionString = $"Data Source={Path.Combine(_folder, "bench.db")}";
-        _store = SqliteStore.Create(_connectionString, new DurableStoreOptions { JsonContext = BenchJson.Default });
-        _store.InitializeAsync().GetAwaiter().GetResult();
+        (_folder, _connectionString, _store) = BenchDatabase.Create();
         _connection = new SqliteConnection(_connectionString);
         _connection.Open();
         using var command = _connection.CreateCommand();
@@ -198,9 +188,7 @@ public class OutboxPublishBenchmarks
     public void Cleanup()
     {
         _connection.Dispose();
-        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(_folder, recursive: true);
+        BenchDatabase.Delete(_folder, _store);
     }
 
     private async Task InsertOrderAsync(SqliteTransaction transaction, BenchOrder order)
@@ -211,5 +199,26 @@ public class OutboxPublishBenchmarks
         insert.Parameters.AddWithValue("@id", order.OrderId);
         insert.Parameters.AddWithValue("@amount", order.Amount);
         await insert.ExecuteNonQueryAsync();
+    }
+}
+
+/// <summary>A fresh SQLite file with the store's schema, in a folder of its own.</summary>
+internal static class BenchDatabase
+{
+    public static (string Folder, string ConnectionString, DurableStore Store) Create()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "er-bench-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(folder);
+        var connectionString = $"Data Source={Path.Combine(folder, "bench.db")}";
+        var store = SqliteStore.Create(connectionString, new DurableStoreOptions { JsonContext = BenchJson.Default });
+        store.InitializeAsync().GetAwaiter().GetResult();
+        return (folder, connectionString, store);
+    }
+
+    public static void Delete(string folder, DurableStore store)
+    {
+        store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
     }
 }
