@@ -20,7 +20,7 @@ namespace EventRouter.Durability;
 /// A stored event that cannot be read back (its type is unknown here, or its JSON is invalid) can never be
 /// delivered: it is moved to the dead-letter table rather than block the outbox.
 /// </remarks>
-public sealed class OutboxRelay : IHostedService, IAsyncDisposable
+public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
 {
     /// <summary>The listener name of the dead letters the relay writes for events it cannot read back.</summary>
     public const string DeadLetterListener = "(outbox relay)";
@@ -127,6 +127,9 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable
             await loop.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Stops the relay, blocking until its pass in progress ends.</summary>
+    public void Dispose() => StopAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>Stops the relay.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -18,7 +18,7 @@ namespace EventRouter.Durability;
 /// <see cref="DurableSchemaException"/> and left untouched. Writes of this process go through one writer that
 /// commits concurrent writes together (group commit).
 /// </remarks>
-public sealed class DurableStore : IAsyncDisposable
+public sealed class DurableStore : IAsyncDisposable, IDisposable
 {
     private readonly object _gate = new();
     private readonly TimeProvider _time;
@@ -148,6 +148,9 @@ public sealed class DurableStore : IAsyncDisposable
         await Writer.DisposeAsync().ConfigureAwait(false);
         await Backend.DisposeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>Disposes the store, blocking until the queued writes are committed (for containers that dispose synchronously).</summary>
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <inheritdoc />
     public override string ToString() => $"{Backend.Name} store at {Backend.Target}";
