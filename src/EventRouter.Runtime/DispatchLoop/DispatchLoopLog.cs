@@ -41,4 +41,15 @@ internal static partial class DispatchLoopLog
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "A listener abandoned after a timeout or stop later failed.")]
     public static partial void AbandonedListenerFailed(ILogger logger, Exception exception);
+
+    // The journal (durable loop): 2050-2059.
+
+    [LoggerMessage(EventId = 2050, Level = LogLevel.Warning, Message = "The dispatch loop's journal failed to record progress of event '{EventName}'; after a restart it may run again.")]
+    public static partial void JournalFailed(ILogger logger, Exception exception, string eventName);
+
+    [LoggerMessage(EventId = 2051, Level = LogLevel.Error, Message = "The dispatch loop could not recover its journal; it accepts no event until it is restarted.")]
+    public static partial void RecoveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 2052, Level = LogLevel.Information, Message = "The dispatch loop recovered {Count} unfinished event(s) from its journal.")]
+    public static partial void Recovered(ILogger logger, int count);
 }

@@ -49,6 +49,14 @@ public sealed class DispatchLoopOptions
     /// <summary>The number of (event id, listener) entries the default in-memory store remembers. Default: 10,000.</summary>
     public int IdempotencyCapacity { get; set; } = 10_000;
 
+    /// <summary>
+    /// Makes the loop durable: every accepted event is stored before <see cref="EventDispatchLoop.EnqueueAsync(object, System.Threading.CancellationToken)"/>
+    /// completes, each listener's completion is recorded, and on start the events a crash left unfinished are
+    /// delivered again to the listeners that had not completed them. Requires <see cref="QueueFullMode.Wait"/>.
+    /// Default: none (or the <see cref="IDispatchLoopJournal"/> registered in DI).
+    /// </summary>
+    public IDispatchLoopJournal? Journal { get; set; }
+
     /// <summary>Receives deliveries that failed their last attempt. Default: the <see cref="IDeadLetterSink"/> in DI, else a sink that logs an error.</summary>
     public IDeadLetterSink? DeadLetterSink { get; set; }
 
@@ -89,6 +97,7 @@ public sealed class DispatchLoopOptions
         fresh.IdempotencyStore = IdempotencyStore;
         fresh.IdempotencyCapacity = IdempotencyCapacity;
         fresh.DeadLetterSink = DeadLetterSink;
+        fresh.Journal = Journal;
         fresh.OnDropped = OnDropped;
         fresh.OnUndelivered = OnUndelivered;
         fresh.TimeProvider = TimeProvider;
@@ -108,6 +117,10 @@ public sealed class DispatchLoopOptions
         if (!Enum.IsDefined(FullMode))
         {
             throw new ArgumentOutOfRangeException(nameof(FullMode), FullMode, "Unknown QueueFullMode.");
+        }
+        if (Journal is not null && FullMode != QueueFullMode.Wait)
+        {
+            throw new ArgumentException("A journaled dispatch loop needs FullMode = QueueFullMode.Wait: an event it stored is accepted, so it is never rejected or dropped.", nameof(FullMode));
         }
         if (IdempotencyCapacity < 1)
         {

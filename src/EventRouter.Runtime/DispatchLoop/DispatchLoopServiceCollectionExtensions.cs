@@ -17,7 +17,7 @@ public static class DispatchLoopServiceCollectionExtensions
     /// <c>services.AddEventRouter()</c>, and runs it as a hosted service (started and drained with the host).
     /// Its settings are the <see cref="DispatchLoopOptions"/> of the options pipeline: <paramref name="configure"/>,
     /// every <c>services.Configure&lt;DispatchLoopOptions&gt;(…)</c> and any configuration bound to them, validated
-    /// when the host starts. An <see cref="IIdempotencyStore"/>, <see cref="IDeadLetterSink"/> or
+    /// when the host starts. An <see cref="IIdempotencyStore"/>, <see cref="IDeadLetterSink"/>, <see cref="IDispatchLoopJournal"/> or
     /// <see cref="TimeProvider"/> registered in DI is used unless the options set one.
     /// </summary>
     /// <param name="services">The service collection.</param>
@@ -37,6 +37,7 @@ public static class DispatchLoopServiceCollectionExtensions
             resolved.IdempotencyStore ??= provider.GetService<IIdempotencyStore>();
             resolved.DeadLetterSink ??= provider.GetService<IDeadLetterSink>();
             resolved.TimeProvider ??= provider.GetService<TimeProvider>();
+            resolved.Journal ??= provider.GetService<IDispatchLoopJournal>();
             return new EventDispatchLoop(dispatcher, resolved);
         });
         services.AddHostedService(static provider => provider.GetRequiredService<EventDispatchLoop>());

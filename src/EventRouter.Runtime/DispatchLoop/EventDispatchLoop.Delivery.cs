@@ -102,7 +102,7 @@ public sealed partial class EventDispatchLoop
         inFlight = default;
         thrown = null;
         var route = envelope.Route;
-        if (envelope.EventId is not null || _hasDeliveryTimeout || (route.RequiresScope && _services is not null))
+        if (envelope.EventId is not null || _hasDeliveryTimeout || (route.RequiresScope && _services is not null) || envelope.IsJournaled)
         {
             return 0;
         }
@@ -177,6 +177,7 @@ public sealed partial class EventDispatchLoop
         if (pending is null)
         {
             LaneCounters.Increment(ref lane.Counters.Handled);
+            JournalCompleted(in envelope);
             return;
         }
         await RetryAsync(lane, pending).ConfigureAwait(false);
@@ -189,7 +190,7 @@ public sealed partial class EventDispatchLoop
         {
             return new ValueTask<AttemptResult>(AttemptResult.Aborted);
         }
-        if (envelope.EventId is not null || _hasDeliveryTimeout)
+        if (envelope.EventId is not null || _hasDeliveryTimeout || envelope.IsJournaled)
         {
             return AttemptSlowAsync(lane, envelope, index, services, attempt);
         }
@@ -231,6 +232,11 @@ public sealed partial class EventDispatchLoop
     {
         var listener = envelope.InfoAt(index);
         var eventId = envelope.IsSubscription(index) ? null : envelope.EventId;
+        if (envelope.IsJournaled && !envelope.IsSubscription(index) && envelope.CompletedBefore(listener.Name))
+        {
+            LaneCounters.Increment(ref lane.Counters.Deduplicated);
+            return AttemptResult.Skipped;
+        }
         if (eventId is not null)
         {
             if (!_abandoned.IsEmpty && _abandoned.TryGetValue((eventId, listener.Name), out var fence))
@@ -322,6 +328,10 @@ public sealed partial class EventDispatchLoop
                 // The listener did complete: failing the attempt would run it again for certain.
                 DispatchLoopLog.MarkCompletedFailed(_logger, ex, listener.Name, envelope.Route.EventName, eventId);
             }
+        }
+        if (envelope.IsJournaled && !envelope.IsSubscription(index))
+        {
+            JournalListenerCompleted(in envelope, listener.Name);
         }
         return AttemptResult.Succeeded;
     }
@@ -533,10 +543,12 @@ public sealed partial class EventDispatchLoop
         else if (deadLettered)
         {
             LaneCounters.Increment(ref lane.Counters.DeadLettered);
+            JournalCompleted(in envelope);
         }
         else
         {
             LaneCounters.Increment(ref lane.Counters.Handled);
+            JournalCompleted(in envelope);
         }
     }
 

@@ -80,6 +80,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         _drainTimeout = options.DrainTimeout;
         _idempotency = options.IdempotencyStore ?? new InMemoryIdempotencyStore(options.IdempotencyCapacity);
         _deadLetters = options.DeadLetterSink ?? new LoggingDeadLetterSink(_logger);
+        _journal = options.Journal;
         _onDropped = options.OnDropped;
         _onUndelivered = options.OnUndelivered;
         _abortToken = _abort.Token;
@@ -140,6 +141,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             var canceled = Interlocked.Read(ref _scheduleCounters.Canceled);
             var returnedScheduled = Interlocked.Read(ref _scheduleCounters.Returned);
             returned += returnedScheduled;
+            returned += Interlocked.Read(ref _producer.Returned);
             // Accepted is not one counter: a lane that keeps its own bound already counts every event it takes (no
             // second locked increment per event). Waiting producers are read before the lanes, because a waiter's
             // event is counted by its lane before the waiter stops counting it: in this order an event moving from
@@ -180,6 +182,10 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         if (_stopping)
         {
             throw new DispatchLoopStoppedException();
+        }
+        if (_journal is not null)
+        {
+            return EnqueueJournaledAsync(@event, cancellationToken);
         }
         if (!TryPrepare(@event, out var envelope, out var lane))
         {
@@ -229,11 +235,16 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
     /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped (not reported as false, so that a stopped loop is never mistaken for a full one).</exception>
     /// <exception cref="NoListenerException">Nothing listens to the event and the dispatcher's policy is <see cref="NoListenerPolicy.Throw"/>.</exception>
+    /// <exception cref="NotSupportedException">The loop has a <see cref="DispatchLoopOptions.Journal"/>: an event is accepted only once stored, so use <see cref="EnqueueAsync(object, CancellationToken)"/>.</exception>
     public bool TryEnqueue(object @event)
     {
         if (@event is null)
         {
             throw NullEvent();
+        }
+        if (_journal is not null)
+        {
+            throw new NotSupportedException("A journaled dispatch loop accepts an event only once it is stored: use EnqueueAsync.");
         }
         if (_stopping)
         {
@@ -284,6 +295,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 workers[i] = Task.Run(() => RunLaneAsync(lane));
             }
             _workers = workers;
+            StartRecovery();
         }
     }
 
@@ -313,10 +325,11 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
     }
 
     /// <inheritdoc />
+    /// <remarks>With a <see cref="DispatchLoopOptions.Journal"/>, completes once the unfinished events are recovered (and fails if they cannot be).</remarks>
     Task IHostedService.StartAsync(CancellationToken cancellationToken)
     {
         Start();
-        return Task.CompletedTask;
+        return _recovery?.WaitAsync(cancellationToken) ?? Task.CompletedTask;
     }
 
     /// <summary>Drains for up to <see cref="DispatchLoopOptions.DrainTimeout"/>, or until the host's token is cancelled.</summary>
@@ -546,6 +559,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         [FieldOffset(88)] public long Waiting;  // producers waiting for room (Wait mode): accepted, not yet in a lane
         [FieldOffset(72)] public long Dropped;
         [FieldOffset(80)] public int RoundRobin;
+        [FieldOffset(96)] public long Returned; // journaled events a stop caught before they reached a lane
     }
 
     /// <summary>
@@ -571,6 +585,25 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                 ? (object?)eventId ?? subscribers
                 : new Details(eventId, subscribers, parent);
         }
+
+        private Envelope(object @event, EventRoute route, Details details)
+        {
+            Event = @event;
+            Route = route;
+            _extra = details;
+        }
+
+        /// <summary>This envelope with its journal position and the listeners that completed it before a restart.</summary>
+        public Envelope WithJournal(long position, HashSet<string>? completed) =>
+            new(Event, Route, new Details(EventId, Subscribers, Parent, position, completed));
+
+        /// <summary>The event's position in the loop's journal; 0 when the loop has none.</summary>
+        public long Position => _extra is Details details ? details.Position : 0;
+
+        public bool IsJournaled => _extra is Details { Position: not 0 };
+
+        /// <summary>True when the listener completed this event before the restart that recovered it.</summary>
+        public bool CompletedBefore(string listener) => _extra is Details { Completed: { } completed } && completed.Contains(listener);
 
         public object Event { get; }
 
@@ -637,13 +670,17 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                         : e.Route.InvokeAsync(e.Event, s.slot, s.services, s.cancellationToken);
                 });
 
-        private sealed class Details(string? eventId, Subscription[]? subscribers, ActivityContext parent)
+        private sealed class Details(string? eventId, Subscription[]? subscribers, ActivityContext parent, long position = 0, HashSet<string>? completed = null)
         {
             public string? EventId { get; } = eventId;
 
             public Subscription[]? Subscribers { get; } = subscribers;
 
             public ActivityContext Parent { get; } = parent;
+
+            public long Position { get; } = position;
+
+            public HashSet<string>? Completed { get; } = completed;
         }
 
         public IReadOnlyList<ListenerInfo> AllSlots()

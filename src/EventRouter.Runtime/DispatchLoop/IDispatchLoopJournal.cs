@@ -1,0 +1,45 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+
+namespace EventRouter.DispatchLoop;
+
+/// <summary>
+/// Makes a dispatch loop durable: the loop appends every event it accepts before <see cref="EventDispatchLoop.EnqueueAsync(object, System.Threading.CancellationToken)"/>
+/// completes, records each listener that completed it and the moment it has an outcome, and on start hands back what
+/// a crash left unfinished. Set <see cref="DispatchLoopOptions.Journal"/> (or register one in DI); the
+/// EventRouter.Durability packages implement it over SQLite and PostgreSQL.
+/// </summary>
+/// <remarks>
+/// The loop awaits <see cref="AppendAsync"/> (an event is accepted once it is stored), but not the two records after
+/// it: a record lost in a crash only means that a listener, or an event, runs again after the restart — delivery
+/// stays at least once. Calls for one event come in order (append, listener records, completion), and an
+/// implementation must apply them in that order.
+/// </remarks>
+public interface IDispatchLoopJournal
+{
+    /// <summary>Stores an accepted event and returns its position: positive, increasing in the order of the appends.</summary>
+    /// <param name="event">The event.</param>
+    /// <param name="route">Its route (event name, type, id and partition key readers).</param>
+    /// <param name="cancellationToken">The producer's token.</param>
+    /// <returns>The event's position in the journal.</returns>
+    ValueTask<long> AppendAsync(object @event, EventRoute route, CancellationToken cancellationToken);
+
+    /// <summary>Records that a listener completed the event at <paramref name="position"/>: after a restart it is not run again for it.</summary>
+    /// <param name="position">The event's position.</param>
+    /// <param name="listenerName">The listener's <see cref="ListenerInfo.Name"/>.</param>
+    /// <param name="cancellationToken">Not cancelled by the loop.</param>
+    ValueTask ListenerCompletedAsync(long position, string listenerName, CancellationToken cancellationToken);
+
+    /// <summary>The event at <paramref name="position"/> has its outcome (handled, or dead-lettered): it is finished.</summary>
+    /// <param name="position">The event's position.</param>
+    /// <param name="cancellationToken">Not cancelled by the loop.</param>
+    ValueTask CompletedAsync(long position, CancellationToken cancellationToken);
+
+    /// <summary>Every event appended and not completed, oldest first, with the listeners that completed it.</summary>
+    /// <param name="dispatcher">The loop's dispatcher (its routes name the event types to read back).</param>
+    /// <param name="cancellationToken">Cancelled when the loop stops.</param>
+    /// <returns>The unfinished events.</returns>
+    ValueTask<IReadOnlyList<JournaledEvent>> RecoverAsync(EventDispatcherBase dispatcher, CancellationToken cancellationToken);
+}

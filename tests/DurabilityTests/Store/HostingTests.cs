@@ -1,0 +1,36 @@
+using System;
+using System.Threading.Tasks;
+using EventRouter.Durability.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EventRouter.Durability.Tests.Store;
+
+public sealed class HostingTests
+{
+    [Fact]
+    public async Task ServiceProvider_DisposedSynchronously_DisposesTheStoreAndItsRelay()
+    {
+        await using var database = new SqliteTestDatabase();
+        var services = new ServiceCollection()
+            .AddSqliteStore(database.ConnectionString, o => o.JsonContext = TestJson.Default)
+            .AddOutboxRelay(_ => (_, _) => default)
+            .BuildServiceProvider();
+        var store = services.GetRequiredService<DurableStore>();
+        services.GetRequiredService<OutboxRelay>().Start();
+        await store.Inbox.MarkCompletedAsync("order-1", "Billing", default);
+
+        services.Dispose(); // a container that disposes synchronously must not throw for the store
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => store.Inbox.MarkCompletedAsync("order-2", "Billing", default).AsTask());
+        await using var reopened = database.CreateStore();
+        Assert.True(await reopened.Inbox.IsCompletedAsync("order-1", "Billing", default));
+    }
+
+    [Fact]
+    public void AddOutboxRelay_InvalidOptions_FailAtRegistration()
+    {
+        var services = new ServiceCollection();
+        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddOutboxRelay(_ => (_, _) => default, o => o.BatchSize = 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddSqliteStore("Data Source=x.db", o => o.MaxBatchSize = 0));
+    }
+}
