@@ -16,8 +16,8 @@ namespace EventRouter.CodeFixes;
 
 /// <summary>
 /// ER0001: an [EventListener] class implements no <c>IEventListener&lt;T&gt;</c>. Offers one fix per event type the
-/// user plausibly meant — types other listeners in the file listen to, [Event] types and records declared in the
-/// file — each adding the interface and a <c>HandleAsync</c> stub that throws <see cref="System.NotImplementedException"/>.
+/// user plausibly meant — [Event] types first, then types other listeners in the file listen to, then records
+/// declared in the file — each adding the interface and a <c>HandleAsync</c> stub that throws <see cref="System.NotImplementedException"/>.
 /// With no candidate in the file it offers <c>IEventListener&lt;object&gt;</c> (every event), which the user narrows.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AddListenerInterfaceCodeFix))]
@@ -31,7 +31,15 @@ public sealed class AddListenerInterfaceCodeFix : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(FixIds.ListenerWithoutInterface);
 
     /// <inheritdoc />
-    public override FixAllProvider? GetFixAllProvider() => null; // each listener needs its own choice of event type
+    /// <remarks>
+    /// Fix All (the IDE's "fix all occurrences", <c>dotnet format analyzers</c>) applies, to every listener, the action
+    /// with the chosen action's equivalence key: the first-ranked candidate of each listener for the first action, the
+    /// same event type for the others (a listener without that candidate is left alone).
+    /// </remarks>
+    public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+    /// <summary>The equivalence key of every listener's first-ranked candidate, so Fix All can apply "the best one" to each.</summary>
+    internal const string BestCandidateKey = nameof(AddListenerInterfaceCodeFix) + ":best";
 
     /// <inheritdoc />
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
@@ -58,8 +66,9 @@ public sealed class AddListenerInterfaceCodeFix : CodeFixProvider
         {
             candidates.Add(model.Compilation.GetSpecialType(SpecialType.System_Object));
         }
-        foreach (var eventType in candidates)
+        for (var i = 0; i < candidates.Count; i++)
         {
+            var eventType = candidates[i];
             var display = eventType.ToMinimalDisplayString(model, declaration.SpanStart);
             var title = eventType.SpecialType == SpecialType.System_Object
                 ? "Implement IEventListener<object> (receives every event)"
@@ -68,7 +77,7 @@ public sealed class AddListenerInterfaceCodeFix : CodeFixProvider
                 CodeAction.Create(
                     title,
                     ct => AddInterfaceAsync(context.Document, declaration, eventType, ct),
-                    equivalenceKey: nameof(AddListenerInterfaceCodeFix) + ":" + eventType.ToDisplayString()),
+                    equivalenceKey: i == 0 ? BestCandidateKey : nameof(AddListenerInterfaceCodeFix) + ":" + eventType.ToDisplayString()),
                 context.Diagnostics);
         }
     }
@@ -76,7 +85,10 @@ public sealed class AddListenerInterfaceCodeFix : CodeFixProvider
     private static List<ITypeSymbol> FindCandidates(
         SyntaxNode root, SemanticModel model, INamedTypeSymbol listener, INamedTypeSymbol listenerInterface, CancellationToken cancellationToken)
     {
-        var found = new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default);
+        // Ranked by how surely each is an event: [Event]-marked types, then types other listeners listen to, then records
+        // (a record may as well be a module's request or a DTO).
+        var rank = new Dictionary<ITypeSymbol, int>(SymbolEqualityComparer.Default);
+        void Add(ITypeSymbol type, int value) => rank[type] = rank.TryGetValue(type, out var known) ? System.Math.Min(known, value) : value;
         foreach (var type in root.DescendantNodes().OfType<BaseTypeDeclarationSyntax>())
         {
             if (model.GetDeclaredSymbol(type, cancellationToken) is not INamedTypeSymbol symbol
@@ -90,24 +102,35 @@ public sealed class AddListenerInterfaceCodeFix : CodeFixProvider
                 .ToList();
             if (listened.Count > 0)
             {
-                found.UnionWith(listened.Where(t => t is INamedTypeSymbol && t.SpecialType != SpecialType.System_Object));
+                foreach (var eventType in listened.Where(t => t is INamedTypeSymbol && t.SpecialType != SpecialType.System_Object))
+                {
+                    Add(eventType, IsMarkedEvent(eventType) ? 0 : 1);
+                }
                 continue; // another listener: its listened types are candidates, the listener itself is not
             }
             if (symbol.TypeParameters.Length > 0 || symbol.IsStatic || symbol.TypeKind is TypeKind.Enum or TypeKind.Delegate)
             {
                 continue;
             }
-            if (symbol.IsRecord || symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FixIds.EventAttribute))
+            if (IsMarkedEvent(symbol))
             {
-                found.Add(symbol);
+                Add(symbol, 0);
+            }
+            else if (symbol.IsRecord)
+            {
+                Add(symbol, 2);
             }
         }
-        return found
+        return rank.Keys
             .Where(t => model.IsAccessible(0, t))
-            .OrderBy(t => t.ToDisplayString(), System.StringComparer.Ordinal)
+            .OrderBy(t => rank[t])
+            .ThenBy(t => t.ToDisplayString(), System.StringComparer.Ordinal)
             .Take(MaxCandidates)
             .ToList();
     }
+
+    private static bool IsMarkedEvent(ITypeSymbol type) =>
+        type.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == FixIds.EventAttribute);
 
     private static async Task<Document> AddInterfaceAsync(Document document, ClassDeclarationSyntax declaration, ITypeSymbol eventType, CancellationToken cancellationToken)
     {
