@@ -3,7 +3,7 @@ using EventRouter.Durability;
 namespace EventRouter.PostgreSql;
 
 /// <summary>
-/// The PostgreSQL schema and every statement the store runs on it. Times are Unix milliseconds; payloads are the
+/// The PostgreSQL schema and the statements that differ from the portable ones in <see cref="DurableSql"/>. Times are Unix milliseconds; payloads are the
 /// events' JSON as text.
 /// </summary>
 internal static class PostgreSqlSql
@@ -65,40 +65,8 @@ internal static class PostgreSqlSql
 
         // Instances starting together migrate one after another (the key is arbitrary, fixed, and ours).
         LockSchema = "SELECT pg_advisory_xact_lock(4851563190417520937)",
-        CreateSchemaTable = "CREATE TABLE IF NOT EXISTS eventrouter_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)",
-        ReadSchemaVersion = "SELECT version FROM eventrouter_schema WHERE id = 1",
-        WriteSchemaVersion = "INSERT INTO eventrouter_schema (id, version) VALUES (1, @version) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
 
-        InboxIsCompleted = "SELECT 1 FROM eventrouter_inbox WHERE event_id = @event_id AND listener = @listener",
-        InboxMarkCompleted = "INSERT INTO eventrouter_inbox (event_id, listener, completed_at) VALUES (@event_id, @listener, @at) ON CONFLICT DO NOTHING",
-        InboxCleanup = "DELETE FROM eventrouter_inbox WHERE completed_at < @before",
-
-        OutboxInsert = "INSERT INTO eventrouter_outbox (event_name, event_id, payload, created_at) VALUES (@event_name, @event_id, @payload, @at)",
         // The rows stay locked by the relay's transaction until it marks them sent; other relays skip them.
         OutboxClaim = "SELECT id, event_name, payload FROM eventrouter_outbox WHERE sent_at IS NULL ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED",
-        OutboxMarkSent = "UPDATE eventrouter_outbox SET sent_at = @at WHERE id = @id AND sent_at IS NULL",
-        OutboxPendingCount = "SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL",
-        OutboxCleanup = "DELETE FROM eventrouter_outbox WHERE sent_at IS NOT NULL AND sent_at < @before",
-
-        DeadLetterInsert = """
-            INSERT INTO eventrouter_dead_letters (owner, event_name, event_id, listener, payload, error, attempts, created_at)
-            VALUES (@owner, @event_name, @event_id, @listener, @payload, @error, @attempts, @at)
-            """,
-
-        DeadLetterRead = "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters ORDER BY id LIMIT @limit",
-        DeadLetterReadOne = "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters WHERE id = @id",
-        DeadLetterDelete = "DELETE FROM eventrouter_dead_letters WHERE id = @id",
-
-        JournalAppend = "INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at) VALUES (@owner, @event_name, @event_id, @payload, @at) RETURNING id",
-        JournalListenerCompleted = "INSERT INTO eventrouter_queue_listeners (entry_id, listener) VALUES (@entry_id, @listener) ON CONFLICT DO NOTHING",
-        JournalDeleteListeners = "DELETE FROM eventrouter_queue_listeners WHERE entry_id = @entry_id",
-        JournalDelete = "DELETE FROM eventrouter_queue WHERE id = @entry_id",
-        JournalRead = "SELECT id, event_name, payload FROM eventrouter_queue WHERE owner = @owner ORDER BY id",
-        JournalReadListeners = """
-            SELECT l.entry_id, l.listener
-            FROM eventrouter_queue_listeners l JOIN eventrouter_queue q ON q.id = l.entry_id
-            WHERE q.owner = @owner
-            """,
-        JournalPendingCount = "SELECT COUNT(*) FROM eventrouter_queue WHERE owner = @owner",
     };
 }

@@ -3,8 +3,9 @@ using System.Collections.Generic;
 namespace EventRouter.Durability;
 
 /// <summary>
-/// Every SQL statement the store runs, for one database. Each backend fills one of these in a single file, so that
-/// its whole schema and every query it issues can be read in one place. Parameters are named <c>@name</c>.
+/// Every SQL statement the store runs, for one database. The statements written in SQL that both SQLite and
+/// PostgreSQL run are the defaults here; each backend sets its schema and the statements of its own dialect in a
+/// single file. Parameters are named <c>@name</c>.
 /// </summary>
 internal sealed class DurableSql
 {
@@ -18,25 +19,32 @@ internal sealed class DurableSql
     public required string LockSchema { get; init; }
 
     /// <summary>Creates the one-row table holding the schema version, if missing.</summary>
-    public required string CreateSchemaTable { get; init; }
+    public string CreateSchemaTable { get; init; } =
+        "CREATE TABLE IF NOT EXISTS eventrouter_schema (id INTEGER PRIMARY KEY, version INTEGER NOT NULL)";
 
     /// <summary>Reads the schema version (no row: version 0).</summary>
-    public required string ReadSchemaVersion { get; init; }
+    public string ReadSchemaVersion { get; init; } =
+        "SELECT version FROM eventrouter_schema WHERE id = 1";
 
     /// <summary>Writes the schema version (<c>@version</c>).</summary>
-    public required string WriteSchemaVersion { get; init; }
+    public string WriteSchemaVersion { get; init; } =
+        "INSERT INTO eventrouter_schema (id, version) VALUES (1, @version) ON CONFLICT (id) DO UPDATE SET version = excluded.version";
 
     /// <summary>One row when <c>@listener</c> completed <c>@event_id</c>.</summary>
-    public required string InboxIsCompleted { get; init; }
+    public string InboxIsCompleted { get; init; } =
+        "SELECT 1 FROM eventrouter_inbox WHERE event_id = @event_id AND listener = @listener";
 
     /// <summary>Records a completion (<c>@event_id</c>, <c>@listener</c>, <c>@at</c>); affects no row when it was already recorded.</summary>
-    public required string InboxMarkCompleted { get; init; }
+    public string InboxMarkCompleted { get; init; } =
+        "INSERT INTO eventrouter_inbox (event_id, listener, completed_at) VALUES (@event_id, @listener, @at) ON CONFLICT DO NOTHING";
 
     /// <summary>Deletes completions recorded before <c>@before</c>.</summary>
-    public required string InboxCleanup { get; init; }
+    public string InboxCleanup { get; init; } =
+        "DELETE FROM eventrouter_inbox WHERE completed_at < @before";
 
     /// <summary>Stores an event to send (<c>@event_name</c>, <c>@event_id</c>, <c>@payload</c>, <c>@at</c>).</summary>
-    public required string OutboxInsert { get; init; }
+    public string OutboxInsert { get; init; } =
+        "INSERT INTO eventrouter_outbox (event_name, event_id, payload, created_at) VALUES (@event_name, @event_id, @payload, @at)";
 
     /// <summary>
     /// The oldest unsent events (<c>id</c>, <c>event_name</c>, <c>payload</c>), at most <c>@limit</c>. Where the
@@ -45,47 +53,68 @@ internal sealed class DurableSql
     public required string OutboxClaim { get; init; }
 
     /// <summary>Marks one event sent (<c>@id</c>, <c>@at</c>).</summary>
-    public required string OutboxMarkSent { get; init; }
+    public string OutboxMarkSent { get; init; } =
+        "UPDATE eventrouter_outbox SET sent_at = @at WHERE id = @id AND sent_at IS NULL";
 
     /// <summary>The number of unsent events.</summary>
-    public required string OutboxPendingCount { get; init; }
+    public string OutboxPendingCount { get; init; } =
+        "SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL";
 
     /// <summary>Deletes events sent before <c>@before</c>.</summary>
-    public required string OutboxCleanup { get; init; }
+    public string OutboxCleanup { get; init; } =
+        "DELETE FROM eventrouter_outbox WHERE sent_at IS NOT NULL AND sent_at < @before";
 
     /// <summary>
     /// Stores a dead letter (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@listener</c>, <c>@payload</c>,
     /// <c>@error</c>, <c>@attempts</c>, <c>@at</c>).
     /// </summary>
-    public required string DeadLetterInsert { get; init; }
+    public string DeadLetterInsert { get; init; } =
+        """
+            INSERT INTO eventrouter_dead_letters (owner, event_name, event_id, listener, payload, error, attempts, created_at)
+            VALUES (@owner, @event_name, @event_id, @listener, @payload, @error, @attempts, @at)
+            """;
 
     /// <summary>Reads the oldest dead letters (<c>id</c>, <c>event_name</c>, <c>event_id</c>, <c>listener</c>, <c>payload</c>, <c>error</c>, <c>attempts</c>, <c>created_at</c>), at most <c>@limit</c>.</summary>
-    public required string DeadLetterRead { get; init; }
+    public string DeadLetterRead { get; init; } =
+        "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters ORDER BY id LIMIT @limit";
 
     /// <summary>Reads one dead letter (<c>@id</c>), with the columns of <see cref="DeadLetterRead"/>.</summary>
-    public required string DeadLetterReadOne { get; init; }
+    public string DeadLetterReadOne { get; init; } =
+        "SELECT id, event_name, event_id, listener, payload, error, attempts, created_at FROM eventrouter_dead_letters WHERE id = @id";
 
     /// <summary>Deletes one dead letter (<c>@id</c>).</summary>
-    public required string DeadLetterDelete { get; init; }
+    public string DeadLetterDelete { get; init; } =
+        "DELETE FROM eventrouter_dead_letters WHERE id = @id";
 
     /// <summary>Stores an event the dispatch loop accepted (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@payload</c>, <c>@at</c>) and returns its <c>id</c>.</summary>
-    public required string JournalAppend { get; init; }
+    public string JournalAppend { get; init; } =
+        "INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at) VALUES (@owner, @event_name, @event_id, @payload, @at) RETURNING id";
 
     /// <summary>Records that <c>@listener</c> completed the entry <c>@entry_id</c> (nothing when it already was).</summary>
-    public required string JournalListenerCompleted { get; init; }
+    public string JournalListenerCompleted { get; init; } =
+        "INSERT INTO eventrouter_queue_listeners (entry_id, listener) VALUES (@entry_id, @listener) ON CONFLICT DO NOTHING";
 
     /// <summary>Deletes the listener records of the entry <c>@entry_id</c>.</summary>
-    public required string JournalDeleteListeners { get; init; }
+    public string JournalDeleteListeners { get; init; } =
+        "DELETE FROM eventrouter_queue_listeners WHERE entry_id = @entry_id";
 
     /// <summary>Deletes the entry <c>@entry_id</c>.</summary>
-    public required string JournalDelete { get; init; }
+    public string JournalDelete { get; init; } =
+        "DELETE FROM eventrouter_queue WHERE id = @entry_id";
 
     /// <summary>The unfinished entries of <c>@owner</c> (<c>id</c>, <c>event_name</c>, <c>payload</c>), oldest first.</summary>
-    public required string JournalRead { get; init; }
+    public string JournalRead { get; init; } =
+        "SELECT id, event_name, payload FROM eventrouter_queue WHERE owner = @owner ORDER BY id";
 
     /// <summary>The listener records of the unfinished entries of <c>@owner</c> (<c>entry_id</c>, <c>listener</c>).</summary>
-    public required string JournalReadListeners { get; init; }
+    public string JournalReadListeners { get; init; } =
+        """
+            SELECT l.entry_id, l.listener
+            FROM eventrouter_queue_listeners l JOIN eventrouter_queue q ON q.id = l.entry_id
+            WHERE q.owner = @owner
+            """;
 
     /// <summary>The number of unfinished entries of <c>@owner</c>.</summary>
-    public required string JournalPendingCount { get; init; }
+    public string JournalPendingCount { get; init; } =
+        "SELECT COUNT(*) FROM eventrouter_queue WHERE owner = @owner";
 }
