@@ -15,14 +15,16 @@ namespace EventRouter.RabbitMQ;
 internal static class Deliveries
 {
     /// <summary>Starts the consuming side's span as a child of the publisher's W3C trace context, when the message carries one.</summary>
-    public static Activity? StartActivity(IReadOnlyBasicProperties properties, string name, ActivityKind kind, string? messageId)
+    /// <param name="server">The broker's address.</param>
+    /// <param name="properties">The delivery's properties (trace context headers).</param>
+    /// <param name="queue">The queue the message was consumed from (the span's destination).</param>
+    /// <param name="kind">Consumer for events and commands, Server for module requests.</param>
+    /// <param name="messageId">The message id, when it has one.</param>
+    public static Activity? StartActivity(RabbitMQTelemetry.Server server, IReadOnlyBasicProperties properties, string queue, ActivityKind kind, string? messageId)
     {
         var traceParent = ReadString(properties.Headers, RabbitMQHeaders.TraceParent);
         ActivityContext.TryParse(traceParent, ReadString(properties.Headers, RabbitMQHeaders.TraceState), out var parent);
-        var activity = RabbitMQBridge.ActivitySource.StartActivity(name, kind, parent);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.message.id", messageId);
-        return activity;
+        return RabbitMQTelemetry.Start(server, "process", "process", queue, kind, parent, messageId);
     }
 
     public static Dictionary<string, object?> CopyHeaders(IDictionary<string, object?>? headers) =>

@@ -126,8 +126,9 @@ internal sealed class ListenerConsumer : QueueConsumer
                 return;
             }
 
-            using var activity = Deliveries.StartActivity(properties, $"{eventName} process", ActivityKind.Consumer, messageId);
+            using var activity = Deliveries.StartActivity(Bridge.Server, properties, Queue, ActivityKind.Consumer, messageId);
             activity?.SetTag("eventrouter.listener", listener.Name);
+            activity?.SetTag("eventrouter.event_name", eventName);
             var options = Bridge.Options;
             Exception? failure = null;
             for (var attempt = 1; attempt <= options.ImmediateAttempts; attempt++)

@@ -68,8 +68,9 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         }
 
         var activity = Deliveries.StartActivity(
-            properties, $"{_moduleName} {messageType} process", handler.IsRequest ? ActivityKind.Server : ActivityKind.Consumer, properties.MessageId);
+            Bridge.Server, properties, Queue, handler.IsRequest ? ActivityKind.Server : ActivityKind.Consumer, properties.MessageId);
         activity?.SetTag("eventrouter.module", _moduleName);
+        activity?.SetTag("eventrouter.message_type", messageType);
         try
         {
             if (handler.IsRequest)

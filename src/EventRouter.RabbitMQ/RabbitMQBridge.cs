@@ -51,7 +51,11 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         _dispatcher = dispatcher;
         IdempotencyStore = store;
         _logger = logger;
+        Server = RabbitMQTelemetry.Server.From(options.ConnectionString);
     }
+
+    /// <summary>The broker's address, for the spans' server attributes.</summary>
+    internal RabbitMQTelemetry.Server Server { get; }
 
     internal IServiceProvider Services { get; }
 
@@ -482,11 +486,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         CheckSize(eventName, body);
         var messageId = route?.GetEventId(@event) ?? (@event as IIdentifiableEvent)?.EventId ?? Guid.NewGuid().ToString("N");
 
-        // HasListeners first: the span name would otherwise be formatted on every publish, listened to or not.
-        using var activity = ActivitySource.HasListeners() ? ActivitySource.StartActivity($"{eventName} publish", ActivityKind.Producer) : null;
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", eventName);
-        activity?.SetTag("messaging.message.id", messageId);
+        using var activity = RabbitMQTelemetry.Start(Server, "publish", "send", eventName, ActivityKind.Producer, messageId: messageId);
 
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [RabbitMQHeaders.EventName] = eventName };
         if ((activity ?? Activity.Current) is { IdFormat: ActivityIdFormat.W3C } current)

@@ -45,10 +45,10 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         _bridge.CheckSize(messageType, body);
         var correlationId = Guid.NewGuid().ToString("N");
 
-        using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TRequest).Name} request", ActivityKind.Client);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", _queue);
+        using var activity = RabbitMQTelemetry.Start(_bridge.Server, "request", "send", _queue, ActivityKind.Client, routingKey: _queue);
         activity?.SetTag("messaging.message.conversation_id", correlationId);
+        activity?.SetTag("eventrouter.module", _moduleName);
+        activity?.SetTag("eventrouter.message_type", messageType);
 
         // The caller's deadline travels with the request: the serving side drops a request whose caller has given
         // up, however long it waited in the queue, in a prefetch buffer or behind the module's other work.
@@ -107,9 +107,9 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         var messageType = WireName<TCommand>.Value;
         _bridge.CheckSize(messageType, body);
         var messageId = Guid.NewGuid().ToString("N");
-        using var activity = RabbitMQBridge.ActivitySource.StartActivity($"{_moduleName} {typeof(TCommand).Name} send", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "rabbitmq");
-        activity?.SetTag("messaging.destination.name", _queue);
+        using var activity = RabbitMQTelemetry.Start(_bridge.Server, "send", "send", _queue, ActivityKind.Producer, messageId: messageId, routingKey: _queue);
+        activity?.SetTag("eventrouter.module", _moduleName);
+        activity?.SetTag("eventrouter.message_type", messageType);
         var properties = new BasicProperties
         {
             MessageId = messageId,

@@ -270,7 +270,7 @@ public sealed class EventRouterTestHarness : IDisposable
         {
             return;
         }
-        var operation = activity.GetTagItem("messaging.operation") as string;
+        var operation = activity.GetTagItem("messaging.operation.name") as string;
         var kind = operation switch
         {
             "publish" => RecordKind.Published,
@@ -298,7 +298,7 @@ public sealed class EventRouterTestHarness : IDisposable
         lock (_gate)
         {
             _inFlight.Remove(activity);
-            if (activity.GetTagItem("messaging.operation") is "process")
+            if (activity.GetTagItem("messaging.operation.name") is "process")
             {
                 var failed = activity.Status == ActivityStatusCode.Error;
                 _records.Add(new EventRouterRecord(
@@ -309,7 +309,7 @@ public sealed class EventRouterTestHarness : IDisposable
                     activity.GetCustomProperty("eventrouter.exception") as Exception,
                     activity.GetTagItem("eventrouter.attempt") is int attempt ? attempt : 1));
             }
-            var marker = activity.GetTagItem("messaging.operation") switch
+            var marker = activity.GetTagItem("messaging.operation.name") switch
             {
                 "retry" => RecordKind.Retried,
                 "dead_letter" => RecordKind.DeadLettered,

@@ -179,6 +179,34 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
     }
 
     [Fact]
+    public async Task Publish_SpanCarriesTheMessagingConventionsAttributes()
+    {
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o => o.CrossBroker<TracedEvent>());
+
+        var id = await host.Publisher.PublishAsync(new TracedEvent("conventions-" + Guid.NewGuid().ToString("N")));
+
+        var span = Assert.Single(spans, s => Equals(s.GetTagItem("messaging.message.id"), id));
+        var address = new Uri(broker.Uri);
+        Assert.Equal(ActivityKind.Producer, span.Kind);
+        Assert.Equal("publish tests.traced", span.DisplayName);
+        Assert.Equal("rabbitmq", span.GetTagItem("messaging.system"));
+        Assert.Equal("send", span.GetTagItem("messaging.operation.type"));
+        Assert.Equal("publish", span.GetTagItem("messaging.operation.name"));
+        Assert.Equal("tests.traced", span.GetTagItem("messaging.destination.name"));
+        Assert.Equal(address.Host, span.GetTagItem("server.address"));
+        Assert.Equal(address.Port, span.GetTagItem("server.port"));
+        Assert.Null(span.GetTagItem("messaging.operation")); // the attribute the conventions replaced
+    }
+
+    [Fact]
     public async Task DerivedEvent_AlsoReachesQueuesBoundToItsBaseEventExchange()
     {
         await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o => o.CrossBroker<DogEvent>());

@@ -270,10 +270,21 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
         await caller.Get<StockModuleClient>().RequestAsync(new GetStock("traced"));
 
         static bool OverTheBroker(Activity span) => (string?)span.GetTagItem("messaging.system") == "rabbitmq";
-        var request = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && s.DisplayName.Contains("GetStock"));
+        var request = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && ((string?)s.GetTagItem("eventrouter.message_type"))?.Contains("GetStock", StringComparison.Ordinal) == true);
         await Eventually.WaitUntilAsync(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId), "the serving side's span", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
         var served = spans.First(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == request.SpanId);
         Assert.Equal(request.TraceId, served.TraceId);
+        // OpenTelemetry messaging attributes: operation type and name, destination, broker address.
+        Assert.Equal(("send", "request", queue), ((string?)request.GetTagItem("messaging.operation.type"), (string?)request.GetTagItem("messaging.operation.name"), (string?)request.GetTagItem("messaging.destination.name")));
+        Assert.Equal($"request {queue}", request.DisplayName);
+        Assert.Equal(("process", "process", queue), ((string?)served.GetTagItem("messaging.operation.type"), (string?)served.GetTagItem("messaging.operation.name"), (string?)served.GetTagItem("messaging.destination.name")));
+        var address = new Uri(broker.Uri);
+        Assert.All(new[] { request, served }, s =>
+        {
+            Assert.Equal(address.Host, s.GetTagItem("server.address"));
+            Assert.Equal(address.Port, s.GetTagItem("server.port"));
+            Assert.Null(s.GetTagItem("messaging.operation"));
+        });
         // The module's own spans on the serving side continue the same trace.
         Assert.Contains(spans, s => !OverTheBroker(s) && s.TraceId == request.TraceId && s.ParentSpanId == served.SpanId);
     }

@@ -67,24 +67,46 @@ internal static class Telemetry
         get => Source.HasListeners() || Published.Enabled || Handled.Enabled || Failed.Enabled || ListenerDuration.Enabled;
     }
 
-    /// <summary>Starts a span with the messaging tags; null when no listener samples it.</summary>
-    /// <param name="operation">The messaging operation: publish, enqueue, process, request, command.</param>
+    /// <summary>
+    /// The OpenTelemetry messaging operation type of each operation name the runtime records: <c>send</c> for what
+    /// hands a message over (publish, enqueue, request, command), <c>process</c> for a listener or module running it,
+    /// <c>settle</c> for what decides a delivery's fate (retry, dead letter).
+    /// </summary>
+    public static string OperationType(string operation) => operation switch
+    {
+        "process" => "process",
+        "retry" or "dead_letter" => "settle",
+        _ => "send",
+    };
+
+    /// <summary>Sets the messaging attributes every EventRouter span carries.</summary>
+    private static void SetMessagingTags(Activity activity, string operation, string destination)
+    {
+        activity.SetTag("messaging.system", System);
+        activity.SetTag("messaging.operation.type", OperationType(operation));
+        activity.SetTag("messaging.operation.name", operation);
+        activity.SetTag("messaging.destination.name", destination);
+    }
+
+    /// <summary>
+    /// Starts a span with the messaging attributes, named <c>{operation} {destination}</c> as the OpenTelemetry
+    /// messaging conventions name spans; null when no listener samples it.
+    /// </summary>
+    /// <param name="operation">The messaging operation name: publish, enqueue, process, request, command.</param>
     /// <param name="destination">The event or message name.</param>
     /// <param name="kind">The span kind.</param>
     /// <param name="parent">An explicit parent (for work resumed on another thread); default: the current activity.</param>
     /// <param name="payload">The event or message, attached before the span starts so listeners see it at start.</param>
     public static Activity? StartActivity(string operation, string destination, ActivityKind kind, ActivityContext parent = default, object? payload = null)
     {
-        var activity = Source.CreateActivity(destination + " " + operation, kind, parent);
+        var activity = Source.CreateActivity(operation + " " + destination, kind, parent);
         if (activity is null)
         {
             return null;
         }
         if (activity.IsAllDataRequested)
         {
-            activity.SetTag("messaging.system", System);
-            activity.SetTag("messaging.operation", operation);
-            activity.SetTag("messaging.destination.name", destination);
+            SetMessagingTags(activity, operation, destination);
         }
         if (payload is not null)
         {
@@ -99,14 +121,12 @@ internal static class Telemetry
     /// </summary>
     public static void Mark(string operation, string destination, ActivityContext parent, object? payload, string listener, int attempt, Exception? exception)
     {
-        var activity = Source.CreateActivity(destination + " " + operation, ActivityKind.Internal, parent);
+        var activity = Source.CreateActivity(operation + " " + destination, ActivityKind.Internal, parent);
         if (activity is null)
         {
             return;
         }
-        activity.SetTag("messaging.system", System);
-        activity.SetTag("messaging.operation", operation);
-        activity.SetTag("messaging.destination.name", destination);
+        SetMessagingTags(activity, operation, destination);
         activity.SetTag("eventrouter.listener", listener);
         activity.SetTag("eventrouter.attempt", attempt);
         if (payload is not null)

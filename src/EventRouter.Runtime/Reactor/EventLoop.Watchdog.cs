@@ -61,7 +61,7 @@ public sealed partial class EventLoop
     {
         var lag = Stopwatch.GetTimestamp() - Volatile.Read(ref _probePostedAt);
         Interlocked.Exchange(ref _lagTicks, lag);
-        ReactorMetrics.LoopLag.Record(lag * 1000.0 / Stopwatch.Frequency);
+        ReactorMetrics.LoopLag.Record((double)lag / Stopwatch.Frequency);
         Volatile.Write(ref _probePending, 0);
     }
 

@@ -32,23 +32,28 @@ internal static partial class ReactorLog
     public static partial void StopTimedOut(ILogger logger, double timeoutMs, int count);
 }
 
-/// <summary>Reactor instruments, on the runtime's one <c>EventRouter</c> meter so every listener sees them.</summary>
+/// <summary>
+/// Reactor instruments, on the runtime's one <c>EventRouter</c> meter so every listener sees them. Named after the
+/// part they measure (<c>eventrouter.event_loop.*</c>, <c>eventrouter.tcp.*</c>), durations in seconds, every
+/// instrument with a unit, as the OpenTelemetry metric conventions ask.
+/// </summary>
 internal static class ReactorMetrics
 {
     private static Meter Meter => Telemetry.Meter;
 
-    public static readonly Counter<long> LoopBlocked =
-        Meter.CreateCounter<long>("eventrouter.reactor.loop.blocked", description: "Times an event loop was detected blocked.");
+    public static readonly Counter<long> LoopBlocked = Meter.CreateCounter<long>(
+        "eventrouter.event_loop.blocked", "{detection}", "Times an event loop was detected blocked.");
 
-    public static readonly Histogram<double> LoopLag =
-        Meter.CreateHistogram<double>("eventrouter.reactor.loop.lag", unit: "ms", description: "Delay between posting a probe to an event loop and the loop running it.");
+    public static readonly Histogram<double> LoopLag = Meter.CreateHistogram<double>(
+        "eventrouter.event_loop.lag.probe", "s",
+        "Delay between posting a watchdog probe to an event loop and the loop running it (every probe; eventrouter.event_loop.lag reports the last).");
 
-    public static readonly Counter<long> ConnectionsOpened =
-        Meter.CreateCounter<long>("eventrouter.reactor.connections.opened", description: "TCP connections opened.");
+    public static readonly Counter<long> ConnectionsOpened = Meter.CreateCounter<long>(
+        "eventrouter.tcp.connections.opened", "{connection}", "TCP connections opened.");
 
-    public static readonly Counter<long> ConnectionsClosed =
-        Meter.CreateCounter<long>("eventrouter.reactor.connections.closed", description: "TCP connections closed, by reason.");
+    public static readonly Counter<long> ConnectionsClosed = Meter.CreateCounter<long>(
+        "eventrouter.tcp.connections.closed", "{connection}", "TCP connections closed, by reason.");
 
-    public static readonly Counter<long> ConnectionsRejected =
-        Meter.CreateCounter<long>("eventrouter.reactor.connections.rejected", description: "TCP connections refused by the connection limit.");
+    public static readonly Counter<long> ConnectionsRejected = Meter.CreateCounter<long>(
+        "eventrouter.tcp.connections.rejected", "{connection}", "TCP connections refused by the connection limit.");
 }

@@ -41,14 +41,14 @@ public sealed class DispatchLoopTelemetryTests
         await loop.EnqueueAsync(new TracedJob(key, Failures: 1));
         await loop.StopAsync(TimeSpan.FromSeconds(30));
 
-        var enqueue = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "enqueue"));
+        var enqueue = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "enqueue"));
         Assert.Equal(ActivityKind.Producer, enqueue.Kind);
-        var attempts = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation"), "process")).OrderBy(s => s.StartTimeUtc).ToList();
+        var attempts = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation.name"), "process")).OrderBy(s => s.StartTimeUtc).ToList();
         Assert.Equal(new object?[] { 1, 2 }, attempts.Select(s => s.GetTagItem("eventrouter.attempt")));
         Assert.All(attempts, s => Assert.Equal(enqueue.SpanId, s.ParentSpanId));
         Assert.Equal(ActivityStatusCode.Error, attempts[0].Status);
         Assert.Equal(ActivityStatusCode.Unset, attempts[1].Status);
-        var retry = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "retry"));
+        var retry = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "retry"));
         Assert.Equal(enqueue.SpanId, retry.ParentSpanId);
         Assert.Contains(capture.Measurements("eventrouter.listener.retried"), m => Equals(m.Tags["eventrouter.listener"], typeof(TracedJobWorker).FullName));
         Assert.Contains(capture.Measurements("eventrouter.events.published"), m => Equals(m.Tags["messaging.destination.name"], typeof(TracedJob).FullName));
@@ -64,10 +64,10 @@ public sealed class DispatchLoopTelemetryTests
         await loop.EnqueueAsync(new TracedJob(Guid.NewGuid().ToString("N"), Failures: 10));
         await loop.StopAsync(TimeSpan.FromSeconds(30));
 
-        var marker = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "dead_letter"));
+        var marker = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "dead_letter"));
         Assert.Equal(3, marker.GetTagItem("eventrouter.attempt"));
         Assert.Single(capture.Measurements("eventrouter.events.dead_lettered"));
-        Assert.Equal(2, capture.Spans.Count(s => Equals(s.GetTagItem("messaging.operation"), "retry")));
+        Assert.Equal(2, capture.Spans.Count(s => Equals(s.GetTagItem("messaging.operation.name"), "retry")));
     }
 
     [Fact]

@@ -44,8 +44,8 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
 
         Assert.Equal(new EchoReply(7), await client.RequestAsync(new Echo(7)).AsTask().WaitAsync(HangGuard));
 
-        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "request"));
-        Assert.Equal("TestModule/Echo request", request.OperationName);
+        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "request"));
+        Assert.Equal("request TestModule/Echo", request.OperationName);
         Assert.Equal(ActivityKind.Client, request.Kind);
         Assert.Equal(capture.Root!.SpanId, request.ParentSpanId);
         Assert.Equal("eventrouter", request.GetTagItem("messaging.system"));
@@ -53,7 +53,7 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
         Assert.Equal("TestModule", request.GetTagItem("eventrouter.module"));
         Assert.Equal(new Echo(7), request.GetCustomProperty("eventrouter.event"));
 
-        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "process"));
+        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "process"));
         Assert.Equal(ActivityKind.Server, process.Kind);
         Assert.Equal(request.TraceId, process.TraceId);
         Assert.Equal(request.SpanId, process.ParentSpanId);
@@ -72,8 +72,8 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
 
         Assert.True(reply.IsCompletedSuccessfully); // ran inline on this thread
         Assert.Equal(5, await reply);
-        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "request"));
-        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "process"));
+        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "request"));
+        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "process"));
         Assert.Equal(request.SpanId, process.ParentSpanId);
         Assert.Equal(request.TraceId, process.TraceId);
         Assert.Equal(capture.Root!.SpanId, request.ParentSpanId);
@@ -91,8 +91,8 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
 
         await Assert.ThrowsAsync<CustomModuleException>(() => client.RequestAsync(new Throw("custom")).AsTask().WaitAsync(HangGuard));
 
-        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "request"));
-        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "process"));
+        var request = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "request"));
+        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "process"));
         foreach (var span in new[] { request, process })
         {
             Assert.Equal(ActivityStatusCode.Error, span.Status);
@@ -129,10 +129,10 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
         await client.SendAsync(new FailCommand("sync"));
         await _server!.ShutdownAsync().WaitAsync(HangGuard);
 
-        var commands = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation"), "command")).ToList();
-        Assert.Equal(new[] { "TestModule/Note command", "TestModule/FailCommand command" }, commands.Select(s => s.OperationName));
+        var commands = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation.name"), "command")).ToList();
+        Assert.Equal(new[] { "command TestModule/Note", "command TestModule/FailCommand" }, commands.Select(s => s.OperationName));
         Assert.All(commands, s => Assert.Equal(ActivityKind.Producer, s.Kind));
-        var processes = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation"), "process")).ToList();
+        var processes = capture.Spans.Where(s => Equals(s.GetTagItem("messaging.operation.name"), "process")).ToList();
         Assert.Equal(2, processes.Count);
         Assert.All(processes, s => Assert.Equal(ActivityKind.Consumer, s.Kind));
         var note = processes.Single(s => Equals(s.GetTagItem("messaging.destination.name"), "TestModule/Note"));
@@ -171,7 +171,7 @@ public sealed class ModuleTelemetryTests : IAsyncLifetime
         var durations = capture.Measurements("eventrouter.module.request.duration");
         Assert.Equal(2, durations.Count);
         Assert.All(durations, m => Assert.Equal("rejected", m.Tags["eventrouter.outcome"]));
-        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation"), "process"));
+        var process = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("messaging.operation.name"), "process"));
         Assert.Equal(ActivityStatusCode.Error, process.Status);
     }
 

@@ -21,13 +21,13 @@ public sealed class PublishTelemetryTests
 
         await dispatcher.PublishAsync(new OrderPlaced(1));
 
-        var publish = Assert.Single(capture.Spans, s => s.OperationName == "tests.order-placed publish");
+        var publish = Assert.Single(capture.Spans, s => s.OperationName == "publish tests.order-placed");
         Assert.Equal(ActivityKind.Producer, publish.Kind);
         Assert.Equal(capture.Root!.SpanId, publish.ParentSpanId);
-        Assert.Equal("publish", publish.GetTagItem("messaging.operation"));
+        Assert.Equal("publish", publish.GetTagItem("messaging.operation.name"));
         Assert.Equal("tests.order-placed", publish.GetTagItem("messaging.destination.name"));
         Assert.Equal("eventrouter", publish.GetTagItem("messaging.system"));
-        var process = capture.Spans.Where(s => s.OperationName == "tests.order-placed process").ToList();
+        var process = capture.Spans.Where(s => s.OperationName == "process tests.order-placed").ToList();
         Assert.Equal(2, process.Count);
         Assert.All(process, s => Assert.Equal(publish.SpanId, s.ParentSpanId));
         Assert.Equal(
@@ -46,7 +46,7 @@ public sealed class PublishTelemetryTests
         var failed = Assert.Single(capture.Spans, s => Equals(s.GetTagItem("eventrouter.listener"), typeof(FailingA).FullName));
         Assert.Equal(ActivityStatusCode.Error, failed.Status);
         Assert.Contains(failed.Events, e => e.Name == "exception");
-        var publish = Assert.Single(capture.Spans, s => s.OperationName.EndsWith(" publish", StringComparison.Ordinal));
+        var publish = Assert.Single(capture.Spans, s => s.OperationName.StartsWith("publish ", StringComparison.Ordinal));
         Assert.Equal(ActivityStatusCode.Error, publish.Status);
 
         var failures = capture.Measurements("eventrouter.listener.failed");
