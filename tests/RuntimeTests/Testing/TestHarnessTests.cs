@@ -102,7 +102,8 @@ public sealed class TestHarnessTests
 
         var error = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForQuietAsync(TimeSpan.FromMilliseconds(200)));
 
-        Assert.Contains("GatedEvent publish", error.Message);
+        Assert.Contains("span: publish ", error.Message);
+        Assert.Contains("GatedEvent", error.Message);
         Assert.Contains("probe: custom-queue", error.Message);
         Assert.Contains("Published", error.Message);
         cts.Cancel();
