@@ -40,6 +40,33 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public void AddEventRouter_PostConfigureAndRegisteredSetups_AreHonouredInOrder()
+    {
+        var services = new ServiceCollection();
+        services.PostConfigure<EventRouterOptions>(o => o.NoListenerPolicy = NoListenerPolicy.Throw); // runs after every Configure
+        services.AddEventRouter(o => o.NoListenerPolicy = NoListenerPolicy.Ignore);
+        services.AddSingleton<IConfigureOptions<EventRouterOptions>>(new ConfigureOptions<EventRouterOptions>(o => o.PublishMode = PublishMode.Concurrent));
+        services.Configure<EventRouterOptions>("other", o => o.PublishMode = PublishMode.Sequential); // another name: not ours
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<EventDispatcherBase>().Options;
+        Assert.Equal(NoListenerPolicy.Throw, options.NoListenerPolicy);
+        Assert.Equal(PublishMode.Concurrent, options.PublishMode);
+    }
+
+    [Fact]
+    public void AddEventRouter_InvalidValue_WithoutAHost_FailsAtFirstResolveWithItsMessage()
+    {
+        var services = new ServiceCollection();
+        services.AddEventRouter(o => o.PublishMode = (PublishMode)42);
+        using var provider = services.BuildServiceProvider();
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<EventDispatcherBase>());
+        Assert.Equal(typeof(EventRouterOptions), failure.OptionsType);
+        Assert.Contains("Unknown PublishMode.", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddEventDispatchLoop_ServicesConfigure_IsHonoured()
     {
         var services = new ServiceCollection();
