@@ -61,7 +61,8 @@ public sealed record DocBlock(string Page, int Line, string Code, BlockKind Kind
 
     public static DocBlock Find(string name) => All().Single(b => b.Name == name);
 
-    private static readonly Regex Fence = new(@"^\s*```\s*(csharp|cs)\s*$", RegexOptions.Compiled);
+    // The info string may go on after the language (```csharp fragment): the block is C# all the same.
+    private static readonly Regex Fence = new(@"^\s*```\s*(csharp|cs)(\s.*)?$", RegexOptions.Compiled);
     private static readonly Regex Marker = new(@"<!--\s*snippet:\s*(?<kind>skip|assume|generated-excerpt)\b(?<body>.*?)-->", RegexOptions.Compiled | RegexOptions.Singleline);
     private static readonly Regex Prints = new(@"\bprints\s+(?<ticks>`+)(?<text>.+?)\k<ticks>(?!`)", RegexOptions.Compiled | RegexOptions.Singleline);
 
