@@ -53,7 +53,7 @@ public static class DurabilityServiceCollectionExtensions
     /// <summary>
     /// Runs an <see cref="OutboxRelay"/> with the host that hands the store's outbox events to a delivery of your
     /// choice, for example a broker publisher that waits for the broker's confirm:
-    /// <c>p => { var broker = p.GetRequiredService&lt;IBrokerPublisher&gt;(); return async (e, ct) => await broker.PublishAsync(e, ct); }</c>.
+    /// <c>p => { var broker = p.GetRequiredService&lt;IBrokerPublisher&gt;(); return async (e, ct) => { await broker.PublishAsync(e, ct); }; }</c>.
     /// </summary>
     /// <param name="services">The service collection, with a store registered.</param>
     /// <param name="deliver">Builds the delivery from the services; it must return only once the event is safely taken.</param>

@@ -10,7 +10,8 @@ internal static class DiagnosticDescriptors
 {
     private const string Usage = "EventRouter.Usage";
     private const string Broker = "EventRouter.Broker";
-    private const string HelpLinkBase = "https://github.com/eventrouter/eventrouter/blob/main/docs/diagnostics.md#";
+    // Each ID's section of docs/diagnostics.md, in the repository Directory.Build.props names.
+    private const string HelpLinkBase = RepositoryUrl.Value + "/blob/main/docs/diagnostics.md#";
 
     internal static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpLinkBase + id.ToLowerInvariant());
