@@ -30,16 +30,7 @@ public sealed class PackageFixture : IDisposable
 
         // --artifacts-path: the pack builds into the temporary folder, never into the repository's bin/obj, which other
         // test projects running in parallel (and the next incremental build) use.
-        var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(8),
-            "pack", Path.Combine(RepositoryRoot, "src", "EventRouter.Runtime"), "-c", "Release", "-o", Feed,
-            "--artifacts-path", Path.Combine(Root, "artifacts"), $"-p:Version={Version}");
-        pack.AssertSuccess("dotnet pack");
-        PackTime = pack.Elapsed;
-        Package = Path.Combine(Feed, $"EventRouter.{Version}.nupkg");
-        if (!File.Exists(Package))
-        {
-            throw new InvalidOperationException($"dotnet pack did not produce {Package}:\n{pack.Output}");
-        }
+        (Package, PackTime) = Pack("EventRouter.Runtime", "EventRouter");
         WriteNuGetConfig();
         _testingPackage = new Lazy<string>(PackTesting);
     }
@@ -52,14 +43,16 @@ public sealed class PackageFixture : IDisposable
     /// </summary>
     public string TestingPackage => _testingPackage.Value;
 
-    private string PackTesting()
+    private string PackTesting() => Pack("EventRouter.Testing", "EventRouter.Testing").Package;
+
+    private (string Package, TimeSpan Elapsed) Pack(string project, string packageId)
     {
         var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(8),
-            "pack", Path.Combine(RepositoryRoot, "src", "EventRouter.Testing"), "-c", "Release", "-o", Feed,
+            "pack", Path.Combine(RepositoryRoot, "src", project), "-c", "Release", "-o", Feed,
             "--artifacts-path", Path.Combine(Root, "artifacts"), $"-p:Version={Version}");
-        pack.AssertSuccess("dotnet pack EventRouter.Testing");
-        var package = Path.Combine(Feed, $"EventRouter.Testing.{Version}.nupkg");
-        return File.Exists(package) ? package : throw new InvalidOperationException($"dotnet pack did not produce {package}:\n{pack.Output}");
+        pack.AssertSuccess("dotnet pack " + project);
+        var package = Path.Combine(Feed, $"{packageId}.{Version}.nupkg");
+        return File.Exists(package) ? (package, pack.Elapsed) : throw new InvalidOperationException($"dotnet pack did not produce {package}:\n{pack.Output}");
     }
 
     /// <summary>
