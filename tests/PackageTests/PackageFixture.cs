@@ -9,8 +9,9 @@ namespace EventRouter.PackageTests;
 
 /// <summary>
 /// Packs EventRouter once per test run, with a unique prerelease version (so a package cached by an earlier run can
-/// never be restored instead), into a temporary feed, and writes a nuget.config that takes <c>EventRouter</c> from
-/// that feed only and everything else from the machine's configured sources.
+/// never be restored instead), into a temporary feed, and writes a nuget.config that takes <c>EventRouter</c> (and
+/// <c>EventRouter.Testing</c>, packed when a test asks for it) from that feed only and everything else from the
+/// machine's configured sources.
 /// </summary>
 public sealed class PackageFixture : IDisposable
 {
@@ -29,17 +30,49 @@ public sealed class PackageFixture : IDisposable
 
         // --artifacts-path: the pack builds into the temporary folder, never into the repository's bin/obj, which other
         // test projects running in parallel (and the next incremental build) use.
-        var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(8),
-            "pack", Path.Combine(RepositoryRoot, "src", "EventRouter.Runtime"), "-c", "Release", "-o", Feed,
-            "--artifacts-path", Path.Combine(Root, "artifacts"), $"-p:Version={Version}");
-        pack.AssertSuccess("dotnet pack");
-        PackTime = pack.Elapsed;
-        Package = Path.Combine(Feed, $"EventRouter.{Version}.nupkg");
-        if (!File.Exists(Package))
-        {
-            throw new InvalidOperationException($"dotnet pack did not produce {Package}:\n{pack.Output}");
-        }
+        (Package, PackTime) = Pack("EventRouter.Runtime", "EventRouter");
         WriteNuGetConfig();
+        _testingPackage = new Lazy<string>(PackTesting);
+    }
+
+    private readonly Lazy<string> _testingPackage;
+
+    /// <summary>
+    /// EventRouter.Testing, packed into the same feed with the same version on first use (only the hosted app needs
+    /// it); the pack reuses the runtime's build in the same artifacts folder.
+    /// </summary>
+    public string TestingPackage => _testingPackage.Value;
+
+    private string PackTesting() => Pack("EventRouter.Testing", "EventRouter.Testing").Package;
+
+    private (string Package, TimeSpan Elapsed) Pack(string project, string packageId)
+    {
+        var pack = Dotnet.Run(RepositoryRoot, TimeSpan.FromMinutes(8),
+            "pack", Path.Combine(RepositoryRoot, "src", project), "-c", "Release", "-o", Feed,
+            "--artifacts-path", Path.Combine(Root, "artifacts"), $"-p:Version={Version}");
+        pack.AssertSuccess("dotnet pack " + project);
+        var package = Path.Combine(Feed, $"{packageId}.{Version}.nupkg");
+        return File.Exists(package) ? (package, pack.Elapsed) : throw new InvalidOperationException($"dotnet pack did not produce {package}:\n{pack.Output}");
+    }
+
+    /// <summary>
+    /// Copies the hosted solution from <c>Hosted/</c> (a class library, a hosted app, a test project) into a fresh
+    /// folder, referencing the packed version; returns the folder.
+    /// </summary>
+    public string CreateHostedSolution(string name)
+    {
+        _ = TestingPackage;
+        var source = Path.Combine(AppContext.BaseDirectory, "Hosted");
+        var directory = Directory.CreateDirectory(Path.Combine(Root, name)).FullName;
+        foreach (var file in Directory.GetFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(directory, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        File.WriteAllText(Path.Combine(directory, "EventRouterVersion.props"),
+            $"<Project>\n  <PropertyGroup>\n    <EventRouterVersion>{Version}</EventRouterVersion>\n  </PropertyGroup>\n</Project>\n");
+        return directory;
     }
 
     public string RepositoryRoot { get; }
@@ -108,7 +141,7 @@ public sealed class PackageFixture : IDisposable
         }
         // Source mapping: EventRouter comes from the local feed only, never from a remote source or another version.
         config.Append("  </packageSources>\n  <packageSourceMapping>\n");
-        config.Append("    <packageSource key=\"eventrouter-local\">\n      <package pattern=\"EventRouter\" />\n    </packageSource>\n");
+        config.Append("    <packageSource key=\"eventrouter-local\">\n      <package pattern=\"EventRouter\" />\n      <package pattern=\"EventRouter.Testing\" />\n    </packageSource>\n");
         for (var i = 0; i < sources.Count; i++)
         {
             config.Append($"    <packageSource key=\"machine{i}\">\n      <package pattern=\"*\" />\n    </packageSource>\n");
