@@ -2,13 +2,14 @@
 // a durable dispatch loop ("loop"), through the transactional outbox and its relay into the loop ("outbox") or to
 // RabbitMQ ("broker", marked sent after the broker's confirm) — and its listeners write their effect in the same
 // transaction as their inbox record, so the database shows exactly how many times each listener's work took effect.
-// "consume" places nothing: it consumes the orders a "publish" run sent to RabbitMQ, de-duplicated by the durable
+// "retry" places orders into the loop as "loop" does, but billing fails every attempt (one row in crash_attempts
+// each) until the loop dead-letters it after its last attempt. "consume" places nothing: it consumes the orders a "publish" run sent to RabbitMQ, de-duplicated by the durable
 // inbox ("consume") or by the in-memory store ("consume-memory", which also writes its records to the inbox table
 // for the count below), and its listeners write one effect row per run that completed, outside any transaction — so
 // the rows show how often a listener ran to completion for one order — and a row in crash_reruns for each run that
 // started although the inbox table already recorded its completion.
 //
-//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|outbox|broker|publish|consume|consume-memory> <from> <to> <produce|drain>
+//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|retry|outbox|broker|publish|consume|consume-memory> <from> <to> <produce|drain>
 //
 // The broker modes read the AMQP URI from ER_CRASH_BROKER and the service name from ER_CRASH_SERVICE. It prints
 // READY once recovered (and connected), ACCEPTED <i> after the loop accepted order i (loop), COMMITTED <i> after the
@@ -44,6 +45,7 @@ Effects.Open = sqlite
 await Effects.CreateTablesAsync(sqlite);
 var consume = mode is "consume" or "consume-memory";
 Effects.Transactional = !consume;
+Effects.FailBilling = mode == "retry";
 
 // The RabbitMQ bridge of the broker modes: a publisher (broker, publish) or a consumer of the order listeners' queues.
 IBrokerPublisher? broker = null;
@@ -74,7 +76,9 @@ if (mode is "broker" or "publish" || consume)
 var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions
 {
     MaxParallelism = 2,
-    RetryPolicy = new RetryPolicy { MaxAttempts = 100, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) },
+    RetryPolicy = mode == "retry"
+        ? new RetryPolicy { MaxAttempts = Effects.RetryAttempts, InitialDelay = TimeSpan.FromMilliseconds(300), BackoffMultiplier = 1, Jitter = 0 }
+        : new RetryPolicy { MaxAttempts = 100, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) },
 }.UseDurableStore(store));
 await ((IHostedService)loop).StartAsync(default); // recovers what the previous run left unfinished
 OutboxRelay? relay = null;
@@ -99,7 +103,7 @@ for (var i = from; i < to && !consume; i++)
         await broker!.PublishAsync(order);
         Console.WriteLine($"PUBLISHED {i}");
     }
-    else if (mode == "loop")
+    else if (mode is "loop" or "retry")
     {
         await loop.EnqueueAsync(order);
         Console.WriteLine($"ACCEPTED {i}");
@@ -176,6 +180,23 @@ namespace EventRouter.Durability.CrashChild
         /// <summary>True: the effect commits with the listener's inbox record. False: one row per completed run, no transaction.</summary>
         public static bool Transactional { get; set; } = true;
 
+        /// <summary>True: billing fails every attempt, after writing a row to crash_attempts.</summary>
+        public static bool FailBilling { get; set; }
+
+        /// <summary>The retry policy's attempts in "retry" mode.</summary>
+        public const int RetryAttempts = 6;
+
+        /// <summary>Billing's failing attempt: its row first (a kill can land after it), then the failure.</summary>
+        public static async ValueTask FailAsync(CrashOrder order)
+        {
+            await Task.Yield();
+            await using var connection = await Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO crash_attempts (order_id, sequence) VALUES ('{order.OrderId}', {order.Sequence})";
+            await command.ExecuteNonQueryAsync();
+            throw new InvalidOperationException("card declined");
+        }
+
         /// <summary>The orders in [from, to) that have an effect of both listeners.</summary>
         public static async Task<long> CompletedOrdersAsync(int from, int to)
         {
@@ -194,6 +215,7 @@ namespace EventRouter.Durability.CrashChild
                 CREATE TABLE IF NOT EXISTS crash_effects (id {id}, order_id TEXT NOT NULL, listener TEXT NOT NULL, customer TEXT NOT NULL, sequence INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS crash_orders (id TEXT PRIMARY KEY, amount INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS crash_reruns (order_id TEXT NOT NULL, listener TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS crash_attempts (order_id TEXT NOT NULL, sequence INTEGER NOT NULL);
                 """;
             await command.ExecuteNonQueryAsync();
         }
@@ -249,7 +271,8 @@ namespace EventRouter.Durability.CrashChild
     [EventListener]
     public sealed class CrashBilling : IEventListener<CrashOrder>
     {
-        public ValueTask HandleAsync(CrashOrder @event, CancellationToken cancellationToken) => Effects.ApplyAsync("billing", @event);
+        public ValueTask HandleAsync(CrashOrder @event, CancellationToken cancellationToken) =>
+            Effects.FailBilling ? Effects.FailAsync(@event) : Effects.ApplyAsync("billing", @event);
     }
 
     [EventListener]
