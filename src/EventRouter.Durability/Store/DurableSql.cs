@@ -60,6 +60,19 @@ internal sealed class DurableSql
     public string OutboxPendingCount { get; init; } =
         "SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL";
 
+    /// <summary>
+    /// One row: the unfinished journal entries of <c>@owner</c>, the unsent outbox events, the creation time of the
+    /// oldest unsent one (null when none) and the dead letters.
+    /// </summary>
+    public string Status { get; init; } =
+        """
+            SELECT
+                (SELECT COUNT(*) FROM eventrouter_queue WHERE owner = @owner),
+                (SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL),
+                (SELECT MIN(created_at) FROM eventrouter_outbox WHERE sent_at IS NULL),
+                (SELECT COUNT(*) FROM eventrouter_dead_letters)
+            """;
+
     /// <summary>Deletes events sent before <c>@before</c>.</summary>
     public string OutboxCleanup { get; init; } =
         "DELETE FROM eventrouter_outbox WHERE sent_at IS NOT NULL AND sent_at < @before";
