@@ -61,6 +61,19 @@ internal static class PostgreSqlSql
                 created_at BIGINT  NOT NULL
             );
             """,
+
+            // Version 2: the due time of scheduled events, and the retries listeners wait for.
+            """
+            ALTER TABLE eventrouter_queue ADD COLUMN due_at BIGINT NULL;
+
+            CREATE TABLE eventrouter_queue_retries (
+                entry_id BIGINT NOT NULL,
+                listener TEXT    NOT NULL,
+                attempts INTEGER NOT NULL,
+                due_at   BIGINT NOT NULL,
+                PRIMARY KEY (entry_id, listener)
+            );
+            """,
         ],
 
         // Instances starting together migrate one after another (the key is arbitrary, fixed, and ours).

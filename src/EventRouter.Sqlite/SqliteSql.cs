@@ -61,6 +61,19 @@ internal static class SqliteSql
                 created_at INTEGER NOT NULL
             );
             """,
+
+            // Version 2: the due time of scheduled events, and the retries listeners wait for.
+            """
+            ALTER TABLE eventrouter_queue ADD COLUMN due_at INTEGER NULL;
+
+            CREATE TABLE eventrouter_queue_retries (
+                entry_id INTEGER NOT NULL,
+                listener TEXT    NOT NULL,
+                attempts INTEGER NOT NULL,
+                due_at   INTEGER NOT NULL,
+                PRIMARY KEY (entry_id, listener)
+            ) WITHOUT ROWID;
+            """,
         ],
 
         // BEGIN IMMEDIATE already holds the database's write lock.

@@ -1,12 +1,20 @@
 // The process the crash tests kill with SIGKILL at random points and start again. It places orders — straight into
-// a durable dispatch loop ("loop"), or through the transactional outbox and its relay ("outbox") — and its
-// listeners write their effect in the same transaction as their inbox record, so the database shows exactly how
-// many times each listener's work took effect.
+// a durable dispatch loop ("loop"), through the transactional outbox and its relay into the loop ("outbox") or to
+// RabbitMQ ("broker", marked sent after the broker's confirm) — and its listeners write their effect in the same
+// transaction as their inbox record, so the database shows exactly how many times each listener's work took effect.
+// "retry" places orders into the loop as "loop" does, but billing fails every attempt (one row in crash_attempts
+// each) until the loop dead-letters it after its last attempt. "consume" places nothing: it consumes the orders a "publish" run sent to RabbitMQ, de-duplicated by the durable
+// inbox ("consume") or by the in-memory store ("consume-memory", which also writes its records to the inbox table
+// for the count below), and its listeners write one effect row per run that completed, outside any transaction — so
+// the rows show how often a listener ran to completion for one order — and a row in crash_reruns for each run that
+// started although the inbox table already recorded its completion.
 //
-//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|outbox> <from> <to> <produce|drain>
+//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|retry|outbox|broker|publish|consume|consume-memory> <from> <to> <produce|drain>
 //
-// It prints READY once recovered, ACCEPTED <i> after the loop accepted order i (loop) or COMMITTED <i> after the
-// transaction of order i committed (outbox), and DONE when, in drain mode, nothing is left to deliver.
+// The broker modes read the AMQP URI from ER_CRASH_BROKER and the service name from ER_CRASH_SERVICE. It prints
+// READY once recovered (and connected), ACCEPTED <i> after the loop accepted order i (loop), COMMITTED <i> after the
+// transaction of order i committed (outbox, broker) or PUBLISHED <i> once the broker confirmed it (publish), and DONE
+// when, in drain mode, nothing is left to deliver (consume: when every order from..to has both effects).
 using System;
 using System.Data.Common;
 using System.Text.Json.Serialization;
@@ -18,8 +26,10 @@ using EventRouter.Durability;
 using EventRouter.Durability.CrashChild;
 using EventRouter.Generated;
 using EventRouter.PostgreSql;
+using EventRouter.RabbitMQ;
 using EventRouter.Sqlite;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -33,11 +43,42 @@ Effects.Open = sqlite
     ? async () => { var c = new SqliteConnection(connectionString); await c.OpenAsync(); return c; }
     : async () => { var c = new NpgsqlConnection(connectionString); await c.OpenAsync(); return c; };
 await Effects.CreateTablesAsync(sqlite);
+var consume = mode is "consume" or "consume-memory";
+Effects.Transactional = !consume;
+Effects.FailBilling = mode == "retry";
+
+// The RabbitMQ bridge of the broker modes: a publisher (broker, publish) or a consumer of the order listeners' queues.
+IBrokerPublisher? broker = null;
+ServiceProvider? services = null;
+if (mode is "broker" or "publish" || consume)
+{
+    var collection = new ServiceCollection();
+    collection.AddEventRouter();
+    collection.AddEventRouterRabbitMQ(o =>
+    {
+        o.ConnectionString = Environment.GetEnvironmentVariable("ER_CRASH_BROKER");
+        o.ServiceName = Environment.GetEnvironmentVariable("ER_CRASH_SERVICE");
+        o.JsonContext = ChildJson.Default;
+        o.CrossBroker("tests.crash.order");
+        o.Consume = consume;
+        o.IdempotencyStore = mode == "consume-memory" ? new RecordingMemoryStore(store.Inbox) : store.Inbox;
+        o.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(200);
+        o.ConsumerConcurrency = Consuming.Concurrency;
+    });
+    services = collection.BuildServiceProvider();
+    foreach (var hosted in services.GetServices<IHostedService>())
+    {
+        await hosted.StartAsync(default);
+    }
+    broker = services.GetRequiredService<IBrokerPublisher>();
+}
 
 var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions
 {
     MaxParallelism = 2,
-    RetryPolicy = new RetryPolicy { MaxAttempts = 100, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) },
+    RetryPolicy = mode == "retry"
+        ? new RetryPolicy { MaxAttempts = Effects.RetryAttempts, InitialDelay = TimeSpan.FromMilliseconds(300), BackoffMultiplier = 1, Jitter = 0 }
+        : new RetryPolicy { MaxAttempts = 100, InitialDelay = TimeSpan.FromMilliseconds(1), MaxDelay = TimeSpan.FromMilliseconds(50) },
 }.UseDurableStore(store));
 await ((IHostedService)loop).StartAsync(default); // recovers what the previous run left unfinished
 OutboxRelay? relay = null;
@@ -46,12 +87,23 @@ if (mode == "outbox")
     relay = new OutboxRelay(store, loop.EnqueueAsync, new OutboxRelayOptions { PollInterval = TimeSpan.FromMilliseconds(10), BatchSize = 20 });
     relay.Start();
 }
+else if (mode == "broker")
+{
+    // Returns once the broker confirmed the message: only then is the row marked sent.
+    relay = new OutboxRelay(store, async (e, ct) => await broker!.PublishAsync(e, ct), new OutboxRelayOptions { PollInterval = TimeSpan.FromMilliseconds(10), BatchSize = 20 });
+    relay.Start();
+}
 Console.WriteLine("READY");
 
-for (var i = from; i < to; i++)
+for (var i = from; i < to && !consume; i++)
 {
     var order = new CrashOrder($"order-{i}", $"customer-{i % 5}", i);
-    if (mode == "loop")
+    if (mode == "publish")
+    {
+        await broker!.PublishAsync(order);
+        Console.WriteLine($"PUBLISHED {i}");
+    }
+    else if (mode is "loop" or "retry")
     {
         await loop.EnqueueAsync(order);
         Console.WriteLine($"ACCEPTED {i}");
@@ -74,13 +126,28 @@ for (var i = from; i < to; i++)
     }
 }
 
+if (mode == "publish")
+{
+    await services!.DisposeAsync();
+    Console.WriteLine("DONE");
+    return;
+}
 if (!drain)
 {
     await Task.Delay(Timeout.Infinite); // until killed
 }
-while (await store.PendingEventsAsync() > 0 || await store.Outbox.PendingCountAsync() > 0)
+while (consume
+    ? await Effects.CompletedOrdersAsync(from, to) < to - from
+    : await store.PendingEventsAsync() > 0 || await store.Outbox.PendingCountAsync() > 0)
 {
     await Task.Delay(20);
+}
+if (services is not null)
+{
+    foreach (var hosted in services.GetServices<IHostedService>())
+    {
+        await hosted.StopAsync(default);
+    }
 }
 if (relay is not null)
 {
@@ -97,12 +164,47 @@ namespace EventRouter.Durability.CrashChild
     [JsonSerializable(typeof(CrashOrder))]
     public sealed partial class ChildJson : JsonSerializerContext;
 
+    /// <summary>How many deliveries of one listener queue a consuming child runs at once.</summary>
+    public static class Consuming
+    {
+        public const int Concurrency = 4;
+    }
+
     /// <summary>Where the listeners write their effects: one row per run of a listener's work that took effect.</summary>
     public static class Effects
     {
         public static DurableStore Store { get; set; } = null!;
 
         public static Func<Task<DbConnection>> Open { get; set; } = null!;
+
+        /// <summary>True: the effect commits with the listener's inbox record. False: one row per completed run, no transaction.</summary>
+        public static bool Transactional { get; set; } = true;
+
+        /// <summary>True: billing fails every attempt, after writing a row to crash_attempts.</summary>
+        public static bool FailBilling { get; set; }
+
+        /// <summary>The retry policy's attempts in "retry" mode.</summary>
+        public const int RetryAttempts = 6;
+
+        /// <summary>Billing's failing attempt: its row first (a kill can land after it), then the failure.</summary>
+        public static async ValueTask FailAsync(CrashOrder order)
+        {
+            await Task.Yield();
+            await using var connection = await Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO crash_attempts (order_id, sequence) VALUES ('{order.OrderId}', {order.Sequence})";
+            await command.ExecuteNonQueryAsync();
+            throw new InvalidOperationException("card declined");
+        }
+
+        /// <summary>The orders in [from, to) that have an effect of both listeners.</summary>
+        public static async Task<long> CompletedOrdersAsync(int from, int to)
+        {
+            await using var connection = await Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(*) FROM (SELECT sequence FROM crash_effects WHERE sequence >= {from} AND sequence < {to} GROUP BY sequence HAVING COUNT(DISTINCT listener) = 2) AS done";
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
 
         public static async Task CreateTablesAsync(bool sqlite)
         {
@@ -112,6 +214,8 @@ namespace EventRouter.Durability.CrashChild
             command.CommandText = $"""
                 CREATE TABLE IF NOT EXISTS crash_effects (id {id}, order_id TEXT NOT NULL, listener TEXT NOT NULL, customer TEXT NOT NULL, sequence INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS crash_orders (id TEXT PRIMARY KEY, amount INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS crash_reruns (order_id TEXT NOT NULL, listener TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS crash_attempts (order_id TEXT NOT NULL, sequence INTEGER NOT NULL);
                 """;
             await command.ExecuteNonQueryAsync();
         }
@@ -121,6 +225,19 @@ namespace EventRouter.Durability.CrashChild
         {
             await Task.Yield(); // a kill can land in the middle
             await using var connection = await Open();
+            if (!Transactional)
+            {
+                await using (var recorded = connection.CreateCommand())
+                {
+                    // The consumer's inbox key starts with the message id (the order id); its listener name ends with the class name.
+                    recorded.CommandText = $"INSERT INTO crash_reruns (order_id, listener) SELECT '{order.OrderId}', '{listener}' WHERE EXISTS (SELECT 1 FROM eventrouter_inbox WHERE event_id LIKE '{order.OrderId}#%' AND listener LIKE '%Crash{char.ToUpperInvariant(listener[0])}{listener[1..]}')";
+                    await recorded.ExecuteNonQueryAsync();
+                }
+                await using var run = connection.CreateCommand();
+                run.CommandText = $"INSERT INTO crash_effects (order_id, listener, customer, sequence) VALUES ('{order.OrderId}', '{listener}', '{order.Customer}', {order.Sequence})";
+                await run.ExecuteNonQueryAsync();
+                return;
+            }
             await using var transaction = await connection.BeginTransactionAsync();
             if (!await Store.Inbox.TryMarkCompletedAsync(transaction, order.OrderId, listener))
             {
@@ -136,10 +253,26 @@ namespace EventRouter.Durability.CrashChild
         }
     }
 
+    /// <summary>The in-memory store a process forgets on restart; its records also go to the durable inbox table, to be counted.</summary>
+    public sealed class RecordingMemoryStore(DurableInbox inbox) : IIdempotencyStore
+    {
+        private readonly InMemoryIdempotencyStore _memory = new(100_000);
+
+        public ValueTask<bool> IsCompletedAsync(string eventId, string listenerName, CancellationToken cancellationToken) =>
+            _memory.IsCompletedAsync(eventId, listenerName, cancellationToken);
+
+        public async ValueTask MarkCompletedAsync(string eventId, string listenerName, CancellationToken cancellationToken)
+        {
+            await _memory.MarkCompletedAsync(eventId, listenerName, cancellationToken);
+            await inbox.MarkCompletedAsync(eventId, listenerName, cancellationToken);
+        }
+    }
+
     [EventListener]
     public sealed class CrashBilling : IEventListener<CrashOrder>
     {
-        public ValueTask HandleAsync(CrashOrder @event, CancellationToken cancellationToken) => Effects.ApplyAsync("billing", @event);
+        public ValueTask HandleAsync(CrashOrder @event, CancellationToken cancellationToken) =>
+            Effects.FailBilling ? Effects.FailAsync(@event) : Effects.ApplyAsync("billing", @event);
     }
 
     [EventListener]

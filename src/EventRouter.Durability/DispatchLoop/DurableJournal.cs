@@ -22,7 +22,24 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
         var (name, id, payload) = store.Codec.Encode(@event, route);
         // Once queued, not cancellable: a producer that gave up on a write that then committed would see "not
         // accepted" for an event the loop delivers after a restart.
-        return await store.Writer.WriteAsync(new AppendOperation(store, name, id, payload)).ConfigureAwait(false);
+        return await store.Writer.WriteAsync(new AppendOperation(store, name, id, payload, null)).ConfigureAwait(false);
+    }
+
+    public async ValueTask<long> AppendScheduledAsync(object @event, EventRoute route, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var (name, id, payload) = store.Codec.Encode(@event, route);
+        return await store.Writer.WriteAsync(new AppendOperation(store, name, id, payload, UpToMillisecond(dueAt))).ConfigureAwait(false);
+    }
+
+    public ValueTask ListenerRetryScheduledAsync(long position, string listenerName, int failedAttempts, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
+        new(store.Writer.WriteAsync(new RetryOperation(store.Backend.Sql, position, listenerName, failedAttempts, UpToMillisecond(dueAt))).WaitAsync(cancellationToken));
+
+    /// <summary>Unix milliseconds, rounded up: a stored due time read back is never earlier than the one given.</summary>
+    private static long UpToMillisecond(DateTimeOffset time)
+    {
+        var ticks = time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
+        return (ticks + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond;
     }
 
     public ValueTask ListenerCompletedAsync(long position, string listenerName, CancellationToken cancellationToken) =>
@@ -36,17 +53,32 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
         store.UseDispatcher(dispatcher);
         var sql = store.Backend.Sql;
         var owner = store.Options.InstanceName;
-        var (rows, listeners) = await store.ReadAsync(
+        var (rows, (listeners, retries)) = await store.ReadAsync(
             async (connection, token) =>
             {
-                var rows = new List<(long Id, string Name, string Payload)>();
+                var rows = new List<(long Id, string Name, string Payload, long? DueAt)>();
                 await using (var read = Db.Command(connection, null, sql.JournalRead))
                 {
                     Db.Set(read, "@owner", owner);
                     await using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
                     while (await reader.ReadAsync(token).ConfigureAwait(false))
                     {
-                        rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2)));
+                        rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetInt64(3)));
+                    }
+                }
+                var retries = new Dictionary<long, List<JournaledRetry>>();
+                await using (var read = Db.Command(connection, null, sql.JournalReadRetries))
+                {
+                    Db.Set(read, "@owner", owner);
+                    await using var reader = await read.ExecuteReaderAsync(token).ConfigureAwait(false);
+                    while (await reader.ReadAsync(token).ConfigureAwait(false))
+                    {
+                        var entry = reader.GetInt64(0);
+                        if (!retries.TryGetValue(entry, out var list))
+                        {
+                            retries.Add(entry, list = new List<JournaledRetry>());
+                        }
+                        list.Add(new JournaledRetry(reader.GetString(1), Convert.ToInt32(reader.GetValue(2)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3))));
                     }
                 }
                 var listeners = new Dictionary<long, List<string>>();
@@ -64,13 +96,13 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
                         names.Add(reader.GetString(1));
                     }
                 }
-                return (rows, listeners);
+                return (rows, (listeners, retries));
             },
             "read the dispatch loop's journal",
             cancellationToken).ConfigureAwait(false);
 
         var recovered = new List<JournaledEvent>(rows.Count);
-        foreach (var (id, name, payload) in rows)
+        foreach (var (id, name, payload, dueAt) in rows)
         {
             object @event;
             try
@@ -84,7 +116,11 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
                 await store.Writer.WriteAsync(new UnreadableOperation(store, id, name, payload, ex)).ConfigureAwait(false);
                 continue;
             }
-            recovered.Add(new JournaledEvent(id, @event, listeners.TryGetValue(id, out var done) ? done : Array.Empty<string>()));
+            recovered.Add(new JournaledEvent(id, @event, listeners.TryGetValue(id, out var done) ? done : Array.Empty<string>())
+            {
+                DueAt = dueAt is { } due ? DateTimeOffset.FromUnixTimeMilliseconds(due) : null,
+                Retries = retries.TryGetValue(id, out var waiting) ? waiting : Array.Empty<JournaledRetry>(),
+            });
         }
         return recovered;
     }
@@ -105,7 +141,7 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
             cancellationToken);
     }
 
-    private sealed class AppendOperation(DurableStore store, string name, string? id, string payload) : WriteOperation
+    private sealed class AppendOperation(DurableStore store, string name, string? id, string payload, long? dueAt) : WriteOperation
     {
         public override async ValueTask<long> ExecuteAsync(WriteBatch batch, CancellationToken cancellationToken)
         {
@@ -115,6 +151,7 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
             Db.Set(command, "@event_id", id);
             Db.Set(command, "@payload", payload);
             Db.Set(command, "@at", store.Now);
+            Db.Set(command, "@due_at", dueAt);
             return Db.ToLong(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
         }
     }
@@ -130,6 +167,19 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
         }
     }
 
+    private sealed class RetryOperation(DurableSql sql, long entry, string listener, int attempts, long dueAt) : WriteOperation
+    {
+        public override async ValueTask<long> ExecuteAsync(WriteBatch batch, CancellationToken cancellationToken)
+        {
+            var command = batch.Command(sql.JournalRetry);
+            Db.Set(command, "@entry_id", entry);
+            Db.Set(command, "@listener", listener);
+            Db.Set(command, "@attempts", (long)attempts);
+            Db.Set(command, "@due_at", dueAt);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     private sealed class CompleteOperation(DurableSql sql, long entry) : WriteOperation
     {
         public override async ValueTask<long> ExecuteAsync(WriteBatch batch, CancellationToken cancellationToken)
@@ -137,6 +187,9 @@ internal sealed class DurableJournal(DurableStore store) : IDispatchLoopJournal
             var listeners = batch.Command(sql.JournalDeleteListeners);
             Db.Set(listeners, "@entry_id", entry);
             await listeners.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            var retries = batch.Command(sql.JournalDeleteRetries);
+            Db.Set(retries, "@entry_id", entry);
+            await retries.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             var row = batch.Command(sql.JournalDelete);
             Db.Set(row, "@entry_id", entry);
             return await row.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);

@@ -60,6 +60,19 @@ internal sealed class DurableSql
     public string OutboxPendingCount { get; init; } =
         "SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL";
 
+    /// <summary>
+    /// One row: the unfinished journal entries of <c>@owner</c>, the unsent outbox events, the creation time of the
+    /// oldest unsent one (null when none) and the dead letters.
+    /// </summary>
+    public string Status { get; init; } =
+        """
+            SELECT
+                (SELECT COUNT(*) FROM eventrouter_queue WHERE owner = @owner),
+                (SELECT COUNT(*) FROM eventrouter_outbox WHERE sent_at IS NULL),
+                (SELECT MIN(created_at) FROM eventrouter_outbox WHERE sent_at IS NULL),
+                (SELECT COUNT(*) FROM eventrouter_dead_letters)
+            """;
+
     /// <summary>Deletes events sent before <c>@before</c>.</summary>
     public string OutboxCleanup { get; init; } =
         "DELETE FROM eventrouter_outbox WHERE sent_at IS NOT NULL AND sent_at < @before";
@@ -86,9 +99,31 @@ internal sealed class DurableSql
     public string DeadLetterDelete { get; init; } =
         "DELETE FROM eventrouter_dead_letters WHERE id = @id";
 
-    /// <summary>Stores an event the dispatch loop accepted (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@payload</c>, <c>@at</c>) and returns its <c>id</c>.</summary>
+    /// <summary>
+    /// Stores an event the dispatch loop accepted (<c>@owner</c>, <c>@event_name</c>, <c>@event_id</c>, <c>@payload</c>,
+    /// <c>@at</c>, and <c>@due_at</c>, null unless it is scheduled) and returns its <c>id</c>.
+    /// </summary>
     public string JournalAppend { get; init; } =
-        "INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at) VALUES (@owner, @event_name, @event_id, @payload, @at) RETURNING id";
+        "INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at, due_at) VALUES (@owner, @event_name, @event_id, @payload, @at, @due_at) RETURNING id";
+
+    /// <summary>Records that <c>@listener</c> failed the entry <c>@entry_id</c> <c>@attempts</c> times and retries at <c>@due_at</c>.</summary>
+    public string JournalRetry { get; init; } =
+        """
+            INSERT INTO eventrouter_queue_retries (entry_id, listener, attempts, due_at) VALUES (@entry_id, @listener, @attempts, @due_at)
+            ON CONFLICT (entry_id, listener) DO UPDATE SET attempts = excluded.attempts, due_at = excluded.due_at
+            """;
+
+    /// <summary>Deletes the retries of the entry <c>@entry_id</c>.</summary>
+    public string JournalDeleteRetries { get; init; } =
+        "DELETE FROM eventrouter_queue_retries WHERE entry_id = @entry_id";
+
+    /// <summary>The retries of the unfinished entries of <c>@owner</c> (<c>entry_id</c>, <c>listener</c>, <c>attempts</c>, <c>due_at</c>).</summary>
+    public string JournalReadRetries { get; init; } =
+        """
+            SELECT r.entry_id, r.listener, r.attempts, r.due_at
+            FROM eventrouter_queue_retries r JOIN eventrouter_queue q ON q.id = r.entry_id
+            WHERE q.owner = @owner
+            """;
 
     /// <summary>Records that <c>@listener</c> completed the entry <c>@entry_id</c> (nothing when it already was).</summary>
     public string JournalListenerCompleted { get; init; } =
@@ -102,9 +137,9 @@ internal sealed class DurableSql
     public string JournalDelete { get; init; } =
         "DELETE FROM eventrouter_queue WHERE id = @entry_id";
 
-    /// <summary>The unfinished entries of <c>@owner</c> (<c>id</c>, <c>event_name</c>, <c>payload</c>), oldest first.</summary>
+    /// <summary>The unfinished entries of <c>@owner</c> (<c>id</c>, <c>event_name</c>, <c>payload</c>, <c>due_at</c>), oldest first.</summary>
     public string JournalRead { get; init; } =
-        "SELECT id, event_name, payload FROM eventrouter_queue WHERE owner = @owner ORDER BY id";
+        "SELECT id, event_name, payload, due_at FROM eventrouter_queue WHERE owner = @owner ORDER BY id";
 
     /// <summary>The listener records of the unfinished entries of <c>@owner</c> (<c>entry_id</c>, <c>listener</c>).</summary>
     public string JournalReadListeners { get; init; } =

@@ -25,6 +25,9 @@ public sealed class DurableStore : IAsyncDisposable, IDisposable
     private Task? _initialized;
     private EventDispatcherBase? _dispatcher;
     private int _disposed;
+    private readonly long _telemetry;
+    private (DurableStoreStatus Status, long At)? _status;
+    private int _refreshing;
 
     internal DurableStore(DurableBackend backend, DurableStoreOptions? options)
     {
@@ -40,6 +43,7 @@ public sealed class DurableStore : IAsyncDisposable, IDisposable
         Outbox = new TransactionalOutbox(this);
         DeadLetters = new DurableDeadLetters(this);
         Journal = new DurableJournal(this);
+        _telemetry = DurabilityTelemetry.Register(this);
     }
 
     /// <summary>The schema version this library writes (and the newest it can read).</summary>
@@ -67,6 +71,64 @@ public sealed class DurableStore : IAsyncDisposable, IDisposable
 
     /// <summary>The number of transactions the store's writer committed (each is one disk flush on a durable database).</summary>
     public long Commits => Writer.Commits;
+
+    /// <summary>
+    /// Reads what the store holds now, in one query: this instance's pending events, the unsent outbox events and how
+    /// long the oldest has waited (the relay's lag), and the dead letters. The health check reports it, and the
+    /// store's gauges report the last one read.
+    /// </summary>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The status.</returns>
+    /// <exception cref="DurableStoreException">The database cannot be read.</exception>
+    public async Task<DurableStoreStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        await InitializeAsync(cancellationToken).ConfigureAwait(false);
+        var sql = Backend.Sql.Status;
+        var owner = Options.InstanceName;
+        var status = await ReadAsync(
+            async (connection, token) =>
+            {
+                await using var command = Db.Command(connection, null, sql);
+                Db.Set(command, "@owner", owner);
+                await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                await reader.ReadAsync(token).ConfigureAwait(false);
+                var oldest = reader.IsDBNull(2) ? (long?)null : Convert.ToInt64(reader.GetValue(2));
+                var lag = oldest is { } created ? TimeSpan.FromMilliseconds(Math.Max(0, Now - created)) : TimeSpan.Zero;
+                return new DurableStoreStatus(Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)), lag, Convert.ToInt64(reader.GetValue(3)));
+            },
+            "read its status",
+            cancellationToken).ConfigureAwait(false);
+        _status = (status, _time.GetTimestamp());
+        return status;
+    }
+
+    /// <summary>The last status read, for the gauges; reads it again in the background when it is old (or missing).</summary>
+    internal DurableStoreStatus? ObservedStatus()
+    {
+        var last = _status;
+        if ((last is null || _time.GetElapsedTime(last.Value.At) > DurabilityTelemetry.RefreshAfter)
+            && Volatile.Read(ref _disposed) == 0 && Interlocked.Exchange(ref _refreshing, 1) == 0)
+        {
+            _ = RefreshStatusAsync();
+        }
+        return last?.Status;
+    }
+
+    private async Task RefreshStatusAsync()
+    {
+        try
+        {
+            await GetStatusAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The gauges keep the last value; the health check reports the failure.
+        }
+        finally
+        {
+            Volatile.Write(ref _refreshing, 0);
+        }
+    }
 
     internal DurableBackend Backend { get; }
 
@@ -145,6 +207,7 @@ public sealed class DurableStore : IAsyncDisposable, IDisposable
         {
             return;
         }
+        DurabilityTelemetry.Unregister(_telemetry);
         await Writer.DisposeAsync().ConfigureAwait(false);
         await Backend.DisposeAsync().ConfigureAwait(false);
     }

@@ -111,6 +111,7 @@ internal sealed class GroupCommitWriter : IAsyncDisposable
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             _batch.Transaction = null;
+            DurabilityTelemetry.BatchSize.Record(operations.Count, new KeyValuePair<string, object?>("eventrouter.instance", _store.Options.InstanceName));
         }
         catch
         {

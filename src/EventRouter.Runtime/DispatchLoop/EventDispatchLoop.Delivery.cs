@@ -155,6 +155,12 @@ public sealed partial class EventDispatchLoop
         {
             for (var i = start; i < count; i++)
             {
+                if (envelope.HasRetriesBefore && !envelope.IsSubscription(i) && envelope.RetryBefore(envelope.InfoAt(i).Name) is { } retry && !envelope.CompletedBefore(retry.ListenerName))
+                {
+                    // It waited for a retry when the previous process stopped: its retries go on where they were.
+                    (pending ??= new PendingDelivery(envelope)).Resume(i, retry);
+                    continue;
+                }
                 var result = !invoked || i != start
                     ? await AttemptAsync(lane, envelope, i, services).ConfigureAwait(false)
                     : thrown is not null
@@ -598,6 +604,10 @@ public sealed partial class EventDispatchLoop
         var delay = policy.GetDelay(attempts, Random.Shared.NextDouble());
         delivery.Due[index] = _time.GetUtcNow() + delay;
         delivery.States[index] = ListenerState.Retrying;
+        if (envelope.IsJournaled && !envelope.IsSubscription(index))
+        {
+            await JournalRetryAsync(envelope, listener.Name, attempts, delivery.Due[index]).ConfigureAwait(false);
+        }
         Telemetry.Retried.Add(1, tags);
         Telemetry.Mark("retry", envelope.Route.EventName, envelope.Parent, envelope.Event, listener.Name, attempts, exception);
         DispatchLoopLog.Retrying(_logger, exception, listener.Name, envelope.Route.EventName, attempts, policy.MaxAttempts, delay);
@@ -657,6 +667,14 @@ public sealed partial class EventDispatchLoop
             States[index] = ListenerState.Failed;
             Attempts[index] = 1;
             Errors[index] = result.Exception;
+        }
+
+        /// <summary>A listener that waited for a retry before a restart: retrying again, with its failed attempts counted.</summary>
+        public void Resume(int index, JournaledRetry retry)
+        {
+            States[index] = ListenerState.Retrying;
+            Attempts[index] = retry.FailedAttempts;
+            Due[index] = retry.DueAt;
         }
 
         public void AbortRetrying()

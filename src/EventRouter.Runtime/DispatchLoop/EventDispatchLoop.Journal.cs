@@ -96,8 +96,19 @@ public sealed partial class EventDispatchLoop
             var id = route.GetEventId(entry.Event);
             var key = route.GetPartitionKey(entry.Event) ?? id;
             var completed = entry.CompletedListeners.Count == 0 ? null : new HashSet<string>(entry.CompletedListeners, StringComparer.Ordinal);
-            var envelope = new Envelope(entry.Event, route, id, route.Subscribers, default).WithJournal(entry.Position, completed);
-            await AcceptJournaledAsync(envelope, key is null ? -1 : LaneOf(key)).ConfigureAwait(false);
+            Dictionary<string, JournaledRetry>? retries = null;
+            foreach (var retry in entry.Retries)
+            {
+                (retries ??= new Dictionary<string, JournaledRetry>(StringComparer.Ordinal))[retry.ListenerName] = retry;
+            }
+            var envelope = new Envelope(entry.Event, route, id, route.Subscribers, default).WithJournal(entry.Position, completed, retries);
+            var lane = key is null ? -1 : LaneOf(key);
+            if (entry.DueAt is { } dueAt && dueAt > _time.GetUtcNow())
+            {
+                ScheduleRecovered(envelope, lane, dueAt); // waits for its time again; never before it
+                continue;
+            }
+            await AcceptJournaledAsync(envelope, lane).ConfigureAwait(false);
         }
         DispatchLoopLog.Recovered(_logger, entries.Count);
     }
@@ -107,6 +118,26 @@ public sealed partial class EventDispatchLoop
         try
         {
             RecordJournal(_journal!.ListenerCompletedAsync(envelope.Position, listener, CancellationToken.None), envelope.Route.EventName);
+        }
+        catch (Exception ex)
+        {
+            DispatchLoopLog.JournalFailed(_logger, ex, envelope.Route.EventName);
+        }
+    }
+
+    /// <summary>
+    /// Stores a listener's retry (its failed attempts and the next one's time) before the backoff, so a restart goes
+    /// on from there. A record that fails is logged: after a restart that listener's retries would start afresh.
+    /// </summary>
+    private async ValueTask JournalRetryAsync(Envelope envelope, string listener, int failedAttempts, DateTimeOffset dueAt)
+    {
+        try
+        {
+            await BoundedByStop(_journal!.ListenerRetryScheduledAsync(envelope.Position, listener, failedAttempts, dueAt, _abortToken)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abortToken.IsCancellationRequested)
+        {
+            // Forced stop: the retry is returned undelivered; the record of the attempt before it stands.
         }
         catch (Exception ex)
         {

@@ -42,7 +42,8 @@ public sealed partial class EventDispatchLoop
     /// </summary>
     /// <param name="event">The event; its runtime type selects the route (checked now, with the no-listener policy).</param>
     /// <param name="delay">How long from now; zero or positive.</param>
-    /// <returns>The handle that cancels the event while it is pending; completes synchronously.</returns>
+    /// <returns>The handle that cancels the event while it is pending; completes synchronously, or with a journal
+    /// (<see cref="DispatchLoopOptions.Journal"/>) once the event and its due time are stored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delay"/> is negative.</exception>
     /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped.</exception>
@@ -53,7 +54,7 @@ public sealed partial class EventDispatchLoop
         {
             throw new ArgumentOutOfRangeException(nameof(delay), delay, "The delay must be zero or positive.");
         }
-        return new ValueTask<ScheduledEvent>(Schedule(@event, _time.GetUtcNow() + delay));
+        return _journal is null ? new ValueTask<ScheduledEvent>(Schedule(@event, _time.GetUtcNow() + delay)) : ScheduleJournaledAsync(@event, delay, null);
     }
 
     /// <summary>
@@ -63,12 +64,13 @@ public sealed partial class EventDispatchLoop
     /// </summary>
     /// <param name="event">The event; its runtime type selects the route (checked now, with the no-listener policy).</param>
     /// <param name="dueAt">When it enters the queue.</param>
-    /// <returns>The handle that cancels the event while it is pending; completes synchronously.</returns>
+    /// <returns>The handle that cancels the event while it is pending; completes synchronously, or with a journal
+    /// (<see cref="DispatchLoopOptions.Journal"/>) once the event and its due time are stored.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="event"/> is null.</exception>
     /// <exception cref="DispatchLoopStoppedException">The loop is stopping or stopped.</exception>
     /// <exception cref="NoListenerException">Nothing listens to the event and the dispatcher's policy is <see cref="NoListenerPolicy.Throw"/>.</exception>
     public ValueTask<ScheduledEvent> EnqueueAsync(object @event, DateTimeOffset dueAt) =>
-        new(Schedule(@event, dueAt));
+        _journal is null ? new(Schedule(@event, dueAt)) : ScheduleJournaledAsync(@event, null, dueAt);
 
     private ScheduledEvent Schedule(object @event, DateTimeOffset dueAt)
     {
@@ -84,13 +86,68 @@ public sealed partial class EventDispatchLoop
         {
             return new ScheduledEvent(null, @event, dueAt, 0, ScheduledEvent.Ignored);
         }
+        return ScheduleCore(envelope, lane, dueAt) ?? throw new DispatchLoopStoppedException();
+    }
 
+    /// <summary>
+    /// The durable way: the event and its due time are stored before the handle is returned, and a restart schedules
+    /// it again (<see cref="ScheduleRecovered"/>). A stop that closes the schedule after the store returns the event
+    /// undelivered: it was accepted, and stays stored for the next start.
+    /// </summary>
+    private async ValueTask<ScheduledEvent> ScheduleJournaledAsync(object @event, TimeSpan? delay, DateTimeOffset? at)
+    {
+        if (@event is null)
+        {
+            throw NullEvent();
+        }
+        var recovery = StartRecovery();
+        if (!recovery.IsCompletedSuccessfully)
+        {
+            await recovery.ConfigureAwait(false); // a failed recovery fails every enqueue
+        }
+        if (_stopping)
+        {
+            throw new DispatchLoopStoppedException();
+        }
+        var dueAt = at ?? _time.GetUtcNow() + delay!.Value;
+        if (!TryPrepare(@event, out var envelope, out var lane))
+        {
+            return new ScheduledEvent(null, @event, dueAt, 0, ScheduledEvent.Ignored);
+        }
+        // Not accepted until this returns: a store that fails fails the call, and the caller still has the event.
+        var position = await _journal!.AppendScheduledAsync(@event, envelope.Route, dueAt, CancellationToken.None).ConfigureAwait(false);
+        return ScheduleCore(envelope.WithJournal(position, completed: null), lane, dueAt) ?? ReturnClosed(envelope.WithJournal(position, completed: null), lane, dueAt);
+    }
+
+    /// <summary>A scheduled event a restart recovered from the journal: back in the schedule until its due time.</summary>
+    private void ScheduleRecovered(Envelope envelope, int lane, DateTimeOffset dueAt)
+    {
+        if (ScheduleCore(envelope, lane, dueAt) is null)
+        {
+            ReturnClosed(envelope, lane, dueAt);
+        }
+    }
+
+    /// <summary>A stored scheduled event that met a closed schedule: accepted, and returned undelivered at once.</summary>
+    private ScheduledEvent ReturnClosed(Envelope envelope, int lane, DateTimeOffset dueAt)
+    {
+        var scheduled = new ScheduledEvent(this, envelope.Event, dueAt, 0, ScheduledEvent.Returned) { Envelope = envelope, Lane = lane };
+        Interlocked.Increment(ref _scheduleCounters.Scheduled);
+        Interlocked.Increment(ref _scheduleCounters.Pending);
+        ReturnScheduled(scheduled, ref _scheduleCounters.Pending);
+        return scheduled;
+    }
+
+    /// <summary>Puts a prepared event in the schedule (or, due already, in its lane); null when the schedule is closed.</summary>
+    private ScheduledEvent? ScheduleCore(Envelope envelope, int lane, DateTimeOffset dueAt)
+    {
+        var @event = envelope.Event;
         ScheduledEvent scheduled;
         lock (_scheduleLock)
         {
             if (_scheduleClosed)
             {
-                throw new DispatchLoopStoppedException();
+                return null;
             }
             scheduled = new ScheduledEvent(this, @event, dueAt, ++_scheduleSequence, ScheduledEvent.Pending) { Envelope = envelope, Lane = lane };
             Interlocked.Increment(ref _scheduleCounters.Scheduled);
@@ -125,8 +182,10 @@ public sealed partial class EventDispatchLoop
             // The outcome before the pending count drops, so a snapshot never loses the event from Accepted.
             Interlocked.Increment(ref _scheduleCounters.Canceled);
             Interlocked.Decrement(ref _scheduleCounters.Pending);
-            return true;
         }
+        // Finished: a restart does not schedule it again.
+        JournalCompleted(scheduled.Envelope);
+        return true;
     }
 
     private void ArmScheduleTimer(DateTimeOffset dueAt, DateTimeOffset now)

@@ -593,9 +593,9 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             _extra = details;
         }
 
-        /// <summary>This envelope with its journal position and the listeners that completed it before a restart.</summary>
-        public Envelope WithJournal(long position, HashSet<string>? completed) =>
-            new(Event, Route, new Details(EventId, Subscribers, Parent, position, completed));
+        /// <summary>This envelope with its journal position, and the listeners that completed it or wait for a retry of it before a restart.</summary>
+        public Envelope WithJournal(long position, HashSet<string>? completed, Dictionary<string, JournaledRetry>? retries = null) =>
+            new(Event, Route, new Details(EventId, Subscribers, Parent, position, completed, retries));
 
         /// <summary>The event's position in the loop's journal; 0 when the loop has none.</summary>
         public long Position => _extra is Details details ? details.Position : 0;
@@ -604,6 +604,13 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
 
         /// <summary>True when the listener completed this event before the restart that recovered it.</summary>
         public bool CompletedBefore(string listener) => _extra is Details { Completed: { } completed } && completed.Contains(listener);
+
+        /// <summary>The retry the listener waited for when a restart recovered this event; null when none.</summary>
+        public JournaledRetry? RetryBefore(string listener) =>
+            _extra is Details { Retries: { } retries } && retries.TryGetValue(listener, out var retry) ? retry : null;
+
+        /// <summary>True when a listener of this recovered event waited for a retry.</summary>
+        public bool HasRetriesBefore => _extra is Details { Retries: not null };
 
         public object Event { get; }
 
@@ -670,8 +677,11 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
                         : e.Route.InvokeAsync(e.Event, s.slot, s.services, s.cancellationToken);
                 });
 
-        private sealed class Details(string? eventId, Subscription[]? subscribers, ActivityContext parent, long position = 0, HashSet<string>? completed = null)
+        private sealed class Details(
+            string? eventId, Subscription[]? subscribers, ActivityContext parent, long position = 0, HashSet<string>? completed = null, Dictionary<string, JournaledRetry>? retries = null)
         {
+            public Dictionary<string, JournaledRetry>? Retries { get; } = retries;
+
             public string? EventId { get; } = eventId;
 
             public Subscription[]? Subscribers { get; } = subscribers;

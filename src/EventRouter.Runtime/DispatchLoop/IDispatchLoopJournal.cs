@@ -37,6 +37,35 @@ public interface IDispatchLoopJournal
     /// <param name="cancellationToken">Not cancelled by the loop.</param>
     ValueTask CompletedAsync(long position, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Stores an event accepted for delivery at <paramref name="dueAt"/> (<see cref="EventDispatchLoop.EnqueueAsync(object, DateTimeOffset)"/>)
+    /// and returns its position, as <see cref="AppendAsync"/> does; <see cref="RecoverAsync"/> hands it back with its
+    /// <see cref="JournaledEvent.DueAt"/>. A cancelled scheduled event is finished with <see cref="CompletedAsync"/>.
+    /// The default refuses: a loop whose journal cannot store due times refuses to schedule, rather than lose the
+    /// events in a crash.
+    /// </summary>
+    /// <param name="event">The event.</param>
+    /// <param name="route">Its route.</param>
+    /// <param name="dueAt">When it enters the queue.</param>
+    /// <param name="cancellationToken">The producer's token.</param>
+    /// <returns>The event's position in the journal.</returns>
+    ValueTask<long> AppendScheduledAsync(object @event, EventRoute route, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
+        ValueTask.FromException<long>(new NotSupportedException($"The dispatch loop's journal ({GetType().Name}) cannot store scheduled events."));
+
+    /// <summary>
+    /// Records that a listener failed the event at <paramref name="position"/> <paramref name="failedAttempts"/>
+    /// times and retries at <paramref name="dueAt"/>: after a restart its retries go on from there, not from the
+    /// first attempt. The loop awaits it before the backoff. The default stores nothing (retries start afresh after
+    /// a restart).
+    /// </summary>
+    /// <param name="position">The event's position.</param>
+    /// <param name="listenerName">The listener's <see cref="ListenerInfo.Name"/>.</param>
+    /// <param name="failedAttempts">How many of its attempts failed so far.</param>
+    /// <param name="dueAt">When the next attempt runs, on the loop's <see cref="TimeProvider"/>.</param>
+    /// <param name="cancellationToken">Cancelled when the loop is forced to stop.</param>
+    ValueTask ListenerRetryScheduledAsync(long position, string listenerName, int failedAttempts, DateTimeOffset dueAt, CancellationToken cancellationToken) =>
+        default;
+
     /// <summary>Every event appended and not completed, oldest first, with the listeners that completed it.</summary>
     /// <param name="dispatcher">The loop's dispatcher (its routes name the event types to read back).</param>
     /// <param name="cancellationToken">Cancelled when the loop stops.</param>

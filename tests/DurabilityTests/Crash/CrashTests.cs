@@ -1,8 +1,5 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using System.Threading.Tasks;
 using EventRouter.Durability.Tests.Infrastructure;
@@ -31,7 +28,7 @@ public abstract class CrashTests : BackendTests
 
     private async Task RunAsync(string mode)
     {
-        var seed = int.TryParse(Environment.GetEnvironmentVariable("ER_CRASH_SEED"), out var s) ? s : Environment.TickCount;
+        var seed = CrashChild.Seed();
         var random = new Random(seed);
         var next = 0;
         var log = new List<string>();
@@ -52,7 +49,7 @@ public abstract class CrashTests : BackendTests
         var context = $"seed {seed} ({Database.Backend}, {mode}): {string.Join("; ", log)}";
         foreach (var listener in new[] { "billing", "shipping" })
         {
-            var effects = await ReadEffectsAsync(listener);
+            var effects = await CrashChild.ReadEffectsAsync(Database, listener);
             var perOrder = effects.GroupBy(e => e.Sequence).ToDictionary(g => g.Key, g => g.Count());
             var lost = Enumerable.Range(0, last).Where(i => !perOrder.ContainsKey(i)).ToList();
             var twice = perOrder.Where(p => p.Value > 1).Select(p => p.Key).ToList();
@@ -70,83 +67,81 @@ public abstract class CrashTests : BackendTests
         Assert.Equal(0, await Database.ScalarAsync("SELECT COUNT(*) FROM eventrouter_dead_letters"));
     }
 
-    private async Task<List<(string Customer, int Sequence)>> ReadEffectsAsync(string listener)
+    /// <summary>
+    /// Billing fails every attempt; the child is killed during the retries, several times. A retry's failed attempts
+    /// and due time are stored before its backoff, so each restart goes on where the last one stood: the last run
+    /// makes exactly the attempts the store says are left, and every dead letter says the policy's attempts.
+    /// </summary>
+    [Fact]
+    public async Task SigKillDuringRetries_AttemptsContinueAcrossRestartsAndTheDeadLetterComesAfterMaxAttempts()
+    {
+        const int Orders = 4;
+        const int MaxAttempts = 6; // the child's Effects.RetryAttempts
+        var seed = CrashChild.Seed();
+        var random = new Random(seed);
+        var log = new List<string>();
+        for (var kill = 0; kill < Kills; kill++)
+        {
+            var delay = TimeSpan.FromMilliseconds(random.Next(500, 1500));
+            var reported = await RunChildAsync("retry", kill == 0 ? 0 : Orders, Orders, drain: false, killAfter: delay, seed);
+            log.Add($"run {kill}: killed {delay.TotalMilliseconds} ms after ready, accepted {reported.Count}");
+            Assert.True(kill > 0 || reported.Count == Orders, $"seed {seed}: the first run accepted {reported.Count} of {Orders} orders");
+        }
+        var context = $"seed {seed} ({Database.Backend}): {string.Join("; ", log)}";
+
+        // What the store says is left for each order still pending, then what the last run did.
+        var left = new Dictionary<int, long>();
+        for (var i = 0; i < Orders; i++)
+        {
+            var pending = await Database.ScalarAsync($"SELECT COUNT(*) FROM eventrouter_queue WHERE event_id = 'order-{i}'");
+            var failed = await Database.ScalarAsync(
+                $"SELECT COALESCE(MAX(r.attempts), 0) FROM eventrouter_queue_retries r JOIN eventrouter_queue q ON q.id = r.entry_id WHERE q.event_id = 'order-{i}'");
+            left[i] = pending == 0 ? 0 : MaxAttempts - failed;
+        }
+        var before = await AttemptsAsync(Orders);
+        Assert.True(left.Values.Any(n => n < MaxAttempts), $"{context}: no retry was stored before the last run (left {string.Join(",", left.Values)})");
+        await RunChildAsync("retry", Orders, Orders, drain: true, killAfter: null, seed);
+        var after = await AttemptsAsync(Orders);
+
+        for (var i = 0; i < Orders; i++)
+        {
+            Assert.True(after[i] - before[i] == left[i], $"{context}: order {i}: the last run made {after[i] - before[i]} attempts, the store said {left[i]} were left");
+            // A kill can catch one attempt after its row and before its record: it is made again, never skipped.
+            Assert.True(after[i] >= MaxAttempts && after[i] <= MaxAttempts + Kills, $"{context}: order {i} had {after[i]} attempts in all");
+        }
+        var letters = await DeadLettersAsync();
+        Assert.True(Enumerable.Range(0, Orders).All(i => letters.Any(l => l.Order == $"order-{i}")), $"{context}: dead letters for {string.Join(",", letters.Select(l => l.Order))}");
+        Assert.True(letters.All(l => l.Attempts == MaxAttempts), $"{context}: dead letters with attempts {string.Join(",", letters.Select(l => l.Attempts))}");
+        Assert.Equal(0, await Database.ScalarAsync("SELECT COUNT(*) FROM eventrouter_queue"));
+        Assert.Equal(0, await Database.ScalarAsync("SELECT COUNT(*) FROM eventrouter_queue_retries"));
+    }
+
+    private async Task<long[]> AttemptsAsync(int orders)
+    {
+        var attempts = new long[orders];
+        for (var i = 0; i < orders; i++)
+        {
+            attempts[i] = await Database.ScalarAsync($"SELECT COUNT(*) FROM crash_attempts WHERE sequence = {i}");
+        }
+        return attempts;
+    }
+
+    private async Task<List<(string Order, long Attempts)>> DeadLettersAsync()
     {
         await using var connection = await Database.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT customer, sequence FROM crash_effects WHERE listener = '{listener}' ORDER BY id";
-        var effects = new List<(string, int)>();
+        command.CommandText = "SELECT event_id, attempts FROM eventrouter_dead_letters";
+        var letters = new List<(string, long)>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
         {
-            effects.Add((reader.GetString(0), Convert.ToInt32(reader.GetValue(1))));
+            letters.Add((reader.GetString(0), Convert.ToInt64(reader.GetValue(1))));
         }
-        return effects;
+        return letters;
     }
 
-    /// <summary>Runs the child; returns the orders it reported accepted (or committed) before it was killed or finished.</summary>
-    private async Task<List<int>> RunChildAsync(string mode, int from, int to, bool drain, TimeSpan? killAfter, int seed)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory.Replace("DurabilityTests", "DurabilityCrashChild", StringComparison.Ordinal), "DurabilityCrashChild.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { dll, BackendArgument, Database.ConnectionString, mode, from.ToString(), to.ToString(), drain ? "drain" : "produce" })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = new Process { StartInfo = start };
-        var reported = new ConcurrentQueue<int>();
-        var errors = new ConcurrentQueue<string>();
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        process.OutputDataReceived += (_, e) =>
-        {
-            switch (e.Data?.Split(' '))
-            {
-                case ["READY"]:
-                    ready.TrySetResult();
-                    break;
-                case ["DONE"]:
-                    done.TrySetResult();
-                    break;
-                case ["ACCEPTED" or "COMMITTED", var index]:
-                    reported.Enqueue(int.Parse(index));
-                    break;
-            }
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) errors.Enqueue(e.Data); };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        var exited = process.WaitForExitAsync();
-        var guard = TimeSpan.FromSeconds(120);
-        try
-        {
-            var first = await Task.WhenAny(ready.Task, exited).WaitAsync(guard);
-            Assert.True(first == ready.Task, $"seed {seed}: the child exited before it was ready: {string.Join("\n", errors)}");
-            if (killAfter is { } delay)
-            {
-                await Task.Delay(delay);
-                process.Kill(entireProcessTree: true); // SIGKILL: no finally block, no flush, no graceful anything
-                await exited.WaitAsync(guard);
-            }
-            else
-            {
-                await done.Task.WaitAsync(guard);
-                await exited.WaitAsync(guard);
-                Assert.True(process.ExitCode == 0, $"seed {seed}: the draining child failed ({process.ExitCode}): {string.Join("\n", errors)}");
-            }
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        // Lines read before the kill are all in: the output pipe drains once the process is gone.
-        process.WaitForExit();
-        return reported.ToList();
-    }
+    private Task<List<int>> RunChildAsync(string mode, int from, int to, bool drain, TimeSpan? killAfter, int seed) =>
+        CrashChild.RunAsync([BackendArgument, Database.ConnectionString, mode, from.ToString(), to.ToString(), drain ? "drain" : "produce"], killAfter, $"seed {seed}");
 }
 
 public sealed class SqliteCrashTests : CrashTests

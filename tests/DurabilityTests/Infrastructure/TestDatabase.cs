@@ -143,27 +143,44 @@ public sealed class PostgresTestDatabase : TestDatabase
 /// </summary>
 public static class PostgresServer
 {
-    private static readonly Lazy<Task<string>> s_connectionString = new(ResolveAsync);
+    private static readonly Lazy<Task<string>> s_connectionString = new(() =>
+        TestService.AddressAsync("ER_POSTGRES_CONNECTION_STRING", "ER_POSTGRES_DIR", "/tmp/eventrouter-postgres", "connection-string", "postgres.sh"));
 
     public static Task<string> ConnectionStringAsync() => s_connectionString.Value;
+}
 
-    private static async Task<string> ResolveAsync()
+/// <summary>
+/// The test RabbitMQ node: ER_RABBITMQ_URI, else the uri file that scripts/services/rabbitmq.sh writes (in
+/// ER_RABBITMQ_DIR, default /tmp/eventrouter-rabbitmq); when neither is there, the script is run once to start it.
+/// </summary>
+public static class BrokerServer
+{
+    private static readonly Lazy<Task<string>> s_uri = new(() =>
+        TestService.AddressAsync("ER_RABBITMQ_URI", "ER_RABBITMQ_DIR", "/tmp/eventrouter-rabbitmq", "uri", "rabbitmq.sh"));
+
+    public static Task<string> UriAsync() => s_uri.Value;
+}
+
+/// <summary>Finds a service of scripts/services by the file its script writes, starting it when that file is missing.</summary>
+public static class TestService
+{
+    public static async Task<string> AddressAsync(string variable, string dirVariable, string defaultDir, string fileName, string scriptName)
     {
-        if (Environment.GetEnvironmentVariable("ER_POSTGRES_CONNECTION_STRING") is { Length: > 0 } fromEnvironment)
+        if (Environment.GetEnvironmentVariable(variable) is { Length: > 0 } fromEnvironment)
         {
             return fromEnvironment;
         }
-        var dir = Environment.GetEnvironmentVariable("ER_POSTGRES_DIR") is { Length: > 0 } d ? d : "/tmp/eventrouter-postgres";
-        var file = System.IO.Path.Combine(dir, "connection-string");
+        var dir = Environment.GetEnvironmentVariable(dirVariable) is { Length: > 0 } d ? d : defaultDir;
+        var file = System.IO.Path.Combine(dir, fileName);
         if (!File.Exists(file))
         {
-            var script = System.IO.Path.Combine(Repository.Root, "scripts", "services", "postgres.sh");
+            var script = System.IO.Path.Combine(Repository.Root, "scripts", "services", scriptName);
             using var process = Process.Start(new ProcessStartInfo("bash", [script, "start"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
             var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
             if (process.ExitCode != 0 || !File.Exists(file))
             {
-                throw new InvalidOperationException($"The test PostgreSQL server is not running and {script} could not start it:\n{output}");
+                throw new InvalidOperationException($"The test service is not running and {script} could not start it:\n{output}");
             }
         }
         return (await File.ReadAllTextAsync(file)).Trim();

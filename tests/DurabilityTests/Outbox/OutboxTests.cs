@@ -12,15 +12,17 @@ namespace EventRouter.Durability.Tests.Outbox;
 
 public abstract class OutboxTests : BackendTests
 {
-    protected DurableStore NewStore()
+    protected DurableStore NewStore() => NewStore(Database);
+
+    internal static DurableStore NewStore(TestDatabase database)
     {
-        var store = Database.CreateStore(new DurableStoreOptions { JsonContext = TestJson.Default });
+        var store = database.CreateStore(new DurableStoreOptions { JsonContext = TestJson.Default });
         store.UseDispatcher(new EventDispatcher());
         return store;
     }
 
     /// <summary>The application's own change and its event, in one transaction that commits or rolls back.</summary>
-    protected static async Task PlaceOrderAsync(DurableStore store, DbConnection connection, OrderPlaced order, bool commit)
+    internal static async Task PlaceOrderAsync(DurableStore store, DbConnection connection, OrderPlaced order, bool commit)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         await using (var insert = connection.CreateCommand())
@@ -40,11 +42,13 @@ public abstract class OutboxTests : BackendTests
         }
     }
 
-    protected async Task<DbConnection> OpenWithOrdersTableAsync(DurableStore store)
+    protected Task<DbConnection> OpenWithOrdersTableAsync(DurableStore store) => OpenWithOrdersTableAsync(Database, store);
+
+    internal static async Task<DbConnection> OpenWithOrdersTableAsync(TestDatabase database, DurableStore store)
     {
         await store.InitializeAsync();
-        await Database.ExecuteAsync("CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount INTEGER NOT NULL)");
-        return await Database.OpenAsync();
+        await database.ExecuteAsync("CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY, amount INTEGER NOT NULL)");
+        return await database.OpenAsync();
     }
 
     [Fact]

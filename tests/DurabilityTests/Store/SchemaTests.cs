@@ -1,10 +1,13 @@
 using System;
 using System.Linq;
 using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
 using EventRouter.Durability.Tests.Infrastructure;
+using EventRouter.Generated;
 
 namespace EventRouter.Durability.Tests.Store;
 
+[Collection(DispatchLoop.JournalCollection.Name)]
 public abstract class SchemaTests : BackendTests
 {
     [Fact]
@@ -14,7 +17,7 @@ public abstract class SchemaTests : BackendTests
         await store.InitializeAsync();
 
         Assert.Equal(store.SchemaVersion, await Database.ScalarAsync("SELECT version FROM eventrouter_schema WHERE id = 1"));
-        foreach (var table in new[] { "eventrouter_inbox", "eventrouter_outbox", "eventrouter_queue", "eventrouter_queue_listeners", "eventrouter_dead_letters" })
+        foreach (var table in new[] { "eventrouter_inbox", "eventrouter_outbox", "eventrouter_queue", "eventrouter_queue_listeners", "eventrouter_queue_retries", "eventrouter_dead_letters" })
         {
             Assert.Equal(0, await Database.ScalarAsync($"SELECT COUNT(*) FROM {table}"));
         }
@@ -48,6 +51,31 @@ public abstract class SchemaTests : BackendTests
         await using var second = Database.CreateStore();
         await second.InitializeAsync();
         Assert.True(await second.Inbox.IsCompletedAsync("order-1", "Listener", default));
+    }
+
+    [Fact]
+    public async Task Initialize_DatabaseAtVersion1WithAnUnfinishedEvent_MigratesAndTheLoopDeliversIt()
+    {
+        var journal = Journal.Current.Value = new Journal();
+        await using (var old = Database.CreateStore())
+        {
+            // What the first version of the schema held: the tables of step 1, one event accepted and not finished.
+            var sql = old.Backend.Sql;
+            await Database.ExecuteAsync(sql.CreateSchemaTable);
+            await Database.ExecuteAsync(sql.Migrations[0]);
+            await Database.ExecuteAsync("INSERT INTO eventrouter_schema (id, version) VALUES (1, 1)");
+            await Database.ExecuteAsync(
+                """INSERT INTO eventrouter_queue (owner, event_name, event_id, payload, enqueued_at) VALUES ('tests', 'tests.durability.order-placed', 'order-1', '{"OrderId":"order-1","Customer":"alice","Amount":1}', 0)""");
+        }
+
+        await using var store = Database.CreateStore(new DurableStoreOptions { JsonContext = TestJson.Default, InstanceName = "tests" });
+        var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions().UseDurableStore(store));
+        loop.Start();
+        await Eventually.WaitUntilAsync(() => loop.Counts.Handled == 1);
+        await loop.StopAsync(System.Threading.Timeout.InfiniteTimeSpan);
+
+        Assert.Equal(store.SchemaVersion, await Database.ScalarAsync("SELECT version FROM eventrouter_schema"));
+        Assert.Equal(1, journal.Count(nameof(Billing)));
     }
 
     [Fact]
