@@ -170,6 +170,8 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         foreach (var consumer in moduleConsumers)
         {
             await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
+            // A stream may never end by itself: ended now, so the drain does not wait for it.
+            consumer.StopStreams();
         }
         foreach (var consumer in consumers)
         {
