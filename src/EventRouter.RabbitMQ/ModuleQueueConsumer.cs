@@ -49,7 +49,7 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
     public long StreamsLeft => Interlocked.Read(ref _streamsLeft);
 
     /// <summary>Ends the streams this consumer serves (the bridge is stopping): their readers get module-stopped.</summary>
-    internal void StopStreams() => _streamsStopping.Cancel();
+    internal Task StopStreamsAsync() => _streamsStopping.CancelAsync();
 
     /// <summary>Messages the module handled (requests answered, commands run).</summary>
     public long Handled => Interlocked.Read(ref _handled);

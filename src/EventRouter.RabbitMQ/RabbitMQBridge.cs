@@ -171,7 +171,7 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         {
             await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
             // A stream may never end by itself: ended now, so the drain does not wait for it.
-            consumer.StopStreams();
+            await consumer.StopStreamsAsync().ConfigureAwait(false);
         }
         foreach (var consumer in consumers)
         {

@@ -358,6 +358,11 @@ internal sealed class ServedStream(string id, string readerAddress, int credit) 
         {
             return false;
         }
+        catch (ObjectDisposedException)
+        {
+            // The stream ended while its credit was on the way.
+            return true;
+        }
     }
 
     /// <summary>Takes one item's credit; false when none came within <paramref name="timeout"/>.</summary>
