@@ -26,6 +26,11 @@ public static class Program
         }
         _brokerUri = uri;
         Console.Error.WriteLine($"# broker {uri}");
+        if (args.Contains("--streams"))
+        {
+            QuickMode.RemoteStreamAsync(uri).GetAwaiter().GetResult();
+            return 0;
+        }
         if (args.Contains("--quick"))
         {
             return QuickMode.Run(uri);

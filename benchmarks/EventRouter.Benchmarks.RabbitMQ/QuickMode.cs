@@ -66,8 +66,20 @@ public static class QuickMode
             await CompareAsync("rabbitmq-e2e-p100-c4-inmemory-store/no-op-store", inMemory, none, EndToEndSlice, slices: 3, target: null);
         }
 
+        await RemoteStreamAsync(uri);
+
         Console.Error.WriteLine($"# quick mode finished in {total.Elapsed.TotalSeconds:F1} s ({Rounds} rounds per comparison, median of per-round msg/s ratios of fastest slices); load average {LoadAverage()}");
         return 0;
+    }
+
+    /// <summary>Items/s of one remote module stream against the same items as one remote request each, awaited in turn.</summary>
+    internal static async Task RemoteStreamAsync(string uri)
+    {
+        const int items = 500;
+        await using var s = await ModuleStreamScenario.CreateAsync(uri, window: 32);
+        var stream = new Side(() => Task.CompletedTask, () => s.StreamAsync(items));
+        var requests = new Side(() => Task.CompletedTask, () => s.RequestsAsync(items));
+        await CompareAsync("rabbitmq-module-stream-w32/requests", stream, requests, items, slices: 3, target: null);
     }
 
     private static async Task CompareAsync(string id, Side ours, Side baseline, int ops, int slices, double? target)

@@ -108,3 +108,36 @@ public sealed class ModuleConnectionLostException : Exception
     /// <summary>The request's type.</summary>
     public Type RequestType { get; }
 }
+
+/// <summary>
+/// A remote module stream whose items arrived out of sequence: one or more were lost or arrived twice. The stream was
+/// ended (the serving side was told to stop) rather than read on with a hole in it.
+/// </summary>
+public sealed class ModuleStreamGapException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="moduleName">The module's name.</param>
+    /// <param name="requestType">The stream request's type.</param>
+    /// <param name="expected">The sequence number the reader expected.</param>
+    /// <param name="received">The sequence number that arrived.</param>
+    public ModuleStreamGapException(string moduleName, Type requestType, long expected, long received)
+        : base($"The {requestType.Name} stream of module '{moduleName}' expected item {expected} but received {(received < 0 ? "a message without a sequence number" : "number " + received)}; items were lost or duplicated, so the stream was ended.")
+    {
+        ModuleName = moduleName;
+        RequestType = requestType;
+        Expected = expected;
+        Received = received;
+    }
+
+    /// <summary>The module's name.</summary>
+    public string ModuleName { get; }
+
+    /// <summary>The stream request's type.</summary>
+    public Type RequestType { get; }
+
+    /// <summary>The sequence number the reader expected (the count of items it had received).</summary>
+    public long Expected { get; }
+
+    /// <summary>The sequence number that arrived; -1 when the message carried none.</summary>
+    public long Received { get; }
+}

@@ -52,4 +52,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 4016, Level = LogLevel.Error, Message = "RabbitMQ refused the connection at attempt {Attempt}; not trying again.")]
     public static partial void ConnectGaveUp(ILogger logger, System.Exception exception, int attempt);
+
+    [LoggerMessage(EventId = 4017, Level = LogLevel.Warning, Message = "Module stream control message ignored ({Problem}): kind '{Kind}', correlation id {CorrelationId}.")]
+    public static partial void StreamControlMalformed(ILogger logger, string problem, string? kind, string? correlationId);
+
+    [LoggerMessage(EventId = 4018, Level = LogLevel.Information, Message = "Module queue '{Queue}': stream {MessageType} ({CorrelationId}) ended after {Items} item(s) because {Why}; the module is freed.")]
+    public static partial void StreamAbandoned(ILogger logger, string queue, string messageType, string? correlationId, long items, string why);
 }

@@ -21,18 +21,35 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
     private readonly string _moduleName;
     private readonly IReadOnlyDictionary<string, RemoteHandler> _handlers;
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _inFlight = new(StringComparer.Ordinal);
+    private readonly ModuleServerOptions _serverOptions;
+    // Fired when this consumer stops: running streams end with module-stopped instead of holding the drain.
+    private readonly CancellationTokenSource _streamsStopping = new();
     private long _handled;
+    private long _streamsLeft;
     private long _failed;
     private long _expired;
     private long _duplicates;
     private long _requeued;
 
-    public ModuleQueueConsumer(RabbitMQBridge bridge, string queue, string moduleName, IReadOnlyDictionary<string, RemoteHandler> handlers)
+    /// <summary>The <see cref="RabbitMQHeaders.Reason"/> of a stream that ended because the serving module or bridge stopped.</summary>
+    internal const string ModuleStoppedReason = "module-stopped";
+
+    /// <summary>The <see cref="RabbitMQHeaders.Reason"/> of a stream whose reader granted no credit within the module's item timeout.</summary>
+    internal const string ReaderStalledReason = "reader-stalled";
+
+    public ModuleQueueConsumer(RabbitMQBridge bridge, string queue, string moduleName, IReadOnlyDictionary<string, RemoteHandler> handlers, ModuleServerOptions serverOptions)
         : base(bridge, queue)
     {
         _moduleName = moduleName;
         _handlers = handlers;
+        _serverOptions = serverOptions;
     }
+
+    /// <summary>Streams ended early because their reader left: it cancelled, granted no credit in time, or could not be reached.</summary>
+    public long StreamsLeft => Interlocked.Read(ref _streamsLeft);
+
+    /// <summary>Ends the streams this consumer serves (the bridge is stopping): their readers get module-stopped.</summary>
+    internal Task StopStreamsAsync() => _streamsStopping.CancelAsync();
 
     /// <summary>Messages the module handled (requests answered, commands run).</summary>
     public long Handled => Interlocked.Read(ref _handled);
@@ -73,7 +90,11 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         activity?.SetTag("eventrouter.message_type", messageType);
         try
         {
-            if (handler.IsRequest)
+            if (handler is RemoteStreamHandler stream)
+            {
+                await StartStreamAsync(channel, delivery, stream, messageType, activity).ConfigureAwait(false);
+            }
+            else if (handler.IsRequest)
             {
                 await StartRequestAsync(channel, delivery, handler, messageType, activity).ConfigureAwait(false);
             }
@@ -162,6 +183,201 @@ internal sealed class ModuleQueueConsumer : QueueConsumer
         }
         Interlocked.Increment(ref _handled);
         await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+    }
+
+    private async Task StartStreamAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteStreamHandler handler, string messageType, Activity? activity)
+    {
+        var properties = delivery.BasicProperties;
+        if (properties.ReplyTo is not { Length: > 0 } replyTo || properties.CorrelationId is not { Length: > 0 } id)
+        {
+            activity?.Dispose();
+            await FailAsync(channel, delivery, "malformed-stream-request",
+                "A stream request needs reply-to and correlation_id: its items would have nowhere to go.", null).ConfigureAwait(false);
+            return;
+        }
+        // The same deadline rule as a request: one whose caller gave up before it starts is not run.
+        var deadline = StartDeadline(properties);
+        if (deadline is { IsCancellationRequested: true })
+        {
+            deadline.Dispose();
+            activity?.Dispose();
+            await DropExpiredAsync(channel, delivery.DeliveryTag, properties, messageType).ConfigureAwait(false);
+            return;
+        }
+        var credit = StreamMessages.ReadLong(properties.Headers, RabbitMQHeaders.StreamCredit) is { } granted and > 0
+            ? (int)Math.Min(granted, int.MaxValue)
+            : _serverOptions.StreamBufferCapacity;
+        var stream = new ServedStream(id, replyTo, credit);
+        if (!Bridge.TryAddServedStream(stream))
+        {
+            stream.Dispose();
+            deadline?.Dispose();
+            activity?.Dispose();
+            await FailAsync(channel, delivery, "malformed-stream-request", $"A stream with correlation id {id} is already running here.", null).ConfigureAwait(false);
+            return;
+        }
+        var token = CancellationTokenSource.CreateLinkedTokenSource(deadline?.Token ?? Bridge.Stopping, stream.ReaderGone.Token, _streamsStopping.Token);
+        IServedItems items;
+        try
+        {
+            items = handler.Open(delivery.Body, token.Token);
+        }
+        catch (MalformedMessageException ex)
+        {
+            Bridge.RemoveServedStream(stream);
+            stream.Dispose();
+            token.Dispose();
+            deadline?.Dispose();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            activity?.Dispose();
+            await FailAsync(channel, delivery, "malformed-json", ex.Message, ex.InnerException).ConfigureAwait(false);
+            return;
+        }
+        // The first item's credit is the request's own; asking for it now queues the stream in the module, in order
+        // with the messages before it, before this callback returns.
+        stream.TryTakeCredit();
+        var first = items.MoveNextAsync();
+        Track(ServeStreamAsync(channel, delivery.DeliveryTag, properties, stream, items, first, token, deadline, messageType, activity));
+    }
+
+    /// <summary>
+    /// Forwards a served stream's items to its reader, one per credit, in order, numbered; then <c>end</c>, or
+    /// <c>error</c> with the reason. The request is acknowledged once the stream has started (a stream is never run
+    /// twice); until then it is given back if the module stops, and dropped if its deadline passes.
+    /// </summary>
+    private async Task ServeStreamAsync(
+        IChannel channel, ulong tag, IReadOnlyBasicProperties properties, ServedStream stream, IServedItems items, ValueTask<bool> first,
+        CancellationTokenSource token, CancellationTokenSource? deadline, string messageType, Activity? activity)
+    {
+        using var span = activity;
+        long sent = 0;
+        var started = false;
+        string? left = null;
+        try
+        {
+            var next = first;
+            while (true)
+            {
+                var more = await next.ConfigureAwait(false);
+                if (!started)
+                {
+                    started = true;
+                    // The deadline is the caller's wait for the first item; from here each wait has the item timeout.
+                    deadline?.CancelAfter(Timeout.InfiniteTimeSpan);
+                    if (deadline is { IsCancellationRequested: true })
+                    {
+                        throw new OperationCanceledException(deadline.Token);
+                    }
+                    await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+                }
+                if (!more)
+                {
+                    break;
+                }
+                await Bridge.PublishStreamMessageAsync(stream, StreamMessages.Item, sent, items.SerializeCurrent(), null, token.Token).ConfigureAwait(false);
+                sent++;
+                // Credit for the next item before the module is asked for it: a reader that stops granting stops the
+                // handler within the module's own buffer.
+                if (!await stream.TakeCreditAsync(_serverOptions.StreamItemTimeout, token.Token).ConfigureAwait(false))
+                {
+                    left = "its reader granted no credit within " + _serverOptions.StreamItemTimeout;
+                    await PublishEndAsync(stream, sent, Deliveries.FailureHeaders(null, ReaderStalledReason, Queue,
+                        $"The reader took no item for {_serverOptions.StreamItemTimeout}; the stream was ended to free the module.", null)).ConfigureAwait(false);
+                    break;
+                }
+                next = items.MoveNextAsync();
+            }
+            if (left is null)
+            {
+                await PublishEndAsync(stream, sent, null).ConfigureAwait(false);
+                Interlocked.Increment(ref _handled);
+            }
+        }
+        catch (Exception ex) when (Stopping(ex))
+        {
+            if (!started)
+            {
+                // Not started: given back, as a request is, so another instance serves it.
+                _ = CancelAsync(CancellationToken.None);
+                await RequeueAsync(channel, tag).ConfigureAwait(false);
+                return;
+            }
+            if (ex is ModuleStoppedException)
+            {
+                _ = CancelAsync(CancellationToken.None);
+            }
+            await PublishEndAsync(stream, sent, Deliveries.FailureHeaders(null, ModuleStoppedReason, Queue, new ModuleStoppedException(_moduleName).Message, null)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stream.ReaderGone.IsCancellationRequested)
+        {
+            left = "its reader left";
+            if (!started)
+            {
+                await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!started && deadline is { IsCancellationRequested: true })
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "expired");
+            await DropExpiredAsync(channel, tag, properties, messageType).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (started && IsChannelGone(ex))
+        {
+            left = "its reader can no longer be reached (" + ex.Message + ")";
+        }
+        catch (Exception ex)
+        {
+            // The handler (or its filters, or the module server) failed: that ends the stream, as it would in process.
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            Interlocked.Increment(ref _failed);
+            await PublishEndAsync(stream, sent, Deliveries.FailureHeaders(null, "handler-failed", Queue, ex.Message, ex)).ConfigureAwait(false);
+            if (!started)
+            {
+                await Deliveries.AckAsync(channel, tag, Bridge.Logger, Queue, properties.MessageId).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            Bridge.RemoveServedStream(stream);
+            try
+            {
+                // Ends the handler's enumeration (its token is cancelled, its finally blocks run on the module).
+                await items.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                Log.DeliveryFailed(Bridge.Logger, ex, Queue, properties.MessageId);
+            }
+            token.Dispose();
+            deadline?.Dispose();
+            stream.Dispose();
+        }
+        if (left is not null)
+        {
+            Interlocked.Increment(ref _streamsLeft);
+            Log.StreamAbandoned(Bridge.Logger, Queue, messageType, properties.CorrelationId, sent, left);
+        }
+    }
+
+    private bool Stopping(Exception ex) =>
+        ex is ModuleStoppedException
+        || (ex is OperationCanceledException && (Bridge.Stopping.IsCancellationRequested || _streamsStopping.IsCancellationRequested));
+
+    private static bool IsChannelGone(Exception ex) =>
+        ex is AlreadyClosedException or OperationInterruptedException or ObjectDisposedException or System.IO.IOException;
+
+    /// <summary>The stream's last message (<c>end</c>, or <c>error</c> when <paramref name="failure"/> has the reason); not confirmed, never thrown.</summary>
+    private async Task PublishEndAsync(ServedStream stream, long sent, Dictionary<string, object?>? failure)
+    {
+        try
+        {
+            await Bridge.PublishStreamMessageAsync(stream, failure is null ? StreamMessages.End : StreamMessages.Error, sent,
+                ReadOnlyMemory<byte>.Empty, failure, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsChannelGone(ex) || ex is OperationCanceledException or BrokerConnectionException)
+        {
+            // The reply channel is gone: the reader's side fails with the connection's loss instead.
+        }
     }
 
     private async Task StartCommandAsync(IChannel channel, BasicDeliverEventArgs delivery, RemoteHandler handler, string messageType, Activity? activity)

@@ -16,6 +16,9 @@ internal sealed partial class RabbitMQBridge
     internal const string DirectReplyTo = "amq.rabbitmq.reply-to";
 
     private readonly ConcurrentDictionary<string, TaskCompletionSource<RemoteReply>> _pendingReplies = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RemoteStreamReader> _streamReaders = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ServedStream> _servedStreams = new(StringComparer.Ordinal);
+    private long _malformedStreamMessages;
     private readonly SemaphoreSlim _replyChannelGate = new(1, 1);
     private readonly List<ModuleQueueConsumer> _moduleConsumers = new();
     private IChannel? _replyChannel;
@@ -40,8 +43,9 @@ internal sealed partial class RabbitMQBridge
         foreach (var served in _options.ServedModules)
         {
             var handlers = new ModuleHandlerTable(this, served.ModuleName);
-            served.ResolveMessages(Services)(handlers);
-            consumers.Add(new ModuleQueueConsumer(this, served.Queue, served.ModuleName, handlers.Handlers));
+            var (visit, options) = served.Resolve(Services);
+            visit(handlers);
+            consumers.Add(new ModuleQueueConsumer(this, served.Queue, served.ModuleName, handlers.Handlers, options ?? new ModuleServerOptions()));
         }
         return consumers;
     }
@@ -74,6 +78,67 @@ internal sealed partial class RabbitMQBridge
     }
 
     internal void ForgetReply(string correlationId) => _pendingReplies.TryRemove(correlationId, out _);
+
+    /// <summary>Stream messages (from either side) that were malformed and ignored, for tests and diagnostics.</summary>
+    internal long MalformedStreamMessages => Interlocked.Read(ref _malformedStreamMessages);
+
+    internal void CountMalformedStreamMessage() => Interlocked.Increment(ref _malformedStreamMessages);
+
+    /// <summary>Registers a stream read in this process; its items are delivered to <paramref name="reader"/>.</summary>
+    internal void ExpectStream(string correlationId, RemoteStreamReader reader) => _streamReaders[correlationId] = reader;
+
+    internal void ForgetStream(string correlationId) => _streamReaders.TryRemove(correlationId, out _);
+
+    /// <summary>Registers a stream served by this process; false when one with that correlation id is running.</summary>
+    internal bool TryAddServedStream(ServedStream stream) => _servedStreams.TryAdd(stream.Id, stream);
+
+    internal void RemoveServedStream(ServedStream stream) => _servedStreams.TryRemove(new KeyValuePair<string, ServedStream>(stream.Id, stream));
+
+    /// <summary>
+    /// Sends a reader's <c>credit</c> or <c>cancel</c> to the serving side's direct reply-to address. Not confirmed and
+    /// never thrown: a control message that cannot be sent means the reply channel closed, which fails the stream anyway.
+    /// </summary>
+    internal async Task SendStreamControlAsync(string address, string correlationId, string kind, long credit)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal) { [RabbitMQHeaders.Stream] = kind };
+        if (kind == StreamMessages.Credit)
+        {
+            headers[RabbitMQHeaders.StreamCredit] = credit;
+        }
+        var properties = new BasicProperties { CorrelationId = correlationId, Headers = headers };
+        try
+        {
+            if (_replyChannel is { IsOpen: true } channel)
+            {
+                await channel.BasicPublishAsync(string.Empty, address, mandatory: false, properties, ReadOnlyMemory<byte>.Empty).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is global::RabbitMQ.Client.Exceptions.AlreadyClosedException
+            or global::RabbitMQ.Client.Exceptions.OperationInterruptedException or ObjectDisposedException)
+        {
+            // Closed meanwhile: the channel's shutdown ends the stream on both sides.
+        }
+    }
+
+    /// <summary>
+    /// Publishes one message of a served stream to its reader, on the reply channel: its <c>reply-to</c> (direct
+    /// reply-to again) is the address the reader's credit and cancel come back to.
+    /// </summary>
+    internal async Task PublishStreamMessageAsync(ServedStream stream, string kind, long sequence, ReadOnlyMemory<byte> body, Dictionary<string, object?>? headers, CancellationToken cancellationToken)
+    {
+        headers ??= new Dictionary<string, object?>(StringComparer.Ordinal);
+        headers[RabbitMQHeaders.Stream] = kind;
+        headers[RabbitMQHeaders.StreamSequence] = sequence;
+        var properties = new BasicProperties
+        {
+            CorrelationId = stream.Id,
+            ReplyTo = DirectReplyTo,
+            ContentType = "application/json",
+            Headers = headers,
+        };
+        var channel = await GetReplyChannelAsync(cancellationToken).ConfigureAwait(false);
+        await channel.BasicPublishAsync(string.Empty, stream.ReaderAddress, mandatory: false, properties, body, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>
     /// The channel requests are published on and replies arrive on (direct reply-to needs both on one channel). Created
@@ -108,7 +173,8 @@ internal sealed partial class RabbitMQBridge
             await channel.BasicConsumeAsync(DirectReplyTo, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
             channel.ChannelShutdownAsync += (_, e) =>
             {
-                // Every reply still awaited was addressed to this channel: none of them can arrive any more.
+                // Every reply still awaited was addressed to this channel: none of them can arrive any more. The same
+                // holds for the items of streams read here, and for the credit of streams served from here.
                 var reason = $"{e.ReplyCode} {e.ReplyText}";
                 foreach (var pending in _pendingReplies)
                 {
@@ -116,6 +182,17 @@ internal sealed partial class RabbitMQBridge
                     {
                         pending.Value.TrySetException(new ReplyLostException(reason));
                     }
+                }
+                foreach (var reader in _streamReaders)
+                {
+                    if (_streamReaders.TryRemove(reader))
+                    {
+                        reader.Value.Fail(new ReplyLostException(reason));
+                    }
+                }
+                foreach (var served in _servedStreams.Values)
+                {
+                    served.Leave();
                 }
                 return Task.CompletedTask;
             };
@@ -130,13 +207,72 @@ internal sealed partial class RabbitMQBridge
 
     private Task OnReplyAsync(object sender, BasicDeliverEventArgs delivery)
     {
+        var properties = delivery.BasicProperties;
+        var id = properties.CorrelationId;
+        var kind = Deliveries.ReadString(properties.Headers, RabbitMQHeaders.Stream);
+        if (kind is StreamMessages.Credit or StreamMessages.Cancel)
+        {
+            OnStreamControl(id, kind, properties.Headers);
+            return Task.CompletedTask;
+        }
+        if (id is null)
+        {
+            if (kind is not null)
+            {
+                CountMalformedStreamMessage();
+                Log.StreamControlMalformed(Logger, "no correlation id", kind, null);
+            }
+            return Task.CompletedTask;
+        }
         // A reply nobody waits for any more (its caller timed out) is dropped.
-        if (delivery.BasicProperties.CorrelationId is { } id && _pendingReplies.TryRemove(id, out var pending))
+        if (_pendingReplies.TryRemove(id, out var pending))
         {
             // Copied: the delivery's buffer is returned to the pool when this handler returns.
-            pending.TrySetResult(new RemoteReply(delivery.Body.ToArray(), delivery.BasicProperties.Headers));
+            pending.TrySetResult(new RemoteReply(delivery.Body.ToArray(), properties.Headers));
+        }
+        else if (_streamReaders.TryGetValue(id, out var reader))
+        {
+            reader.Deliver(new StreamMessage(delivery.Body.ToArray(), properties.Headers, properties.ReplyTo));
+        }
+        else if (kind == StreamMessages.Item && properties.ReplyTo is { Length: > 0 } server)
+        {
+            // An item of a stream nobody reads any more (its reader left before it knew where the stream came from,
+            // or timed out): the serving side is told, so its handler ends instead of waiting for credit.
+            return SendStreamControlAsync(server, id, StreamMessages.Cancel, 0);
+        }
+        else if (kind is not (null or StreamMessages.Item or StreamMessages.End or StreamMessages.Error))
+        {
+            CountMalformedStreamMessage();
+            Log.StreamControlMalformed(Logger, "unknown kind", kind, id);
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>A reader's <c>credit</c> or <c>cancel</c> for a stream served here; anything malformed is logged and ignored.</summary>
+    private void OnStreamControl(string? id, string kind, IDictionary<string, object?>? headers)
+    {
+        if (id is null)
+        {
+            CountMalformedStreamMessage();
+            Log.StreamControlMalformed(Logger, "no correlation id", kind, null);
+            return;
+        }
+        if (!_servedStreams.TryGetValue(id, out var stream))
+        {
+            // Ended already (the reader's cancel crossed the end), or another instance's: nothing to do.
+            return;
+        }
+        if (kind == StreamMessages.Cancel)
+        {
+            stream.Leave();
+            return;
+        }
+        var credit = StreamMessages.ReadLong(headers, RabbitMQHeaders.StreamCredit);
+        if (credit is not (> 0 and <= int.MaxValue) || !stream.Grant((int)credit.Value))
+        {
+            CountMalformedStreamMessage();
+            Log.StreamControlMalformed(Logger, credit is null ? "no readable credit" : $"credit {credit} out of range", kind, id);
+        }
     }
 
     private async Task CloseModulesAsync()
@@ -160,6 +296,10 @@ internal sealed partial class RabbitMQBridge
         foreach (var pending in _pendingReplies.Values)
         {
             pending.TrySetCanceled();
+        }
+        foreach (var reader in _streamReaders.Values)
+        {
+            reader.Fail(new ReplyLostException("the bridge stopped"));
         }
     }
 }

@@ -174,6 +174,8 @@ internal sealed partial class RabbitMQBridge : IBrokerPublisher, IHostedService,
         foreach (var consumer in moduleConsumers)
         {
             await consumer.CancelAsync(cancellationToken).ConfigureAwait(false);
+            // A stream may never end by itself: ended now, so the drain does not wait for it.
+            await consumer.StopStreamsAsync().ConfigureAwait(false);
         }
         foreach (var consumer in consumers)
         {

@@ -15,6 +15,26 @@ public static class RabbitMQHeaders
     /// </summary>
     public const string Deadline = "er-deadline";
 
+    /// <summary>
+    /// On a message of a module stream: what it is. From the serving side to the reader: <c>item</c> (the body is one
+    /// item), <c>end</c> (no more items) or <c>error</c> (the stream failed, with <see cref="Reason"/> and the
+    /// exception headers). From the reader to the serving side: <c>credit</c> (send <see cref="StreamCredit"/> more
+    /// items) or <c>cancel</c> (the reader left; end the handler).
+    /// </summary>
+    public const string Stream = "er-stream";
+
+    /// <summary>
+    /// On a stream's <c>item</c>: its 0-based position in the stream. On <c>end</c> and <c>error</c>: how many items
+    /// were sent before it. The reader fails the stream when a number is not the one it expects.
+    /// </summary>
+    public const string StreamSequence = "er-stream-seq";
+
+    /// <summary>
+    /// On a stream request: how many items the reader accepts before it grants more. On a <c>credit</c> message: how
+    /// many more items it accepts.
+    /// </summary>
+    public const string StreamCredit = "er-stream-credit";
+
     /// <summary>The W3C trace context of the publisher's current activity.</summary>
     public const string TraceParent = "traceparent";
 
@@ -26,7 +46,8 @@ public static class RabbitMQHeaders
 
     /// <summary>
     /// On a dead-lettered message or a failed module response: why (<c>listener-failed</c>, <c>malformed-json</c>,
-    /// <c>unknown-event</c>, <c>unknown-message-type</c>, <c>handler-failed</c>, …).
+    /// <c>unknown-event</c>, <c>unknown-message-type</c>, <c>handler-failed</c>,
+    /// <c>module-stopped</c>, <c>reader-stalled</c>, …).
     /// </summary>
     public const string Reason = "er-reason";
 

@@ -93,6 +93,14 @@ public sealed class RabbitMQOptions
     public ushort ModulePrefetchCount { get; set; } = 16;
 
     /// <summary>
+    /// How many items of a remote module stream the reader accepts ahead of reading them: the credit it grants the
+    /// serving side, which sends no more until the reader has taken half of them and granted more. A reader that stops
+    /// reading therefore stops the remote handler within this many items (plus the serving module's own
+    /// <c>StreamBufferCapacity</c> and the item in hand). Default 32.
+    /// </summary>
+    public int ModuleStreamBufferCapacity { get; set; } = 32;
+
+    /// <summary>
     /// The largest body published (events, module requests and commands), in bytes; a larger one fails at once with
     /// <see cref="MessageTooLargeException"/>. A larger message that reaches a queue from elsewhere goes to the error
     /// queue. Default 16 MiB; at most 128 MiB (RabbitMQ's own limit).
@@ -132,7 +140,7 @@ public sealed class RabbitMQOptions
     /// <summary>
     /// Serves a module of this process to other services: its requests and commands are consumed from the durable
     /// queue <paramref name="queue"/> and run on the local <c>ModuleServer</c> through its typed client (one at a
-    /// time, with its filters); responses go back to the caller through direct reply-to. The module must be registered
+    /// time, with its filters); responses and stream items go back to the caller through direct reply-to. The module must be registered
     /// with <c>services.AddModuleServer&lt;TModule&gt;()</c>, and every request, response and command type must be in
     /// <see cref="JsonContext"/>.
     /// </summary>
@@ -144,10 +152,12 @@ public sealed class RabbitMQOptions
     {
         var name = ModuleQueue<TModule>(queue);
         _servedModules.Add(new ServedModule(name, typeof(TModule).Name, static services =>
-            (services.GetService<ModuleClient<TModule>>()
-            ?? throw new InvalidOperationException(
-                $"RabbitMQOptions.ServeModule<{typeof(TModule).Name}>() needs the module registered in this process: call services.AddModuleServer<{typeof(TModule).Name}>().")).VisitMessages,
-            typeof(TModule)));
+        {
+            var client = services.GetService<ModuleClient<TModule>>()
+                ?? throw new InvalidOperationException(
+                    $"RabbitMQOptions.ServeModule<{typeof(TModule).Name}>() needs the module registered in this process: call services.AddModuleServer<{typeof(TModule).Name}>().");
+            return (client.VisitMessages, client.Server?.Options);
+        }, typeof(TModule)));
         return this;
     }
 
@@ -247,6 +257,10 @@ public sealed class RabbitMQOptions
         {
             throw new InvalidOperationException("RabbitMQOptions.ModuleRequestTimeout must be positive.");
         }
+        if (ModuleStreamBufferCapacity < 1)
+        {
+            throw new InvalidOperationException("RabbitMQOptions.ModuleStreamBufferCapacity must be at least 1.");
+        }
     }
 
     /// <summary>The URI without its password, for error messages and logs.</summary>
@@ -261,8 +275,15 @@ public sealed class RabbitMQOptions
     }
 }
 
-/// <summary>A module this process serves through the broker: its queue, its name, and how to visit its local client's messages.</summary>
-internal sealed record ServedModule(string Queue, string ModuleName, Func<IServiceProvider, Action<IModuleMessageVisitor>> ResolveMessages, Type ModuleType);
+/// <summary>
+/// A module this process serves through the broker: its queue, its name, and how to visit its local client's messages
+/// (with its server's options, which bound a served stream's wait for its reader).
+/// </summary>
+internal sealed record ServedModule(
+    string Queue,
+    string ModuleName,
+    Func<IServiceProvider, (Action<IModuleMessageVisitor> Visit, ModuleServerOptions? Options)> Resolve,
+    Type ModuleType);
 
 /// <summary>
 /// A module this process calls through the broker: its queue, its name, its request timeout (null: the default), how

@@ -20,8 +20,9 @@ internal static class WireName<T>
 
 /// <summary>
 /// The calling side of a module served by another service: a request is published to the module's queue with a
-/// correlation id and <c>reply-to</c> = direct reply-to, and waits (bounded) for the reply; a command is published
-/// with publisher confirms, like an event.
+/// correlation id and <c>reply-to</c> = direct reply-to, and waits (bounded) for the reply; a stream request is
+/// published the same way and its items come back over direct reply-to (<see cref="RemoteStreamReader{TRequest, TItem}"/>);
+/// a command is published with publisher confirms, like an event.
 /// </summary>
 internal sealed class RabbitMQModuleTransport : IModuleTransport
 {
@@ -38,6 +39,16 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         _timeout = timeout;
     }
 
+    internal RabbitMQBridge Bridge => _bridge;
+
+    internal string ModuleName => _moduleName;
+
+    /// <summary>How long a request waits for its response, and a stream for its first and each next item.</summary>
+    internal TimeSpan Timeout => _timeout;
+
+    public IAsyncEnumerable<TItem> StreamAsync<TRequest, TItem>(TRequest request, CancellationToken cancellationToken) =>
+        new RemoteStream<TRequest, TItem>(this, request, cancellationToken);
+
     public async ValueTask<TResponse> RequestAsync<TRequest, TResponse>(TRequest request, CancellationToken cancellationToken)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(request, _bridge.GetModuleTypeInfo<TRequest>(_moduleName));
@@ -53,19 +64,7 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         // The caller's deadline travels with the request: the serving side drops a request whose caller has given
         // up, however long it waited in the queue, in a prefetch buffer or behind the module's other work.
         var started = Stopwatch.GetTimestamp();
-        var deadline = DateTimeOffset.UtcNow + _timeout;
-        var headers = RemoteModuleMessages.Headers(messageType, activity);
-        headers[RabbitMQHeaders.Deadline] = deadline.ToUnixTimeMilliseconds();
-        var properties = new BasicProperties
-        {
-            MessageId = correlationId,
-            CorrelationId = correlationId,
-            ReplyTo = RabbitMQBridge.DirectReplyTo,
-            Type = messageType,
-            ContentType = "application/json",
-            AppId = _bridge.Options.ServiceName,
-            Headers = headers,
-        };
+        var properties = RequestProperties(messageType, correlationId, activity);
         var reply = _bridge.ExpectReply(correlationId);
         RemoteReply answer;
         try
@@ -123,8 +122,28 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
         await _bridge.PublishConfirmedAsync(string.Empty, null, _queue, properties, body, messageType, messageId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The properties of a request or stream request: answered over direct reply-to under its correlation id, with the
+    /// caller's deadline (<see cref="RabbitMQHeaders.Deadline"/>, from now) and trace context.
+    /// </summary>
+    internal BasicProperties RequestProperties(string messageType, string correlationId, Activity? activity)
+    {
+        var headers = RemoteModuleMessages.Headers(messageType, activity);
+        headers[RabbitMQHeaders.Deadline] = (DateTimeOffset.UtcNow + _timeout).ToUnixTimeMilliseconds();
+        return new BasicProperties
+        {
+            MessageId = correlationId,
+            CorrelationId = correlationId,
+            ReplyTo = RabbitMQBridge.DirectReplyTo,
+            Type = messageType,
+            ContentType = "application/json",
+            AppId = _bridge.Options.ServiceName,
+            Headers = headers,
+        };
+    }
+
     /// <summary>Publishes a request, retrying through a connection outage until the request's deadline.</summary>
-    private async Task PublishRequestAsync(BasicProperties properties, byte[] body, long started, CancellationToken cancellationToken)
+    internal async Task PublishRequestAsync(BasicProperties properties, byte[] body, long started, CancellationToken cancellationToken)
     {
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -210,6 +229,12 @@ internal sealed class ModuleTypeCheck(RabbitMQBridge bridge, string moduleName) 
     }
 
     public void Command<TCommand>(Func<TCommand, CancellationToken, ValueTask> send) => bridge.GetModuleTypeInfo<TCommand>(moduleName);
+
+    public void Stream<TRequest, TItem>(Func<TRequest, CancellationToken, IAsyncEnumerable<TItem>> open)
+    {
+        bridge.GetModuleTypeInfo<TRequest>(moduleName);
+        bridge.GetModuleTypeInfo<TItem>(moduleName);
+    }
 }
 
 /// <summary>
@@ -227,6 +252,10 @@ internal sealed class ModuleHandlerTable(RabbitMQBridge bridge, string moduleNam
 
     public void Command<TCommand>(Func<TCommand, CancellationToken, ValueTask> send) =>
         Handlers[WireName<TCommand>.Value] = new RemoteCommandHandler<TCommand>(send, bridge.GetModuleTypeInfo<TCommand>(moduleName));
+
+    public void Stream<TRequest, TItem>(Func<TRequest, CancellationToken, IAsyncEnumerable<TItem>> open) =>
+        Handlers[WireName<TRequest>.Value] = new RemoteStreamHandler<TRequest, TItem>(
+            open, bridge.GetModuleTypeInfo<TRequest>(moduleName), bridge.GetModuleTypeInfo<TItem>(moduleName));
 }
 
 /// <summary>Runs one message type of a served module.</summary>

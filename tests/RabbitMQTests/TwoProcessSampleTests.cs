@@ -29,6 +29,11 @@ public sealed class TwoProcessSampleTests(BrokerFixture broker)
         Assert.Contains("published order-1 (message id order-1), shipping 4.90 in 2 days", orders.Lines);
         Assert.Contains("published order-5 (message id order-5), shipping 0 in 2 days", orders.Lines);
         Assert.Contains("sent hold for order-1", orders.Lines);
+        // The tracking stream, read up to its "delivered" item; the reader left before the last one.
+        Assert.Equal(
+            new[] { "tracking order-1: packed", "tracking order-1: in transit", "tracking order-1: delivered" },
+            orders.Lines.Where(line => line.StartsWith("tracking ", StringComparison.Ordinal)));
+        Assert.Contains("shipping: tracking order-1", shipping.Lines);
         for (var i = 1; i <= Orders; i++)
         {
             Assert.Contains($"shipping: quoted order-{i}: {(i == 5 ? "0" : "4.90")} in 2 days", shipping.Lines);

@@ -1,10 +1,11 @@
 // The Shipping service: its listeners handle OrderPlaced events published by the Orders service in another process.
 // Each listener gets its own durable queue (shipping.<listener>), so each is acknowledged, retried and
 // dead-lettered on its own. It also serves its ShippingDesk module on the queue module.ShippingDesk: the Orders
-// service asks it for quotes and sends it holds through the desk's generated typed client. Start two of these
+// service asks it for quotes, streams an order's tracking and sends it holds through the desk's generated typed client. Start two of these
 // processes and they share the work (competing consumers).
 //   dotnet run --project samples/RabbitMQ/Consumer -- 10     (stops after 10 orders; omit for Ctrl+C)
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
@@ -65,6 +66,15 @@ internal sealed class FlatRates : IShippingRates
     }
 
     public void Hold(HoldShipment command) => Console.WriteLine($"shipping: holding {command.OrderId} ({command.Reason})");
+
+    public IEnumerable<ShipmentUpdate> Track(TrackShipment request)
+    {
+        Console.WriteLine($"shipping: tracking {request.OrderId}");
+        yield return new ShipmentUpdate(request.OrderId, "packed", Delivered: false);
+        yield return new ShipmentUpdate(request.OrderId, "in transit", Delivered: false);
+        yield return new ShipmentUpdate(request.OrderId, "delivered", Delivered: true);
+        yield return new ShipmentUpdate(request.OrderId, "signed for", Delivered: true); // never read: the reader stops at delivered
+    }
 }
 
 /// <summary>Books the shipment. A failure here is retried for this listener only.</summary>

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -26,6 +28,12 @@ public sealed record ShippingQuote(string OrderId, decimal Price, int Days);
 /// <summary>Tells the Shipping service to hold an order's shipment (fire-and-forget).</summary>
 public sealed record HoldShipment(string OrderId, string Reason);
 
+/// <summary>Asks the Shipping service for the stages of an order's shipment, as a stream.</summary>
+public sealed record TrackShipment(string OrderId);
+
+/// <summary>One stage of a shipment, streamed in answer to <see cref="TrackShipment"/>.</summary>
+public sealed record ShipmentUpdate(string OrderId, string Status, bool Delivered);
+
 /// <summary>
 /// The Shipping service's desk, a module server: it runs in the Shipping service (which serves it on the broker), and
 /// the Orders service calls it through the same generated <c>ShippingDeskClient</c> it would use in process. The
@@ -35,8 +43,18 @@ public sealed record HoldShipment(string OrderId, string Reason);
 [ModuleServer]
 public sealed partial class ShippingDesk(IShippingRates rates) :
     IRequestHandler<QuoteShipping, ShippingQuote>,
+    IStreamRequestHandler<TrackShipment, ShipmentUpdate>,
     ICommandHandler<HoldShipment>
 {
+    public async IAsyncEnumerable<ShipmentUpdate> HandleAsync(TrackShipment request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var update in rates.Track(request))
+        {
+            yield return update;   // crosses the broker as one message; waits while the reader's credit is used up
+        }
+        await Task.CompletedTask;
+    }
+
     public ValueTask<ShippingQuote> HandleAsync(QuoteShipping request, CancellationToken cancellationToken) =>
         ValueTask.FromResult(rates.Quote(request));
 
@@ -53,6 +71,8 @@ public interface IShippingRates
     ShippingQuote Quote(QuoteShipping request);
 
     void Hold(HoldShipment command);
+
+    IEnumerable<ShipmentUpdate> Track(TrackShipment request);
 }
 
 /// <summary>Every type that crosses the broker, serialized without reflection (trimming and Native AOT safe).</summary>
@@ -60,6 +80,8 @@ public interface IShippingRates
 [JsonSerializable(typeof(QuoteShipping))]
 [JsonSerializable(typeof(ShippingQuote))]
 [JsonSerializable(typeof(HoldShipment))]
+[JsonSerializable(typeof(TrackShipment))]
+[JsonSerializable(typeof(ShipmentUpdate))]
 public sealed partial class SampleJsonContext : JsonSerializerContext;
 
 /// <summary>Shared settings of the two processes.</summary>

@@ -1,6 +1,6 @@
 // The Orders service: asks the Shipping service's desk module for a quote (a request answered across the broker),
-// then publishes OrderPlaced events through RabbitMQ, each confirmed by the broker, and finally holds one shipment
-// (a command). Run the Consumer in another terminal first (it declares the Shipping service's queues), then:
+// then publishes OrderPlaced events through RabbitMQ, each confirmed by the broker, reads the first order's tracking
+// as a stream from the desk, and finally holds one shipment (a command). Run the Consumer in another terminal first (it declares the Shipping service's queues), then:
 //   dotnet run --project samples/RabbitMQ/Publisher -- 10
 using System;
 using EventRouter.RabbitMQ;
@@ -31,6 +31,18 @@ for (var i = 1; i <= count; i++)
     var quote = await desk.RequestAsync(new QuoteShipping(order.OrderId, order.Total)); // answered by the Shipping service
     var messageId = await publisher.PublishAsync(order); // returns once the broker confirmed it
     Console.WriteLine($"published {order.OrderId} (message id {messageId}), shipping {quote.Price} in {quote.Days} days");
+    if (i == 1)
+    {
+        // A stream request: the desk's items come back one by one over the broker; leaving early ends the handler.
+        await foreach (var update in desk.StreamAsync(new TrackShipment(order.OrderId)))
+        {
+            Console.WriteLine($"tracking {update.OrderId}: {update.Status}");
+            if (update.Delivered)
+            {
+                break;
+            }
+        }
+    }
 }
 await desk.SendAsync(new HoldShipment("order-1", "address check")); // confirmed by the broker, run by the desk
 Console.WriteLine("sent hold for order-1");
