@@ -7,16 +7,21 @@
 // inbox ("consume") or by the in-memory store ("consume-memory", which also writes its records to the inbox table
 // for the count below), and its listeners write one effect row per run that completed, outside any transaction — so
 // the rows show how often a listener ran to completion for one order — and a row in crash_reruns for each run that
-// started although the inbox table already recorded its completion.
+// started although the inbox table already recorded its completion. "send" sends one FulfilOrder command per order
+// to the CrashFulfilment module served by another service (recording each command's message id in crash_commands
+// once the broker confirmed it); "serve" serves that module with the durable inbox, its handler writing effects the
+// way "consume" does.
 //
-//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|retry|outbox|broker|publish|consume|consume-memory> <from> <to> <produce|drain>
+//   dotnet DurabilityCrashChild.dll <sqlite|postgres> <connection string> <loop|retry|outbox|broker|publish|consume|consume-memory|send|serve> <from> <to> <produce|drain>
 //
-// The broker modes read the AMQP URI from ER_CRASH_BROKER and the service name from ER_CRASH_SERVICE. It prints
-// READY once recovered (and connected), ACCEPTED <i> after the loop accepted order i (loop), COMMITTED <i> after the
-// transaction of order i committed (outbox, broker) or PUBLISHED <i> once the broker confirmed it (publish), and DONE
-// when, in drain mode, nothing is left to deliver (consume: when every order from..to has both effects).
+// The broker modes read the AMQP URI from ER_CRASH_BROKER and the service name from ER_CRASH_SERVICE (also the
+// module's queue). It prints READY once recovered (and connected), ACCEPTED <i> after the loop accepted order i
+// (loop), COMMITTED <i> after the transaction of order i committed (outbox, broker) or PUBLISHED <i> once the broker
+// confirmed it (publish, send), and DONE when, in drain mode, nothing is left to deliver (consume: when every order
+// from..to has both effects; serve: when every order has its fulfilment).
 using System;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Text.Json.Serialization;
 using System.Threading;
 using System.Threading.Tasks;
@@ -25,6 +30,7 @@ using EventRouter.DispatchLoop;
 using EventRouter.Durability;
 using EventRouter.Durability.CrashChild;
 using EventRouter.Generated;
+using EventRouter.Modules;
 using EventRouter.PostgreSql;
 using EventRouter.RabbitMQ;
 using EventRouter.Sqlite;
@@ -43,23 +49,41 @@ Effects.Open = sqlite
     ? async () => { var c = new SqliteConnection(connectionString); await c.OpenAsync(); return c; }
     : async () => { var c = new NpgsqlConnection(connectionString); await c.OpenAsync(); return c; };
 await Effects.CreateTablesAsync(sqlite);
-var consume = mode is "consume" or "consume-memory";
+var consume = mode is "consume" or "consume-memory" or "serve";
 Effects.Transactional = !consume;
 Effects.FailBilling = mode == "retry";
 
 // The RabbitMQ bridge of the broker modes: a publisher (broker, publish) or a consumer of the order listeners' queues.
 IBrokerPublisher? broker = null;
 ServiceProvider? services = null;
-if (mode is "broker" or "publish" || consume)
+CrashFulfilmentClient? fulfilment = null;
+string? lastSentId = null;
+if (mode is "broker" or "publish" or "send" || consume)
 {
     var collection = new ServiceCollection();
     collection.AddEventRouter();
+    var queue = Environment.GetEnvironmentVariable("ER_CRASH_SERVICE");
+    if (mode == "serve")
+    {
+        collection.AddModuleServer<CrashFulfilment>();
+    }
     collection.AddEventRouterRabbitMQ(o =>
     {
         o.ConnectionString = Environment.GetEnvironmentVariable("ER_CRASH_BROKER");
         o.ServiceName = Environment.GetEnvironmentVariable("ER_CRASH_SERVICE");
         o.JsonContext = ChildJson.Default;
-        o.CrossBroker("tests.crash.order");
+        if (mode == "serve")
+        {
+            o.ServeModule<CrashFulfilment>(queue);
+        }
+        else if (mode == "send")
+        {
+            o.CallModule<CrashFulfilment>(queue);
+        }
+        else
+        {
+            o.CrossBroker("tests.crash.order");
+        }
         o.Consume = consume;
         o.IdempotencyStore = mode == "consume-memory" ? new RecordingMemoryStore(store.Inbox) : store.Inbox;
         o.NetworkRecoveryInterval = TimeSpan.FromMilliseconds(200);
@@ -71,6 +95,23 @@ if (mode is "broker" or "publish" || consume)
         await hosted.StartAsync(default);
     }
     broker = services.GetRequiredService<IBrokerPublisher>();
+    if (mode == "send")
+    {
+        fulfilment = services.GetRequiredService<CrashFulfilmentClient>();
+        // The message id of each command, from its send span (sends are one at a time), for the rerun check.
+        ActivitySource.AddActivityListener(new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (activity.GetTagItem("messaging.operation.name") as string == "send")
+                {
+                    lastSentId = activity.GetTagItem("messaging.message.id") as string;
+                }
+            },
+        });
+    }
 }
 
 var loop = new EventDispatchLoop(new EventDispatcher(), new DispatchLoopOptions
@@ -103,6 +144,12 @@ for (var i = from; i < to && !consume; i++)
         await broker!.PublishAsync(order);
         Console.WriteLine($"PUBLISHED {i}");
     }
+    else if (mode == "send")
+    {
+        await fulfilment!.SendAsync(new FulfilOrder(order.OrderId, i));
+        await Effects.RecordCommandAsync(i, lastSentId!);
+        Console.WriteLine($"PUBLISHED {i}");
+    }
     else if (mode is "loop" or "retry")
     {
         await loop.EnqueueAsync(order);
@@ -126,7 +173,7 @@ for (var i = from; i < to && !consume; i++)
     }
 }
 
-if (mode == "publish")
+if (mode is "publish" or "send")
 {
     await services!.DisposeAsync();
     Console.WriteLine("DONE");
@@ -136,9 +183,13 @@ if (!drain)
 {
     await Task.Delay(Timeout.Infinite); // until killed
 }
-while (consume
+if (mode == "serve")
+{
+    await Effects.WaitForFulfilmentAsync(from, to);
+}
+while (mode != "serve" && (consume
     ? await Effects.CompletedOrdersAsync(from, to) < to - from
-    : await store.PendingEventsAsync() > 0 || await store.Outbox.PendingCountAsync() > 0)
+    : await store.PendingEventsAsync() > 0 || await store.Outbox.PendingCountAsync() > 0))
 {
     await Task.Delay(20);
 }
@@ -161,8 +212,19 @@ namespace EventRouter.Durability.CrashChild
     [Event("tests.crash.order")]
     public sealed record CrashOrder([property: EventId] string OrderId, [property: PartitionKey] string Customer, int Sequence);
 
+    /// <summary>The command the "send" child sends to the module the "serve" child serves.</summary>
+    public sealed record FulfilOrder(string OrderId, int Sequence);
+
     [JsonSerializable(typeof(CrashOrder))]
+    [JsonSerializable(typeof(FulfilOrder))]
     public sealed partial class ChildJson : JsonSerializerContext;
+
+    /// <summary>Fulfils orders, one command at a time; each run that completes writes one effect row.</summary>
+    [ModuleServer]
+    public sealed partial class CrashFulfilment : ICommandHandler<FulfilOrder>
+    {
+        public ValueTask HandleAsync(FulfilOrder command, CancellationToken cancellationToken) => Effects.FulfilAsync(command);
+    }
 
     /// <summary>How many deliveries of one listener queue a consuming child runs at once.</summary>
     public static class Consuming
@@ -206,6 +268,63 @@ namespace EventRouter.Durability.CrashChild
             return Convert.ToInt64(await command.ExecuteScalarAsync());
         }
 
+        /// <summary>The orders in [from, to) that have a fulfilment effect.</summary>
+        public static async Task<long> FulfilledOrdersAsync(int from, int to)
+        {
+            await using var connection = await Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT COUNT(DISTINCT sequence) FROM crash_effects WHERE listener = 'fulfilment' AND sequence >= {from} AND sequence < {to}";
+            return Convert.ToInt64(await command.ExecuteScalarAsync());
+        }
+
+        /// <summary>
+        /// Until every order in [from, to) is fulfilled, or no command ran for 10 s (commands lost: the test counts
+        /// them instead of waiting for the child's guard).
+        /// </summary>
+        public static async Task WaitForFulfilmentAsync(int from, int to)
+        {
+            var (fulfilled, progressAt) = (-1L, DateTime.UtcNow);
+            while (await FulfilledOrdersAsync(from, to) is var now && now < to - from)
+            {
+                if (now != fulfilled)
+                {
+                    (fulfilled, progressAt) = (now, DateTime.UtcNow);
+                }
+                else if (DateTime.UtcNow - progressAt > TimeSpan.FromSeconds(10))
+                {
+                    return;
+                }
+                await Task.Delay(20);
+            }
+        }
+
+        /// <summary>Records the message id the broker confirmed for order <paramref name="sequence"/>'s command.</summary>
+        public static async Task RecordCommandAsync(int sequence, string messageId)
+        {
+            await using var connection = await Open();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"INSERT INTO crash_commands (sequence, message_id) VALUES ({sequence}, '{messageId}')";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        /// <summary>
+        /// The module's work: a row in crash_reruns first when the inbox already holds this command's completion (its
+        /// key starts with the command's message id), then one effect row, outside any transaction.
+        /// </summary>
+        public static async ValueTask FulfilAsync(FulfilOrder command)
+        {
+            await Task.Delay(1); // a millisecond's work: the kills land while commands wait in the module's queue
+            await using var connection = await Open();
+            await using (var recorded = connection.CreateCommand())
+            {
+                recorded.CommandText = $"INSERT INTO crash_reruns (order_id, listener) SELECT '{command.OrderId}', 'fulfilment' WHERE EXISTS (SELECT 1 FROM eventrouter_inbox i JOIN crash_commands c ON i.event_id LIKE c.message_id || '#%' WHERE c.sequence = {command.Sequence} AND i.listener LIKE 'module:%')";
+                await recorded.ExecuteNonQueryAsync();
+            }
+            await using var run = connection.CreateCommand();
+            run.CommandText = $"INSERT INTO crash_effects (order_id, listener, customer, sequence) VALUES ('{command.OrderId}', 'fulfilment', '-', {command.Sequence})";
+            await run.ExecuteNonQueryAsync();
+        }
+
         public static async Task CreateTablesAsync(bool sqlite)
         {
             await using var connection = await Open();
@@ -216,6 +335,7 @@ namespace EventRouter.Durability.CrashChild
                 CREATE TABLE IF NOT EXISTS crash_orders (id TEXT PRIMARY KEY, amount INTEGER NOT NULL);
                 CREATE TABLE IF NOT EXISTS crash_reruns (order_id TEXT NOT NULL, listener TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS crash_attempts (order_id TEXT NOT NULL, sequence INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS crash_commands (sequence INTEGER PRIMARY KEY, message_id TEXT NOT NULL);
                 """;
             await command.ExecuteNonQueryAsync();
         }

@@ -19,6 +19,10 @@ namespace EventRouter.Durability.Tests.Crash;
 /// its completion (with the in-memory store, every redelivery after a restart does); and a listener runs to
 /// completion twice for one order only when the kill came between its completion and that record — at most once
 /// per kill for each delivery a listener queue runs at once.</item>
+/// <item>A child serves a module whose commands another child sent over the broker, with the durable inbox, and is
+/// killed with SIGKILL in the middle of them, several times. No confirmed command is lost; none runs again once the
+/// inbox recorded its completion; a command runs to completion twice only when the kill came between its completion
+/// and that record — at most once per kill for each command the module's queue holds unacknowledged.</item>
 /// </list>
 /// </summary>
 [Collection(BrokerCrashCollection.Name)]
@@ -27,6 +31,7 @@ public abstract class BrokerCrashTests : BackendTests
     private const string Exchange = "tests.crash.order";
     private const int Kills = 5;
     private const int ConsumerConcurrency = 4; // the child's Consuming.Concurrency: deliveries of one queue at once
+    private const int ModulePrefetch = 16; // RabbitMQOptions.ModulePrefetchCount's default: a module queue's unacknowledged commands
     private static readonly string[] Listeners = ["billing", "shipping"];
 
     protected abstract string BackendArgument { get; }
@@ -122,6 +127,47 @@ public abstract class BrokerCrashTests : BackendTests
             await using var connection = await ConnectAsync();
             await using var channel = await connection.CreateChannelAsync();
             await channel.ExchangeDeleteAsync(Exchange);
+        }
+    }
+
+    [Fact]
+    public async Task SigKillWhileServingModuleCommands_WithTheDurableInbox_NoCommandRunsAgainOnceItsCompletionIsRecorded()
+    {
+        var seed = CrashChild.Seed();
+        var random = new Random(seed);
+        var (environment, queue) = await EnvironmentAsync();
+        const int Orders = 2000;
+        try
+        {
+            // The first server declares the module's queue; then every command is sent, then served through kills.
+            await RunChildAsync("serve", 0, Orders, drain: false, TimeSpan.Zero, seed, environment);
+            var sent = await RunChildAsync("send", 0, Orders, drain: true, killAfter: null, seed, environment);
+            Assert.Equal(Orders, sent.Count);
+            var log = new List<string>();
+            for (var kill = 0; kill < Kills; kill++)
+            {
+                var delay = TimeSpan.FromMilliseconds(random.Next(200, 1500));
+                await RunChildAsync("serve", 0, Orders, drain: false, delay, seed, environment);
+                log.Add($"killed {delay.TotalMilliseconds} ms after ready, {await Database.ScalarAsync("SELECT COUNT(DISTINCT sequence) FROM crash_effects")} fulfilled");
+            }
+            await RunChildAsync("serve", 0, Orders, drain: true, killAfter: null, seed, environment);
+            var context = $"seed {seed} ({Database.Backend}): {string.Join("; ", log)}";
+
+            var runs = (await CrashChild.ReadEffectsAsync(Database, "fulfilment")).GroupBy(e => e.Sequence).ToDictionary(g => g.Key, g => g.Count());
+            var lost = Enumerable.Range(0, Orders).Where(i => !runs.ContainsKey(i)).ToList();
+            var again = runs.Where(r => r.Value > 1).Sum(r => r.Value - 1);
+            var afterRecord = await Database.ScalarAsync("SELECT COUNT(*) FROM crash_reruns WHERE listener = 'fulfilment'");
+            Assert.True(lost.Count == 0, $"{context}: {lost.Count} confirmed commands never ran: {string.Join(",", lost.Take(20))}");
+            Assert.True(afterRecord == 0, $"{context}: {afterRecord} commands ran again although the inbox held their completion ({again} extra completions)");
+            Assert.True(again <= Kills * ModulePrefetch, $"{context}: commands ran to completion {again} extra times over {Kills} kills");
+            Assert.Equal(Orders, await Database.ScalarAsync("SELECT COUNT(*) FROM eventrouter_inbox WHERE listener LIKE 'module:%'"));
+        }
+        finally
+        {
+            await using var connection = await ConnectAsync();
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeleteAsync(queue);
+            await channel.QueueDeleteAsync(queue + ".error");
         }
     }
 
