@@ -13,11 +13,6 @@ public static class Program
             var only = Array.IndexOf(args, "--only") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
             return QuickMode.Run(only);
         }
-        if (args.Contains("--profile"))
-        {
-            // --profile <case> [seconds]: one channel case in a loop, for a profiler (perf, dotnet-trace) to sample.
-            return ProfileCase.Run(args);
-        }
         if (args.Contains("--soak"))
         {
             return Soak.Run(args);
