@@ -81,6 +81,9 @@ public static class QuickMeasure
 
     public static bool Selected(string id) => Only is null || Array.Exists(Only, p => id.StartsWith(p, StringComparison.Ordinal));
 
+    /// <summary>True when some selected comparison may have an id starting with <paramref name="group"/> (so <c>--only module-command</c> sets up the module cases).</summary>
+    public static bool AnySelected(string group) => Only is null || Array.Exists(Only, p => group.StartsWith(p, StringComparison.Ordinal) || p.StartsWith(group, StringComparison.Ordinal));
+
     /// <summary>Enough calls for tiered compilation to promote the loop to tier 1, with time for the background JIT.</summary>
     private static void Warm(Ops ops, int fixedN = 0)
     {

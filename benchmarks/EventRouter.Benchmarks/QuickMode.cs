@@ -48,7 +48,7 @@ public static class QuickMode
         Alloc("publish-1-typed", Typed1(s), perThread: true);
         Alloc("publish-10-typed", Typed10(s), perThread: true);
 
-        if (!Selected("dispatch-loop") && !Selected("module") && !Selected("echo") && !Selected("timers"))
+        if (!AnySelected("dispatch-loop") && !AnySelected("module") && !AnySelected("echo") && !AnySelected("timers"))
         {
             Console.Error.WriteLine($"# quick mode (--only {only}) finished in {total.Elapsed.TotalSeconds:F1} s");
             return 0;

@@ -23,6 +23,10 @@ public static class Soak
         {
             ["dispatch-loop"] = () => new ChannelScenarios().DispatchLoop,
             ["raw-channel"] = () => new ChannelScenarios().RawChannelEvents,
+            ["module-command"] = () => new ChannelScenarios().ModuleCommands,
+            ["raw-channel-command"] = () => new ChannelScenarios().RawChannelCommands,
+            ["module-request"] = () => new ChannelScenarios().ModuleRequestsContended,
+            ["module-request-idle"] = () => new ChannelScenarios().ModuleRequestsIdle,
             ["echo"] = () => new ReactorScenarios().EchoOurs,
             ["echo-raw"] = () => new ReactorScenarios().EchoRaw,
             ["timers"] = () => new ReactorScenarios().LoopTimers,

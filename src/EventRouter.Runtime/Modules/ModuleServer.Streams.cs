@@ -27,30 +27,16 @@ public abstract partial class ModuleServer
     /// </summary>
     internal ValueTask EnqueueStreamAsync(ModuleOperation op, Type requestType, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _queued);
-        if (_channel.Writer.TryWrite(op))
+        var message = new ModuleMessage(op);
+        if (_queue.TryWrite(in message))
         {
             return default;
         }
         if (Options.FullMode == ModuleFullMode.Wait && !IsStopping)
         {
-            return EnqueueStreamSlowAsync(op, requestType, cancellationToken);
+            return WriteWhenRoomAsync(message, requestType, cancellationToken);
         }
-        Interlocked.Decrement(ref _queued);
         return ValueTask.FromException(RejectionException());
-    }
-
-    private async ValueTask EnqueueStreamSlowAsync(ModuleOperation op, Type requestType, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await WriteWhenRoomAsync(op, requestType, cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            Interlocked.Decrement(ref _queued);
-            throw;
-        }
     }
 
     private void EndStreams()

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Channels;
 using System.Threading.Tasks;
 using System.Threading.Tasks.Sources;
+using EventRouter.Threading;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -23,7 +24,8 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     private const int Stopping = 2;
     private const int Stopped = 3;
 
-    private readonly Channel<ModuleOperation> _channel;
+    // Lock-free: a send and the loop share no lock, only the queue's slot count (see BoundedQueue).
+    private readonly BoundedQueue<ModuleMessage> _queue;
     private readonly CancellationTokenSource _stopSource = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ILogger _logger;
@@ -43,10 +45,6 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     // The module's one-at-a-time guarantee: 1 while the loop or an inline caller is running a handler.
     private int _gate;
     private int _loopWaitingForGate;
-
-    // Messages accepted into the queue and not yet finished by the loop. An inline caller may only run while it is 0,
-    // so it never overtakes a message accepted before it.
-    private int _queued;
 
     private long _failedCommands;
     private long _droppedCommands;
@@ -69,16 +67,10 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
             throw new ArgumentOutOfRangeException(nameof(options), _timeout, "RequestTimeout must be positive or Timeout.InfiniteTimeSpan.");
         }
         _inline = Options.RunInlineWhenIdle;
-        _channel = Channel.CreateBounded<ModuleOperation>(new BoundedChannelOptions(Options.Capacity)
-        {
-            // Shutdown reads too: an immediate stop fails the queued messages itself instead of waiting for the loop,
-            // which may be stuck in a handler that ignores its token.
-            SingleReader = false,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait,
-            AllowSynchronousContinuations = false,
-        });
-        _queueDepthGauge = Telemetry.ModuleQueueDepth.Add(this, Name, static server => server._channel.Reader.Count);
+        // Shutdown reads too: an immediate stop fails the queued messages itself instead of waiting for the loop,
+        // which may be stuck in a handler that ignores its token.
+        _queue = new BoundedQueue<ModuleMessage>(Options.Capacity);
+        _queueDepthGauge = Telemetry.ModuleQueueDepth.Add(this, Name, static server => server._queue.Count);
     }
 
     /// <summary>The module's name.</summary>
@@ -105,10 +97,11 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     internal abstract Type ModuleType { get; }
 
     /// <summary>True when nothing is queued and no handler runs (read by the test harness's quiet probe).</summary>
-    internal bool IsIdle => Volatile.Read(ref _queued) == 0 && Volatile.Read(ref _gate) == 0;
+    /// <remarks>The loop reads and runs messages holding the gate, so a message it has taken is seen by the gate's read.</remarks>
+    internal bool IsIdle => _queue.Count == 0 && Volatile.Read(ref _gate) == 0;
 
     /// <summary>Messages waiting in the queue (read by the health check).</summary>
-    internal int QueuedCount => Volatile.Read(ref _queued);
+    internal int QueuedCount => _queue.Count;
 
     /// <summary>Starts the loop. Messages sent before the start wait in the queue.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -165,7 +158,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         {
             _stopSource.Cancel();
         }
-        _channel.Writer.TryComplete();
+        _queue.Complete();
         if (immediate)
         {
             AbandonQueued();
@@ -175,17 +168,14 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
 
     /// <summary>
     /// Fails every queued request with <see cref="ModuleStoppedException"/> (and drops queued commands) now, whatever
-    /// the running handler does. The writer is complete, so nothing is added behind this drain.
+    /// the running handler does. The queue is complete, so nothing is added behind this drain.
     /// </summary>
     private void AbandonQueued()
     {
-        var taken = 0;
-        while (_channel.Reader.TryRead(out var op))
+        while (_queue.TryRead(out var message))
         {
-            taken++;
-            op.Abandon(this);
+            message.Operation.Abandon(this);
         }
-        Interlocked.Add(ref _queued, -taken);
     }
 
     /// <summary>Stops immediately and waits until the server has stopped.</summary>
@@ -228,36 +218,46 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     {
         ModuleFrame.Current = new ModuleFrame(this, null);
         _context = ExecutionContext.Capture();
-        var reader = _channel.Reader;
+        var queue = _queue;
+        var stopToken = _stopSource.Token;
         try
         {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await queue.WaitToReadAsync().ConfigureAwait(false))
             {
                 // The gate is taken once per batch, not per message: while the loop has work, inline callers queue
-                // behind it anyway (they only run inline when nothing is queued).
+                // behind it anyway (they only run inline when nothing is queued). Messages are read holding it, so
+                // an inline caller that holds the gate and sees an empty queue overtakes nothing accepted before it.
                 var acquire = AcquireGateAsync();
                 if (!acquire.IsCompletedSuccessfully)
                 {
                     await acquire.ConfigureAwait(false);
                 }
-                var taken = 0;
                 try
                 {
-                    while (reader.TryRead(out var op))
+                    while (queue.TryRead(out var message))
                     {
-                        taken++;
+                        var op = message.Operation;
                         if (Volatile.Read(ref _immediate) != 0)
                         {
                             op.Abandon(this);
                             continue;
                         }
-                        if (!op.TryStart())
+                        ValueTask run;
+                        if (message.Handler is { } handler)
+                        {
+                            // A command carried in the message: nobody can withdraw it, and commands never nest.
+                            run = op.ExecuteAsync(handler, message.Command, this, stopToken);
+                        }
+                        else if (!op.TryStart())
                         {
                             // The caller cancelled or timed out before the module got to it: skip without running it.
                             op.Skip();
                             continue;
                         }
-                        var run = op.Chain is null ? op.ExecuteAsync(_stopSource.Token) : ExecuteNestedAsync(op);
+                        else
+                        {
+                            run = op.Chain is null ? op.ExecuteAsync(stopToken) : ExecuteNestedAsync(op);
+                        }
                         if (!run.IsCompletedSuccessfully)
                         {
                             await run.ConfigureAwait(false);
@@ -266,9 +266,6 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
                 }
                 finally
                 {
-                    // _queued counts messages accepted and not yet finished by the loop; lowering it late only makes
-                    // inline callers more conservative, and it is exact again before the gate opens.
-                    Interlocked.Add(ref _queued, -taken);
                     ReleaseGate();
                 }
             }
@@ -359,7 +356,9 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
 
         var op = RequestOperation<TRequest, TResponse>.Rent(this, handler, request, chain);
         var token = op.Version;
-        if (_inline && chain is null && Volatile.Read(ref _queued) == 0 && TryEnterGate())
+        // Holding the gate, an empty queue means every message accepted before this one has finished (the loop reads
+        // and runs holding the gate), so running inline overtakes none.
+        if (_inline && chain is null && _queue.Count == 0 && TryEnterGate())
         {
             if (Volatile.Read(ref _state) != Running || _context is not { } context)
             {
@@ -379,8 +378,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         }
 
         op.Arm(cancellationToken, _timeout, _timeProvider);
-        Interlocked.Increment(ref _queued);
-        if (_channel.Writer.TryWrite(op))
+        if (_queue.TryWrite(new ModuleMessage(op)))
         {
             return new ValueTask<TResponse>(op, token);
         }
@@ -388,7 +386,6 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         {
             return EnqueueRequestSlowAsync(op, token, cancellationToken);
         }
-        Interlocked.Decrement(ref _queued);
         op.FailUnqueued(RejectionException());
         return new ValueTask<TResponse>(op, token);
     }
@@ -397,11 +394,10 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     {
         try
         {
-            await WriteWhenRoomAsync(op, typeof(TRequest), cancellationToken).ConfigureAwait(false);
+            await WriteWhenRoomAsync(new ModuleMessage(op), typeof(TRequest), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
-            Interlocked.Decrement(ref _queued);
             op.FailUnqueued(ex);
         }
         return await new ValueTask<TResponse>(op, token).ConfigureAwait(false);
@@ -411,7 +407,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     /// The full-queue path of <see cref="ModuleFullMode.Wait"/>: waits for room, but no longer than the request timeout,
     /// so no sender waits forever on a module that is stuck. Allocates; only runs under backpressure.
     /// </summary>
-    private async ValueTask WriteWhenRoomAsync(ModuleOperation op, Type messageType, CancellationToken cancellationToken)
+    private async ValueTask WriteWhenRoomAsync(ModuleMessage message, Type messageType, CancellationToken cancellationToken)
     {
         CancellationTokenSource? timeoutSource = null;
         ITimer? timer = null;
@@ -434,7 +430,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         }
         try
         {
-            await _channel.Writer.WriteAsync(op, token).ConfigureAwait(false);
+            await _queue.WriteAsync(message, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -490,9 +486,25 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         {
             return ValueTask.FromException(new ModuleStoppedException(Name));
         }
+        if (!typeof(TCommand).IsValueType)
+        {
+            // The message carries the command itself: no operation to rent here and to return on the loop.
+            var carried = new ModuleMessage(CommandDispatcher<TCommand>.Instance, handler, command);
+            if (_queue.TryWrite(in carried))
+            {
+                return default;
+            }
+            if (Options.FullMode == ModuleFullMode.Wait && Volatile.Read(ref _state) < Stopping)
+            {
+                return WriteWhenRoomAsync(carried, typeof(TCommand), cancellationToken);
+            }
+            return ValueTask.FromException(RejectionException());
+        }
+
+        // A value-type command would be boxed into the message: a pooled operation carries it instead.
         var op = CommandOperation<TCommand>.Rent(this, handler, command);
-        Interlocked.Increment(ref _queued);
-        if (_channel.Writer.TryWrite(op))
+        var message = new ModuleMessage(op);
+        if (_queue.TryWrite(in message))
         {
             return default;
         }
@@ -500,7 +512,6 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         {
             return EnqueueCommandSlowAsync(op, cancellationToken);
         }
-        Interlocked.Decrement(ref _queued);
         op.Return();
         return ValueTask.FromException(RejectionException());
     }
@@ -509,11 +520,10 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     {
         try
         {
-            await WriteWhenRoomAsync(op, typeof(TCommand), cancellationToken).ConfigureAwait(false);
+            await WriteWhenRoomAsync(new ModuleMessage(op), typeof(TCommand), cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            Interlocked.Decrement(ref _queued);
             op.Return();
             throw;
         }

@@ -5,6 +5,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Modules;
 using EventRouter.Testing;
+using EventRouter.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -444,6 +445,104 @@ public sealed class ModuleServerTests : IAsyncLifetime
         Assert.Contains(logger.Entries, e => e.Id.Id == 3001);
         Assert.Equal(new[] { "wait" }, module.Snapshot());
         await Assert.ThrowsAsync<ModuleStoppedException>(() => client.SendAsync(new Note("late")).AsTask());
+    }
+
+    [Fact]
+    public async Task SendAsync_ValueTypeAndReferenceTypeCommands_RunInSendOrder()
+    {
+        // Commands of a reference type travel in the queue entry itself, value-type ones in a pooled operation: one
+        // queue, one order.
+        var (module, _, client) = Start(inline: false);
+        var blocked = client.RequestAsync(new Block("b")).AsTask();
+        await module.Entered.Task.WaitAsync(HangGuard);
+        await client.SendAsync(new Tally(1));
+        await client.SendAsync(new Note("x"));
+        await client.SendAsync(new Tally(2));
+        var echo = client.RequestAsync(new Echo(7)).AsTask();
+        await client.SendAsync(new Tally(3));
+
+        module.Release.SetResult();
+        Assert.Equal("b", await blocked.WaitAsync(HangGuard));
+        Assert.Equal(new EchoReply(7), await echo.WaitAsync(HangGuard));
+        await Guard(client.RequestAsync(new GetLog()));
+        Assert.Equal(new[] { "block:b", "tally:1", "note:x", "tally:2", "echo:7", "tally:3" }, module.Snapshot());
+        Assert.Equal(6, module.Tallied);
+    }
+
+    [Fact]
+    public async Task ShutdownAsync_Immediate_DropsQueuedCommandsOfEitherKind()
+    {
+        var (module, server, client) = Start(inline: false);
+        var running = client.RequestAsync(new WaitForStop()).AsTask();
+        await module.Entered.Task.WaitAsync(HangGuard);
+        await client.SendAsync(new Tally(1));
+        await client.SendAsync(new Note("dropped"));
+        await client.SendAsync(new Tally(2));
+
+        await server.ShutdownAsync(ModuleShutdownMode.Immediate).WaitAsync(HangGuard);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        Assert.Equal(3, server.DroppedCommandCount);
+        Assert.Equal(new[] { "wait" }, module.Snapshot());
+        Assert.Equal(0, module.Tallied);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SendAsync_QueueWithRoom_AllocatesNothingOnTheSender(bool valueType)
+    {
+        // The module is held while the sends queue up, so the measured sends never find the queue full (the waiting
+        // path allocates). Two warm-up rounds fill the queue: its storage grows to the capacity and the pool of
+        // value-type command operations to what a full queue holds; then both are reused. One sender thread
+        // throughout, so its thread-static pool slot is not first touched while measuring.
+        const int Sends = 1000;
+        var (module, _, client) = Start(inline: false, o => o.Capacity = 1024);
+        var note = new Note("n");
+        var sent = 0L;
+        long allocated = -1;
+        Exception? failure = null;
+        var sender = new Thread(() =>
+        {
+            try
+            {
+                for (var round = 0; round < 3; round++)
+                {
+                    var measured = round == 2;
+                    var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    module.ResetEntered();
+                    var held = client.RequestAsync(new HoldUntil(hold.Task)).AsTask();
+                    Assert.True(module.Entered.Task.Wait(HangGuard));
+                    var sync = 0;
+                    var bytes = Allocations.OnThisThread(
+                        i =>
+                        {
+                            sent += valueType ? 100 + i : 0;
+                            var send = valueType ? client.SendAsync(new Tally(100 + i)) : client.SendAsync(note);
+                            sync += send.IsCompletedSuccessfully ? 1 : 0;
+                        },
+                        iterations: measured ? Sends : 1,
+                        warmUps: measured ? 0 : 1023);
+                    hold.SetResult();
+                    Assert.True(held.Wait(HangGuard));
+                    Assert.True(client.RequestAsync(new GetLog()).AsTask().Wait(HangGuard));
+                    Assert.Equal(measured ? Sends : 1024, sync);
+                    if (measured)
+                    {
+                        allocated = bytes;
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                failure = ex;
+            }
+        });
+        sender.Start();
+        Assert.True(sender.Join(HangGuard));
+        Assert.Null(failure);
+        Assert.Equal(0, allocated);
+        Assert.Equal(sent, module.Tallied);
     }
 
     [Theory]

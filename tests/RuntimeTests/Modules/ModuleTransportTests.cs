@@ -43,7 +43,8 @@ public sealed class ModuleTransportTests
             new[]
             {
                 "request Add -> Int32", "request Block -> String", "request Echo -> EchoReply", "request GetLog -> String[]",
-                "request Throw -> Int32", "request WaitForStop -> Boolean", "command FailCommand", "command Note",
+                "request HoldUntil -> Boolean", "request Throw -> Int32", "request WaitForStop -> Boolean",
+                "command FailCommand", "command Note", "command Tally",
             },
             visitor.Seen);
     }

@@ -17,6 +17,8 @@ public sealed record WaitForStop;
 public sealed record Note(string Text);
 public sealed record FailCommand(string Kind);
 public readonly record struct Add(int A, int B);
+public readonly record struct Tally(int Amount);
+public sealed record HoldUntil(Task Until);
 
 public sealed class CustomModuleException : Exception
 {
@@ -34,8 +36,10 @@ public sealed partial class TestModule :
     IRequestHandler<GetLog, string[]>,
     IRequestHandler<WaitForStop, bool>,
     IRequestHandler<Add, int>,
+    IRequestHandler<HoldUntil, bool>,
     ICommandHandler<Note>,
-    ICommandHandler<FailCommand>
+    ICommandHandler<FailCommand>,
+    ICommandHandler<Tally>
 {
     private readonly List<string> _log = new();
     private int _running;
@@ -161,6 +165,28 @@ public sealed partial class TestModule :
     }
 
     public ValueTask<int> HandleAsync(Add request, CancellationToken cancellationToken) => new(request.A + request.B);
+
+    /// <summary>Holds the module until the request's task completes, logging nothing (sends queue behind it).</summary>
+    public async ValueTask<bool> HandleAsync(HoldUntil request, CancellationToken cancellationToken)
+    {
+        Entered.TrySetResult();
+        await request.Until.ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Sum of the <see cref="Tally"/> amounts handled.</summary>
+    public long Tallied { get; private set; }
+
+    public ValueTask HandleAsync(Tally command, CancellationToken cancellationToken)
+    {
+        if (command.Amount < 100)
+        {
+            Enter("tally:" + command.Amount);
+            Exit();
+        }
+        Tallied += command.Amount;
+        return default;
+    }
 
     public ValueTask HandleAsync(Note command, CancellationToken cancellationToken)
     {

@@ -7,6 +7,35 @@ using System.Threading.Tasks.Sources;
 namespace EventRouter.Modules;
 
 /// <summary>
+/// One entry of a module's queue: an operation, or a command carried in the entry itself (its handler and the
+/// command, with the stateless dispatcher of its type as the operation), so that sending a command of a reference
+/// type touches no object but the queue.
+/// </summary>
+internal readonly struct ModuleMessage
+{
+    /// <summary>An operation that carries its message (a request, a stream, a command of a value type).</summary>
+    public ModuleMessage(ModuleOperation operation)
+    {
+        Operation = operation;
+    }
+
+    /// <summary>A command carried in the entry: <paramref name="dispatcher"/> runs <paramref name="handler"/> on it.</summary>
+    public ModuleMessage(ModuleOperation dispatcher, object handler, object? command)
+    {
+        Operation = dispatcher;
+        Handler = handler;
+        Command = command;
+    }
+
+    public ModuleOperation Operation { get; }
+
+    /// <summary>Non-null when the entry carries a command itself: nothing can cancel it, so it is run as it comes.</summary>
+    public object? Handler { get; }
+
+    public object? Command { get; }
+}
+
+/// <summary>
 /// One message in a module's queue. Each request or command type has its own sealed generic subclass, so the server
 /// dispatches through one virtual call and nothing is downcast; instances are pooled.
 /// </summary>
@@ -26,6 +55,10 @@ internal abstract class ModuleOperation
 
     /// <summary>Runs the handler. Never throws: failures go to the caller (requests) or are reported (commands).</summary>
     public abstract ValueTask ExecuteAsync(CancellationToken cancellationToken);
+
+    /// <summary>Runs a command carried in a <see cref="ModuleMessage"/>; only the command dispatchers carry any.</summary>
+    public virtual ValueTask ExecuteAsync(object handler, object? command, ModuleServer server, CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("This operation carries its own message.");
 
     /// <summary>The server will not run this message (immediate stop): fail the caller, release the server's hold.</summary>
     public abstract void Abandon(ModuleServer server);
@@ -383,7 +416,71 @@ internal sealed class RequestOperation<TRequest, TResponse> : ModuleOperation, I
     }
 }
 
-/// <summary>A pooled command: the sender does not wait for it; the server returns it to the pool after handling.</summary>
+/// <summary>Runs a command's handler for the loop: failures are reported, never thrown.</summary>
+internal static class CommandExecution
+{
+    public static ValueTask RunAsync<TCommand>(ICommandHandler<TCommand> handler, TCommand command, ModuleServer server, CancellationToken cancellationToken)
+    {
+        ValueTask pending;
+        try
+        {
+            pending = handler.HandleAsync(command, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            server.ReportCommandFailure(typeof(TCommand), ex);
+            return default;
+        }
+        if (pending.IsCompletedSuccessfully)
+        {
+            // Consume the result: a ValueTask backed by a pooled source returns it to its pool only on GetResult.
+            pending.GetAwaiter().GetResult();
+            return default;
+        }
+        return AwaitHandlerAsync<TCommand>(pending, server);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask AwaitHandlerAsync<TCommand>(ValueTask pending, ModuleServer server)
+    {
+        try
+        {
+            await pending.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            server.ReportCommandFailure(typeof(TCommand), ex);
+        }
+    }
+}
+
+/// <summary>
+/// Runs commands of a reference type carried in <see cref="ModuleMessage"/>s: one stateless instance per command
+/// type, shared by every server, so such a send rents nothing and the loop returns nothing.
+/// </summary>
+internal sealed class CommandDispatcher<TCommand> : ModuleOperation
+{
+    public static readonly CommandDispatcher<TCommand> Instance = new();
+
+    private CommandDispatcher()
+    {
+    }
+
+    public override ValueTask ExecuteAsync(CancellationToken cancellationToken) =>
+        throw new InvalidOperationException("A command dispatcher runs the command of its message.");
+
+    public override ValueTask ExecuteAsync(object handler, object? command, ModuleServer server, CancellationToken cancellationToken) =>
+        // The server queues only an ICommandHandler<TCommand> and, TCommand being a reference type, the command itself.
+        CommandExecution.RunAsync(Unsafe.As<ICommandHandler<TCommand>>(handler), Unsafe.As<object?, TCommand>(ref command), server, cancellationToken);
+
+    public override void Abandon(ModuleServer server) => server.CountDroppedCommand();
+
+    public override void Skip()
+    {
+    }
+}
+
+/// <summary>A pooled command of a value type: the sender does not wait for it; the loop returns it to the pool as it takes it.</summary>
 internal sealed class CommandOperation<TCommand> : ModuleOperation
 {
     private ModuleServer? _server;
@@ -402,42 +499,11 @@ internal sealed class CommandOperation<TCommand> : ModuleOperation
 
     public override ValueTask ExecuteAsync(CancellationToken cancellationToken)
     {
-        ValueTask pending;
-        try
-        {
-            pending = _handler!.HandleAsync(_command, cancellationToken);
-        }
-        catch (Exception ex)
-        {
-            _server!.ReportCommandFailure(typeof(TCommand), ex);
-            Return();
-            return default;
-        }
-        if (pending.IsCompletedSuccessfully)
-        {
-            // Consume the result: a ValueTask backed by a pooled source returns it to its pool only on GetResult.
-            pending.GetAwaiter().GetResult();
-            Return();
-            return default;
-        }
-        return AwaitHandlerAsync(pending);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitHandlerAsync(ValueTask pending)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _server!.ReportCommandFailure(typeof(TCommand), ex);
-        }
-        finally
-        {
-            Return();
-        }
+        var server = _server!;
+        var handler = _handler!;
+        var command = _command;
+        Return();
+        return CommandExecution.RunAsync(handler, command, server, cancellationToken);
     }
 
     public override void Abandon(ModuleServer server)

@@ -363,6 +363,13 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             first = !_ended;
             if (first)
             {
+                if (!completed)
+                {
+                    // Before _ended is set: a producer that sees the end (and runs the handler's finally blocks) sees
+                    // the token cancelled. The handler's code reacting to its token must not run on the reader's or
+                    // the timer's thread, nor under this lock: CancelAsync runs the callbacks on the thread pool.
+                    _ = _handlerCancel.CancelAsync();
+                }
                 _ended = true;
                 _produced = true;
                 _deadline = 0;
@@ -400,11 +407,6 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
         {
             _timer?.Dispose();
             _stopRegistration.Unregister();
-            if (!completed)
-            {
-                // The handler's code reacting to its token must not run on the reader's or the timer's thread.
-                _ = _handlerCancel.CancelAsync();
-            }
         }
         else if (completed)
         {
