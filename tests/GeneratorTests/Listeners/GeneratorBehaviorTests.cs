@@ -228,7 +228,7 @@ public sealed class GeneratorBehaviorTests
             """), new EventRouterGenerator());
         GeneratorHarness.AssertClean(app.Output);
         var generated = GeneratorHarness.GeneratedSource(app.Result, "EventRouter.EventDispatcher.g.cs");
-        Assert.Contains("global::Orders.LibraryListener", generated);
+        Assert.Contains("Orders.LibraryListener", generated);
         Assert.DoesNotContain("InternalListener", generated);
         Snapshot.Match(generated, "Listeners/ReferencedProject.EventDispatcher");
 
