@@ -126,6 +126,10 @@ public static class SyntheticProject
         var first = driver.GetRunResult().Results.Single();
         output.WriteLine($"// generator: {first.GeneratedSources.Length} file(s), {first.GeneratedSources.Sum(s => s.SourceText.Length):N0} chars, exception: {first.Exception?.Message ?? "none"}");
         output.WriteLine($"// first run: generator time (Roslyn timing info) {driver.GetTimingInfo().ElapsedTime.TotalMilliseconds:F0} ms");
+        foreach (var source in first.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
+        {
+            output.WriteLine($"// generated {source.HintName}: {System.Text.Encoding.UTF8.GetByteCount(source.SourceText.ToString()) / 1024.0:N0} KB");
+        }
         // Where the time goes: Roslyn records each tracked step's own elapsed time.
         foreach (var (name, steps) in first.TrackedSteps.OrderByDescending(s => s.Value.Sum(x => x.ElapsedTime.Ticks)))
         {

@@ -548,62 +548,67 @@ public sealed partial class EventRouterGenerator
 
         public static string EmitDependencyInjection(TableModel table)
         {
-            var w = Header();
+            var names = new Names(table);
+            var w = new SourceWriter();
             // Beside the friend's extension in Microsoft.Extensions.DependencyInjection, a second AddEventRouter would make
             // every call ambiguous: a project that sees another's generated types keeps its own in its own namespace.
             var nested = GeneratedNamespace.IsNested(table.Namespace);
             var dispatcher = "global::" + table.Namespace + ".EventDispatcher";
-            w.Open("namespace " + (nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection"));
             w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
             w.Open("internal static class EventRouterServiceCollectionExtensions");
             w.Line("/// <summary>");
             w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/>, <see cref=\"global::EventRouter.IEventSubscriber\"/>");
-            w.Line("/// and <see cref=\"global::EventRouter.IEventPublisher{TEvent}\"/> of each event type.");
+            w.Line("/// <see cref=\"EventDispatcherBase\"/>, <see cref=\"IEventPublisher\"/>, <see cref=\"IEventSubscriber\"/>");
+            w.Line("/// and <see cref=\"IEventPublisher{TEvent}\"/> of each event type.");
             w.Line("/// </summary>");
-            w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
+            w.Open("public static IServiceCollection AddEventRouter(this IServiceCollection services, global::System.Action<EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
             // The options pipeline, not a captured instance: services.Configure<EventRouterOptions>, configuration and a
             // second AddEventRouter(o => ...) all compose.
-            w.Line("global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);");
-            const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
-            const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
+            w.Line("EventRouterRegistration.AddOptions(services, configure);");
+            // TryAddSingleton<T>() and its kin are TryAdd(ServiceDescriptor.Singleton<T, T>()): the listener under its own type.
             foreach (var l in table.Listeners)
             {
-                w.Line($"{TryAdd}(services, {Descriptor}.{l.Lifetime}<{l.FullName}, {l.FullName}>());");
+                w.Line($"services.TryAdd{l.Lifetime}<{names.Type(l.FullName)}>();");
             }
             foreach (var f in table.Filters)
             {
-                w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
+                w.Line($"services.TryAddSingleton<{names.Type(f.FullName)}>();");
             }
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(static sp => new {dispatcher}(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));");
+            w.Line($"services.TryAddSingleton<{dispatcher}>(static sp => new {dispatcher}(sp, EventRouterRegistration.GetOptions(sp)));");
             // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
-            w.Line($"global::System.Func<{Services}, object> dispatcher = static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp);");
-            w.Line("global::System.Type[] aliases =");
+            w.Line($"global::System.Func<IServiceProvider, object> dispatcher = static sp => sp.GetRequiredService<{dispatcher}>();");
+            w.Line("Type[] aliases =");
             w.Line("{");
             w.Indent();
-            w.Line("typeof(global::EventRouter.EventDispatcherBase),");
-            w.Line("typeof(global::EventRouter.IEventPublisher),");
-            w.Line("typeof(global::EventRouter.IEventSubscriber),");
+            w.Line("typeof(EventDispatcherBase),");
+            w.Line("typeof(IEventPublisher),");
+            w.Line("typeof(IEventSubscriber),");
             foreach (var route in table.Routes)
             {
-                w.Line($"typeof({TypedPublisher(route.Event.FullName)}),");
+                w.Line($"typeof(IEventPublisher<{names.Type(route.Event.FullName)}>),");
             }
             w.Unindent();
             w.Line("};");
             w.Line("foreach (var alias in aliases)");
             w.Line("{");
             w.Indent();
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(alias, dispatcher));");
+            w.Line("services.TryAdd(ServiceDescriptor.Singleton(alias, dispatcher));");
             w.Unindent();
             w.Line("}");
             w.Line("return services;");
             w.Close();
             w.Close();
-            w.Close();
-            return w.ToString();
+            return FileWithAliases(
+                nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection",
+                names.Aliases,
+                w.ToString(),
+                "using global::EventRouter;",
+                "using global::EventRouter.CompilerServices;",
+                "using global::Microsoft.Extensions.DependencyInjection;",
+                "using global::Microsoft.Extensions.DependencyInjection.Extensions;");
         }
 
         public static string EmitAssemblyInfo(TableModel table)
@@ -659,8 +664,6 @@ public sealed partial class EventRouterGenerator
                 _ => $"{access}?.ToString()",
             };
         }
-
-        private static string TypedPublisher(string eventType) => $"global::EventRouter.IEventPublisher<{eventType}>";
 
 
         private static string Literal(string value) => Literals.CSharp(value);
