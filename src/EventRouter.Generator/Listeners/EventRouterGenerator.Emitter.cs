@@ -196,14 +196,15 @@ public sealed partial class EventRouterGenerator
             {
                 var l = table.Listeners[i];
                 var type = t(l.FullName);
-                var constructor = l.HasParameterlessConstructor ? $"static () => new {type}()" : "null";
+                // A public parameterless constructor needs no lambda per listener: the helpers' new() constraint creates it.
+                var constructor = l.SatisfiesNewConstraint ? "" : l.HasParameterlessConstructor ? $", static () => new {type}()" : ", null";
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}, {constructor});");
+                    w.Line($"private {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
                 }
                 else
                 {
-                    w.Line($"private {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services, {constructor});");
+                    w.Line($"private {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
@@ -268,7 +269,7 @@ public sealed partial class EventRouterGenerator
             // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event, a token
             // cancelled before the publish, which runs nothing) takes the route path, so the method below is only the
             // listener calls.
-            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers || cancellationToken.IsCancellationRequested) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+            w.Line($"if (TakesRoutePath({field}, cancellationToken)) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
             // One try around the calls, the index of the running listener in a local: a listener that throws
             // synchronously continues on the slow path from there. Every other exit shares one slow-path call site,
             // which keeps the frame small.

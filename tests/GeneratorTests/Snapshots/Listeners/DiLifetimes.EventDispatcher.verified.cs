@@ -47,9 +47,9 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services, static () => new App.Audit());
+    private App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
     private App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
-    private App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener, static () => new App.Welcome());
+    private App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
 
     /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.UserRegistered @event, CancellationToken cancellationToken = default)

@@ -58,8 +58,8 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener, static () => new App.Ledger());
-    private App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener, static () => new App.Pong());
+    private App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
+    private App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
     private App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
     private App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
 
@@ -67,8 +67,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     public ValueTask PublishAsync(App.Paid @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _paidRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
+        if (TakesRoutePath(_paidRoute, cancellationToken)) return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {
@@ -91,8 +90,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     public ValueTask PublishAsync(App.Pinged @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _pingedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_pingedRoute, cancellationToken)) return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {

@@ -48,16 +48,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App_Outer.ListensToSecret ListensToSecret_Listener =>
-        _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener, static () => new App_Outer.ListensToSecret());
-    private App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener, static () => new App.Valid());
+    private App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
+    private App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
 
     /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Good @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _goodRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
+        if (TakesRoutePath(_goodRoute, cancellationToken)) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try

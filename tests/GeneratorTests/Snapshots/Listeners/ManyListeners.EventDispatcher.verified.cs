@@ -49,16 +49,15 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener, static () => new App.A());
-    private App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener, static () => new App.B());
-    private App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener, static () => new App.C());
+    private App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener);
+    private App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener);
+    private App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener);
 
     /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try

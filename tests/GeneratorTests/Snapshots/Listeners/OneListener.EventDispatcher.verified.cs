@@ -45,14 +45,13 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener, static () => new App.TestListener());
+    private App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
 
     /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.TestEvent @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _testEventRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
+        if (TakesRoutePath(_testEventRoute, cancellationToken)) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {

@@ -64,17 +64,16 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener, static () => new App.DomainLog());
-    private App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener, static () => new App.Everything());
-    private App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener, static () => new App.ShipmentLog());
+    private App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
+    private App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
+    private App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
 
     /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Delivered @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
         if (@event.GetType() != typeof(App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
-        if (RequiresRoutePath || _deliveredRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
+        if (TakesRoutePath(_deliveredRoute, cancellationToken)) return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try
@@ -107,8 +106,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Heartbeat @event, CancellationToken cancellationToken = default)
     {
-        if (RequiresRoutePath || _heartbeatRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
+        if (TakesRoutePath(_heartbeatRoute, cancellationToken)) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try
@@ -138,8 +136,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     public ValueTask PublishAsync(App.Shipped @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _shippedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_shippedRoute, cancellationToken)) return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try

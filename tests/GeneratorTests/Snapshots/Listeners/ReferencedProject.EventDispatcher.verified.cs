@@ -48,15 +48,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener, static () => new App.AppListener());
-    private Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener, static () => new Orders.LibraryListener());
+    private App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
+    private Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
 
     /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(Orders.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
         ValueTask pending;
         var index = 0;
         try

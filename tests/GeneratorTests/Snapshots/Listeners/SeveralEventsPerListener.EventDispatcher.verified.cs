@@ -57,14 +57,13 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener, static () => new App.Lifecycle());
+    private App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
 
     /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Started @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _startedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_startedRoute, cancellationToken)) return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {
@@ -87,8 +86,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     public ValueTask PublishAsync(App.Stopped @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
-        if (RequiresRoutePath || _stoppedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
+        if (TakesRoutePath(_stoppedRoute, cancellationToken)) return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {
@@ -110,8 +108,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Tick @event, CancellationToken cancellationToken = default)
     {
-        if (RequiresRoutePath || _tickRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-            return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
+        if (TakesRoutePath(_tickRoute, cancellationToken)) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
         ValueTask pending;
         try
         {
