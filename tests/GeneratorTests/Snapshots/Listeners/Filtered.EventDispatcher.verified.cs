@@ -69,16 +69,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_paidRoute, cancellationToken)) return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
     }
@@ -92,16 +86,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_pingedRoute, cancellationToken)) return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
     }

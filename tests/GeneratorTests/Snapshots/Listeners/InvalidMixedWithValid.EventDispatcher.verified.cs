@@ -57,20 +57,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_goodRoute, cancellationToken)) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = Valid_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_goodRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Valid_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
     }

@@ -59,23 +59,17 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = A_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = B_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 2;
-            pending = C_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = A_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = B_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = C_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
     }

@@ -53,16 +53,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_testEventRoute, cancellationToken)) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = Test_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_testEventRoute, @event, null, pending, 0, cancellationToken);
     }

@@ -75,23 +75,17 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event.GetType() != typeof(App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
         if (TakesRoutePath(_deliveredRoute, cancellationToken)) return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = Everything_Listener.HandleAsync((object)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 2;
-            pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
     }
@@ -108,20 +102,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         if (TakesRoutePath(_heartbeatRoute, cancellationToken)) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = Everything_Listener.HandleAsync((object)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
     }
@@ -138,23 +126,17 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_shippedRoute, cancellationToken)) return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = Everything_Listener.HandleAsync((object)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 2;
-            pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_shippedRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
     }

@@ -57,20 +57,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
         ValueTask pending;
-        var index = 0;
-        try
-        {
-            pending = App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) goto Continue;
-            index = 1;
-            pending = Library_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, index, cancellationToken);
-        }
+        int index;
+        try { pending = App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Library_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
         Continue:
         return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
     }

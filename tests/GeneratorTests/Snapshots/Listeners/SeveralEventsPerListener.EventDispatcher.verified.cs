@@ -65,16 +65,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_startedRoute, cancellationToken)) return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
     }
@@ -88,16 +82,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         if (@event is null) throw NullEvent();
         if (TakesRoutePath(_stoppedRoute, cancellationToken)) return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
     }
@@ -110,16 +98,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         if (TakesRoutePath(_tickRoute, cancellationToken)) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
         ValueTask pending;
-        try
-        {
-            pending = ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken);
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-        }
-        catch (Exception ex)
-        {
-            return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken);
-        }
+        try { pending = ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
         Continue:
         return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
     }
