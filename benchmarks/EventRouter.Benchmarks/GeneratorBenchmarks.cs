@@ -119,6 +119,16 @@ public static class SyntheticProject
         return compilation.ReplaceSyntaxTree(tree, edited);
     }
 
+    /// <summary>Changes the body of one listener's method: what a developer does most between two builds.</summary>
+    public static CSharpCompilation WithListenerEdit(CSharpCompilation compilation)
+    {
+        var tree = compilation.SyntaxTrees.First(t => t.FilePath == "File0.cs");
+        var text = tree.GetText();
+        var at = text.ToString().IndexOf("e.Value++", StringComparison.Ordinal);
+        var edited = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(at, 9), "e.Value += 2")));
+        return compilation.ReplaceSyntaxTree(tree, edited);
+    }
+
     /// <summary>Prints what the generator produced and whether the edit left the table cached (a sanity check, not timed).</summary>
     public static void Describe(IIncrementalGenerator generator, CSharpCompilation compilation, CSharpCompilation edited, TextWriter output)
     {
