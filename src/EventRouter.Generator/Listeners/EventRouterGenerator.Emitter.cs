@@ -540,7 +540,7 @@ public sealed partial class EventRouterGenerator
 
         public static string EmitDependencyInjection(TableModel table)
         {
-            var names = new Names(table);
+            var aliases = Names.NewAliases();
             var w = new SourceWriter();
             // Beside the friend's extension in Microsoft.Extensions.DependencyInjection, a second AddEventRouter would make
             // every call ambiguous: a project that sees another's generated types keeps its own in its own namespace.
@@ -563,11 +563,11 @@ public sealed partial class EventRouterGenerator
             // TryAddSingleton<T>() and its kin are TryAdd(ServiceDescriptor.Singleton<T, T>()): the listener under its own type.
             foreach (var l in table.Listeners)
             {
-                w.Line($"services.TryAdd{l.Lifetime}<{names.Type(l.FullName)}>();");
+                w.Line($"services.TryAdd{l.Lifetime}<{aliases.Short(l.FullName)}>();");
             }
             foreach (var f in table.Filters)
             {
-                w.Line($"services.TryAddSingleton<{names.Type(f.FullName)}>();");
+                w.Line($"services.TryAddSingleton<{aliases.Short(f.FullName)}>();");
             }
             w.Line($"services.TryAddSingleton<{dispatcher}>(static sp => new {dispatcher}(sp, EventRouterRegistration.GetOptions(sp)));");
             // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
@@ -580,7 +580,7 @@ public sealed partial class EventRouterGenerator
             w.Line("typeof(IEventSubscriber),");
             foreach (var route in table.Routes)
             {
-                w.Line($"typeof(IEventPublisher<{names.Type(route.Event.FullName)}>),");
+                w.Line($"typeof(IEventPublisher<{aliases.Short(route.Event.FullName)}>),");
             }
             w.Unindent();
             w.Line("};");
@@ -595,7 +595,7 @@ public sealed partial class EventRouterGenerator
             w.Close();
             return FileWithAliases(
                 nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection",
-                names.Aliases,
+                aliases,
                 w.ToString(),
                 "using global::EventRouter;",
                 "using global::EventRouter.CompilerServices;",

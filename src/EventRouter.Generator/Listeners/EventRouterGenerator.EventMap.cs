@@ -24,7 +24,6 @@ public sealed partial class EventRouterGenerator
         public static string Emit(TableModel table)
         {
             var w = new SourceWriter();
-            var names = new Names(table);
             w.Line("/// <summary>The routes of this project's dispatch table (events to listeners, including listeners of base types), as data and as Mermaid text.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
@@ -75,7 +74,7 @@ public sealed partial class EventRouterGenerator
             w.Line("internal sealed record Listener(string ListenerType, string ListenedType, ListenerLifetime Lifetime);");
 
             w.Close();
-            return Emitter.FileWithAliases(table.Namespace, names.Aliases, w.ToString());
+            return Emitter.FileWithAliases(table.Namespace, Names.NewAliases(), w.ToString());
         }
 
         /// <summary>The flowchart; node ids are positional (E0…, L0…), labels are escaped for Mermaid.</summary>

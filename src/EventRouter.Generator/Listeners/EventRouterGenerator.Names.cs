@@ -20,7 +20,7 @@ public sealed partial class EventRouterGenerator
         private readonly Dictionary<(int Route, int Entry), string> _chains = new();
 
         /// <summary>Names the generated files use unqualified, which no alias of a project namespace may take.</summary>
-        private static readonly string[] s_reserved =
+        public static readonly string[] Reserved =
         {
             "EventDispatcher", "EventMap", "FallbackRoute", "RouteSlot", "Route", "Listener", "EventDispatcherBase", "EventRoute",
             "IEventPublisher", "IEventSubscriber", "IEventListener", "IEventFilter", "FilterChain", "EventRouterOptions",
@@ -30,7 +30,7 @@ public sealed partial class EventRouterGenerator
         public Names(TableModel table)
         {
             Table = table;
-            Aliases = new TypeAliases(s_reserved.Concat(TypeAliases.Fixed.Select(static f => f.Alias)));
+            Aliases = NewAliases();
             var listeners = MemberNames.Stems(table.Listeners.Select(static l => l.FullName), "Listener");
             var filters = MemberNames.Stems(table.Filters.Select(static f => f.FullName), "Filter");
             var events = MemberNames.Stems(table.Routes.Select(static r => r.Event.FullName)
@@ -53,6 +53,9 @@ public sealed partial class EventRouterGenerator
         }
 
         public TableModel Table { get; }
+
+        /// <summary>Aliases for one file: for the files that need no member names (DI, the event map), without building them.</summary>
+        public static TypeAliases NewAliases() => new(Reserved.Concat(TypeAliases.Fixed.Select(static f => f.Alias)));
 
         /// <summary>The aliases of the project's namespaces handed out by <see cref="Type"/>, for the file's <c>using</c> lines.</summary>
         public TypeAliases Aliases { get; }

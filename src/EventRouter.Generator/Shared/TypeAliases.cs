@@ -24,6 +24,7 @@ internal sealed class TypeAliases
     private readonly HashSet<string> _reserved;
     private readonly Dictionary<string, string> _byPrefix = new(StringComparer.Ordinal);
     private readonly HashSet<string> _taken = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _short = new(StringComparer.Ordinal); // a table names each type many times
 
     /// <param name="reserved">Names the file uses unqualified (its fixed aliases, its generated types): no alias takes them.</param>
     public TypeAliases(IEnumerable<string> reserved)
@@ -45,12 +46,20 @@ internal sealed class TypeAliases
     };
 
     /// <summary><paramref name="fullName"/> with every <c>global::</c> qualified part written through an alias.</summary>
-    public string Short(string fullName) => s_qualified.Replace(fullName, match =>
+    public string Short(string fullName)
     {
-        var dotted = match.Groups[1].Value;
-        var last = dotted.LastIndexOf('.');
-        return last < 0 ? match.Value : AliasOf(dotted.Substring(0, last)) + dotted.Substring(last);
-    });
+        if (!_short.TryGetValue(fullName, out var written))
+        {
+            written = s_qualified.Replace(fullName, match =>
+            {
+                var dotted = match.Groups[1].Value;
+                var last = dotted.LastIndexOf('.');
+                return last < 0 ? match.Value : AliasOf(dotted.Substring(0, last)) + dotted.Substring(last);
+            });
+            _short.Add(fullName, written);
+        }
+        return written;
+    }
 
     /// <summary>The <c>using</c> lines of the aliases handed out so far, ordered by alias.</summary>
     public IEnumerable<string> Usings() =>
