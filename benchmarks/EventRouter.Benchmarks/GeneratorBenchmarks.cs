@@ -119,6 +119,16 @@ public static class SyntheticProject
         return compilation.ReplaceSyntaxTree(tree, edited);
     }
 
+    /// <summary>Changes the body of one listener's method: what a developer does most between two builds.</summary>
+    public static CSharpCompilation WithListenerEdit(CSharpCompilation compilation)
+    {
+        var tree = compilation.SyntaxTrees.First(t => t.FilePath == "File0.cs");
+        var text = tree.GetText();
+        var at = text.ToString().IndexOf("e.Value++", StringComparison.Ordinal);
+        var edited = tree.WithChangedText(text.WithChanges(new TextChange(new TextSpan(at, 9), "e.Value += 2")));
+        return compilation.ReplaceSyntaxTree(tree, edited);
+    }
+
     /// <summary>Prints what the generator produced and whether the edit left the table cached (a sanity check, not timed).</summary>
     public static void Describe(IIncrementalGenerator generator, CSharpCompilation compilation, CSharpCompilation edited, TextWriter output)
     {
@@ -126,6 +136,10 @@ public static class SyntheticProject
         var first = driver.GetRunResult().Results.Single();
         output.WriteLine($"// generator: {first.GeneratedSources.Length} file(s), {first.GeneratedSources.Sum(s => s.SourceText.Length):N0} chars, exception: {first.Exception?.Message ?? "none"}");
         output.WriteLine($"// first run: generator time (Roslyn timing info) {driver.GetTimingInfo().ElapsedTime.TotalMilliseconds:F0} ms");
+        foreach (var source in first.GeneratedSources.OrderBy(s => s.HintName, StringComparer.Ordinal))
+        {
+            output.WriteLine($"// generated {source.HintName}: {System.Text.Encoding.UTF8.GetByteCount(source.SourceText.ToString()) / 1024.0:N0} KB");
+        }
         // Where the time goes: Roslyn records each tracked step's own elapsed time.
         foreach (var (name, steps) in first.TrackedSteps.OrderByDescending(s => s.Value.Sum(x => x.ElapsedTime.Ticks)))
         {

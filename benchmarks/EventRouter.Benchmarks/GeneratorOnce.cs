@@ -16,6 +16,7 @@ public static class GeneratorOnce
         var generator = SyntheticProject.LoadGenerator();
         var compilation = SyntheticProject.Create(listeners: 2000, events: 1000, files: 100);
         var edited = SyntheticProject.WithUnrelatedEdit(compilation);
+        var listenerEdited = SyntheticProject.WithListenerEdit(compilation);
 
         var start = Stopwatch.GetTimestamp();
         var allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -24,8 +25,14 @@ public static class GeneratorOnce
 
         var cold = Enumerable.Range(0, 5).Select(_ => Measure(() => SyntheticProject.NewDriver(generator, trackSteps: false).RunGenerators(compilation.Clone()))).ToList();
         var edit = Enumerable.Range(0, 5).Select(_ => Measure(() => driver.RunGenerators(edited.Clone()))).ToList();
+        var listenerEdit = Enumerable.Range(0, 5).Select(_ => Measure(() => driver.RunGenerators(listenerEdited.Clone()))).ToList();
         Console.WriteLine($"cold (new driver, fresh compilation), 5 runs: {string.Join(", ", cold.Select(t => $"{t:F0} ms"))}");
         Console.WriteLine($"unrelated edit (driver that already ran), 5 runs: {string.Join(", ", edit.Select(t => $"{t:F1} ms"))}");
+        Console.WriteLine($"edit inside one listener's method (driver that already ran), 5 runs: {string.Join(", ", listenerEdit.Select(t => $"{t:F1} ms"))}");
+        if (System.IO.File.Exists("/proc/loadavg"))
+        {
+            Console.WriteLine($"load average: {System.IO.File.ReadAllText("/proc/loadavg").Trim()}");
+        }
         SyntheticProject.Describe(generator, compilation, edited, Console.Out);
         return 0;
     }

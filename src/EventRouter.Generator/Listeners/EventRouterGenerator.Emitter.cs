@@ -15,11 +15,7 @@ public sealed partial class EventRouterGenerator
         /// <summary>Above this many events, type lookups use a frozen dictionary instead of a chain of comparisons.</summary>
         internal const int ChainLimit = 16;
 
-        private const string ValueTask = "global::System.Threading.Tasks.ValueTask";
-        private const string Token = "global::System.Threading.CancellationToken";
         private const string Services = "global::System.IServiceProvider";
-        private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
-        private const string Route = "global::EventRouter.EventRoute";
         private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
 
         public static void Emit(SourceProductionContext context, TableModel table)
@@ -39,8 +35,8 @@ public sealed partial class EventRouterGenerator
         public static string EmitDispatcher(TableModel table)
         {
             var names = new Names(table);
-            var w = Header();
-            w.Open("namespace " + table.Namespace);
+            var w = new SourceWriter();
+            var t = names.Type;
             w.Line("/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>");
             w.Line(GeneratedCode.Attribute);
             // IEventPublisher is re-implemented so that interface calls of PublishAsync<TEvent> map to this class's own
@@ -48,11 +44,11 @@ public sealed partial class EventRouterGenerator
             // IEventPublisher<T> per event type: its one method is the typed PublishAsync below, so a publish through the
             // injected typed interface is one interface call, with no generic virtual call or type test.
             w.NonUserCodeAttributes();
-            w.Line("internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
+            w.Line("internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
             w.Indent();
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                w.Line(TypedPublisher(table.Routes[r].Event.FullName) + (r < table.Routes.Count - 1 ? "," : ""));
+                w.Line($"IEventPublisher<{t(table.Routes[r].Event.FullName)}>" + (r < table.Routes.Count - 1 ? "," : ""));
             }
             w.Unindent();
             w.Line("{");
@@ -63,17 +59,17 @@ public sealed partial class EventRouterGenerator
                 var l = table.Listeners[i];
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {l.FullName}? {names.ListenerField(i)};");
+                    w.Line($"private {t(l.FullName)}? {names.ListenerField(i)};");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
             {
-                w.Line($"private {table.Filters[f].FullName}? {names.FilterField(f)};");
+                w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
             }
-            w.Line($"private readonly {Route}[] _routes;");
+            w.Line("private readonly EventRoute[] _routes;");
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                w.Line($"private readonly {names.RouteClass(r)} {names.RouteField(r)};");
+                w.Line($"private readonly Route<{t(table.Routes[r].Event.FullName)}> {names.RouteField(r)};");
             }
             foreach (var (r, k, _) in FilteredEntries(table))
             {
@@ -82,7 +78,7 @@ public sealed partial class EventRouterGenerator
             var useDictionary = table.Routes.Count > ChainLimit;
             if (useDictionary)
             {
-                w.Line($"private readonly global::System.Collections.Frozen.FrozenDictionary<global::System.Type, {Route}> _routesByType;");
+                w.Line($"private readonly global::System.Collections.Frozen.FrozenDictionary<Type, EventRoute> _routesByType;");
             }
             w.Line();
 
@@ -93,12 +89,12 @@ public sealed partial class EventRouterGenerator
             w.Line("public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }");
             w.Line();
             w.Line("/// <summary>Creates a dispatcher that resolves listeners from <paramref name=\"services\"/> when given.</summary>");
-            w.Open($"public EventDispatcher({Services}? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)");
+            w.Open($"public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)");
             for (var r = 0; r < table.Routes.Count; r++)
             {
-                w.Line($"{names.RouteField(r)} = new {names.RouteClass(r)}(this);");
+                EmitRouteConstruction(w, names, r);
             }
-            w.Line($"_routes = new {Route}[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(names.RouteField))} }};");
+            w.Line($"_routes = new EventRoute[] {{ {string.Join(", ", Enumerable.Range(0, table.Routes.Count).Select(names.RouteField))} }};");
             if (useDictionary)
             {
                 w.Line("_routesByType = global::System.Collections.Frozen.FrozenDictionary.ToFrozenDictionary(_routes, static r => r.EventType);");
@@ -111,53 +107,112 @@ public sealed partial class EventRouterGenerator
             w.Line();
 
             w.Line("/// <inheritdoc />");
-            w.Line($"public override global::System.Collections.Generic.IReadOnlyList<{Route}> Routes => _routes;");
+            w.Line("public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;");
             w.Line();
 
             EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
             {
                 EmitTypedPublish(w, names, r);
+                EmitInvoke(w, names, r);
             }
-            EmitGenericPublish(w, table, useDictionary);
-            EmitObjectPublish(w, table, useDictionary);
+            EmitGenericPublish(w, names, useDictionary);
+            EmitObjectPublish(w, names, useDictionary);
             EmitFindExactRoute(w, names, useDictionary);
             EmitFallback(w, names);
-            for (var r = 0; r < table.Routes.Count; r++)
-            {
-                EmitRouteClass(w, names, r);
-            }
             foreach (var (r, k, entry) in FilteredEntries(table))
             {
                 EmitFilterChainClass(w, names, r, k, entry);
             }
 
             w.Close();
-            w.Close();
-            return w.ToString();
+            return FileWithAliases(table.Namespace, names.Aliases, w.ToString(), "using global::EventRouter.CompilerServices;");
+        }
+
+        /// <summary>
+        /// The file: header, a file-scoped namespace, the aliases the body used (written after it, so they are known),
+        /// then the body.
+        /// </summary>
+        internal static string FileWithAliases(string ns, TypeAliases aliases, string body, params string[] usings)
+        {
+            var w = Header();
+            w.Line("namespace " + ns + ";");
+            w.Line();
+            foreach (var line in usings)
+            {
+                w.Line(line);
+            }
+            foreach (var (alias, target) in TypeAliases.Fixed)
+            {
+                w.Line($"using {alias} = {target};");
+            }
+            foreach (var line in aliases.Usings())
+            {
+                w.Line(line);
+            }
+            w.Line();
+            return w + body;
+        }
+
+        /// <summary>
+        /// One route: the shared <c>Route&lt;TEvent&gt;</c> with the event's name, its listeners, and the dispatcher's
+        /// methods for it (the typed <c>PublishAsync</c>, through <c>this</c>, and the invoke-by-index method).
+        /// </summary>
+        private static void EmitRouteConstruction(SourceWriter w, Names names, int r)
+        {
+            var table = names.Table;
+            var route = table.Routes[r];
+            var e = route.Event;
+            var keys = "";
+            if (e.IdMember is { } id)
+            {
+                keys += $", eventId: static @event => {KeyExpression(names, e, id, "@event")}";
+            }
+            if (e.PartitionKeyMember is { } key)
+            {
+                keys += $", partitionKey: static @event => {KeyExpression(names, e, key, "@event")}";
+            }
+            if (route.Entries.Count == 0)
+            {
+                w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, global::System.Array.Empty<ListenerInfo>(), null{keys});");
+                return;
+            }
+            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, new ListenerInfo[]");
+            w.Line("{");
+            w.Indent();
+            foreach (var entry in route.Entries)
+            {
+                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
+            }
+            w.Unindent();
+            w.Line($"}}, {names.InvokeMethod(r)}{keys});");
         }
 
         private static void EmitListenerAccessors(SourceWriter w, Names names)
         {
             var table = names.Table;
+            var t = names.Type;
             for (var i = 0; i < table.Listeners.Count; i++)
             {
                 var l = table.Listeners[i];
-                var constructor = l.HasParameterlessConstructor ? $"static () => new {l.FullName}()" : "null";
+                var type = t(l.FullName);
+                // A public parameterless constructor needs no lambda per listener: the helpers' new() constraint creates it.
+                var constructor = l.SatisfiesNewConstraint ? "" : l.HasParameterlessConstructor ? $", static () => new {type}()" : ", null";
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {l.FullName} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}, {constructor});");
+                    w.Line($"private {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
                 }
                 else
                 {
-                    w.Line($"private {l.FullName} {names.ListenerFactory(i)}({Services}? services) => CreateListener<{l.FullName}>(services, {constructor});");
+                    w.Line($"private {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
             {
                 var filter = table.Filters[f];
-                var constructor = filter.HasParameterlessConstructor ? $"static () => new {filter.FullName}()" : "null";
-                w.Line($"private {filter.FullName} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
+                var type = t(filter.FullName);
+                var constructor = filter.HasParameterlessConstructor ? $"static () => new {type}()" : "null";
+                w.Line($"private {type} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
             }
             if (table.Listeners.Count > 0)
             {
@@ -185,8 +240,9 @@ public sealed partial class EventRouterGenerator
             var route = names.Table.Routes[r];
             var field = names.RouteField(r);
             var e = route.Event;
-            w.Line($"/// <summary>Publishes {See(e.FullName)} to its {route.Entries.Count} listener(s), in order.</summary>");
-            w.Open($"public {ValueTask} PublishAsync({e.FullName} @event, {Token} cancellationToken = default)");
+            var type = names.Type(e.FullName);
+            w.Line($"/// <summary>Publishes {TypeNames.SeeType(type)} to its {route.Entries.Count} listener(s), in order.</summary>");
+            w.Open($"public ValueTask PublishAsync({type} @event, CancellationToken cancellationToken = default)");
             if (!e.IsValueType)
             {
                 w.Line("if (@event is null) throw NullEvent();");
@@ -194,11 +250,11 @@ public sealed partial class EventRouterGenerator
             if (!e.IsSealed)
             {
                 // A derived instance has a route of its own (or takes the fallback route).
-                w.Line($"if (@event.GetType() != typeof({e.FullName})) return PublishObjectAsync(@event, cancellationToken);");
+                w.Line($"if (@event.GetType() != typeof({type})) return PublishObjectAsync(@event, cancellationToken);");
             }
             if (route.Entries.Count == 0)
             {
-                w.Line($"return {field}.HasSubscribers ? PublishThroughRouteAsync({field}, @event, cancellationToken) : NoListener({field}.EventName, typeof({e.FullName}));");
+                w.Line($"return {field}.HasSubscribers ? PublishThroughRouteAsync({field}, @event, cancellationToken) : NoListener({field}.EventName, typeof({type}));");
                 w.Close();
                 w.Line();
                 return;
@@ -213,23 +269,20 @@ public sealed partial class EventRouterGenerator
             // Everything unusual (concurrent mode, a trace or metrics listener, run-time subscribers of this event, a token
             // cancelled before the publish, which runs nothing) takes the route path, so the method below is only the
             // listener calls.
-            w.Line($"if (RequiresRoutePath || {field}.HasSubscribers || cancellationToken.IsCancellationRequested) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
+            w.Line($"if (TakesRoutePath({field}, cancellationToken)) return PublishThroughRouteAsync({field}, @event, cancellationToken);");
             // A try per listener whose catch only returns, with the listener's index as a constant: a handler that uses
             // nothing but the arguments leaves every local in registers. (One try around all the calls needs an index
-            // variable live into the handler: a stack store per listener.) The other exits share one slow-path call site,
-            // which keeps the frame small.
+            // variable live into the handler: a stack store per listener, measurably slower at 10 listeners.) The other
+            // exits share one slow-path call site, which keeps the frame small.
             var last = route.Entries.Count - 1;
-            w.Line($"{ValueTask} pending;");
+            w.Line("ValueTask pending;");
             if (last > 0)
             {
                 w.Line("int index;");
             }
             for (var k = 0; k <= last; k++)
             {
-                var call = route.Entries[k].Filters.Count > 0
-                    ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, null, cancellationToken)"
-                    : Call(names, route.Entries[k], e.FullName, "@event", "null", prefix: "");
-                w.Line($"try {{ pending = {call}; }} catch (global::System.Exception ex) {{ return ContinueAfterThrowAsync({field}, @event, ex, {k}, cancellationToken); }}");
+                w.Line($"try {{ pending = {EntryCall(names, r, k, "null")}; }} catch (Exception ex) {{ return ContinueAfterThrowAsync({field}, @event, ex, {k}, cancellationToken); }}");
                 // The token is checked between listeners, not after the last one.
                 var stop = k < last ? "!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested" : "!pending.IsCompletedSuccessfully";
                 w.Line(last > 0 ? $"if ({stop}) {{ index = {k}; goto Continue; }}" : $"if ({stop}) goto Continue;");
@@ -241,21 +294,62 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
-        private static void EmitGenericPublish(SourceWriter w, TableModel table, bool useDictionary)
+        /// <summary>
+        /// The route's invoke-by-index (the slow paths, the dispatch loop): the route checks the index first, so the last
+        /// listener is the switch's default.
+        /// </summary>
+        private static void EmitInvoke(SourceWriter w, Names names, int r)
         {
+            var route = names.Table.Routes[r];
+            if (route.Entries.Count == 0)
+            {
+                return;
+            }
+            var signature = $"private ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>";
+            if (route.Entries.Count == 1)
+            {
+                w.Line(signature);
+                w.Indent().Line(EntryCall(names, r, 0, "services") + ";").Unindent();
+                w.Line();
+                return;
+            }
+            w.Line(signature + " index switch");
+            w.Line("{");
+            w.Indent();
+            for (var k = 0; k < route.Entries.Count; k++)
+            {
+                w.Line($"{(k < route.Entries.Count - 1 ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "_")} => {EntryCall(names, r, k, "services")},");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line();
+        }
+
+        /// <summary>The call of route entry <paramref name="k"/>: its filter chain, or the listener.</summary>
+        private static string EntryCall(Names names, int r, int k, string services)
+        {
+            var route = names.Table.Routes[r];
+            return route.Entries[k].Filters.Count > 0
+                ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, {services}, cancellationToken)"
+                : Call(names, route.Entries[k], route.Event.FullName, "@event", services, prefix: "");
+        }
+
+        private static void EmitGenericPublish(SourceWriter w, Names names, bool useDictionary)
+        {
+            var table = names.Table;
             w.Line("/// <summary>Publishes an event through its compile-time route, found from <typeparamref name=\"TEvent\"/>.</summary>");
             if (!useDictionary)
             {
                 // Inlined into a caller that knows TEvent, the comparisons fold away: one direct call to the typed overload.
                 w.Line($"[{MethodImpl}.AggressiveInlining)]");
             }
-            w.Open($"public new {ValueTask} PublishAsync<TEvent>(TEvent @event, {Token} cancellationToken = default)");
+            w.Open("public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)");
             // typeof(TEvent) comparisons fold away for value types; for reference types they are a few compares.
             // Large tables keep the chain for structs only and find reference types' routes once per type.
             foreach (var route in table.Routes.Where(x => !useDictionary || x.Event.IsValueType))
             {
-                var e = route.Event.FullName;
-                w.Line($"if (typeof(TEvent) == typeof({e})) return PublishAsync({Unsafe}.As<TEvent, {e}>(ref @event), cancellationToken);");
+                var e = names.Type(route.Event.FullName);
+                w.Line($"if (typeof(TEvent) == typeof({e})) return PublishAsync(Unsafe.As<TEvent, {e}>(ref @event), cancellationToken);");
             }
             w.Line("if (@event is null) throw NullEvent();");
             if (useDictionary)
@@ -271,7 +365,7 @@ public sealed partial class EventRouterGenerator
             w.Close();
             w.Line();
             w.Line("/// <inheritdoc />");
-            w.Line($"protected override {ValueTask} PublishCoreAsync<TEvent>(TEvent @event, {Token} cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);");
+            w.Line("protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) => PublishAsync<TEvent>(@event, cancellationToken);");
             w.Line();
             if (useDictionary)
             {
@@ -281,15 +375,16 @@ public sealed partial class EventRouterGenerator
                 w.Line("public static int Value;");
                 w.Close();
                 w.Line();
-                w.Line("private int FindRouteSlot(global::System.Type eventType) => _routesByType.TryGetValue(eventType, out var route) ? global::System.Array.IndexOf(_routes, route) + 1 : -1;");
+                w.Line("private int FindRouteSlot(Type eventType) => _routesByType.TryGetValue(eventType, out var route) ? global::System.Array.IndexOf(_routes, route) + 1 : -1;");
                 w.Line();
             }
         }
 
-        private static void EmitObjectPublish(SourceWriter w, TableModel table, bool useDictionary)
+        private static void EmitObjectPublish(SourceWriter w, Names names, bool useDictionary)
         {
+            var table = names.Table;
             w.Line("/// <inheritdoc />");
-            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);");
+            w.Line("public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);");
             w.Line();
             // A separate name: inside this class `PublishAsync((object)x)` binds to the generic entry, because C# prefers
             // methods declared in the derived class over overrides (which count as the base class's).
@@ -298,7 +393,7 @@ public sealed partial class EventRouterGenerator
             {
                 w.Line($"[{MethodImpl}.AggressiveInlining)]");
             }
-            w.Open($"private {ValueTask} PublishObjectAsync(object @event, {Token} cancellationToken)");
+            w.Open("private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)");
             w.Line("if (@event is null) throw NullEvent();");
             if (useDictionary)
             {
@@ -309,8 +404,8 @@ public sealed partial class EventRouterGenerator
                 // `@event.GetType() == typeof(X)` in each test (not a local) lets the JIT compare method tables, no call.
                 foreach (var route in table.Routes)
                 {
-                    var e = route.Event.FullName;
-                    w.Line($"if (@event.GetType() == typeof({e})) return PublishAsync({Unbox(route.Event, "@event")}, cancellationToken);");
+                    var e = names.Type(route.Event.FullName);
+                    w.Line($"if (@event.GetType() == typeof({e})) return PublishAsync({Unbox(names, route.Event, "@event")}, cancellationToken);");
                 }
                 w.Line("return PublishUnknownAsync(@event, cancellationToken);");
             }
@@ -322,7 +417,7 @@ public sealed partial class EventRouterGenerator
         {
             var table = names.Table;
             w.Line("/// <inheritdoc />");
-            w.Open($"protected override {Route}? FindExactRoute(global::System.Type eventType)");
+            w.Open("protected override EventRoute? FindExactRoute(Type eventType)");
             if (useDictionary)
             {
                 w.Line("return _routesByType.TryGetValue(eventType, out var route) ? route : null;");
@@ -331,7 +426,7 @@ public sealed partial class EventRouterGenerator
             {
                 for (var r = 0; r < table.Routes.Count; r++)
                 {
-                    w.Line($"if (eventType == typeof({table.Routes[r].Event.FullName})) return {names.RouteField(r)};");
+                    w.Line($"if (eventType == typeof({names.Type(table.Routes[r].Event.FullName)})) return {names.RouteField(r)};");
                 }
                 w.Line("return null;");
             }
@@ -344,7 +439,7 @@ public sealed partial class EventRouterGenerator
             var table = names.Table;
             var open = table.OpenEntries;
             w.Line("/// <inheritdoc />");
-            w.Open($"protected override {Route}? CreateFallbackRoute(global::System.Type eventType)");
+            w.Open("protected override EventRoute? CreateFallbackRoute(Type eventType)");
             if (open.Count == 0)
             {
                 w.Line("return null;");
@@ -355,7 +450,7 @@ public sealed partial class EventRouterGenerator
             w.Line("var entries = new global::System.Collections.Generic.List<int>();");
             for (var k = 0; k < open.Count; k++)
             {
-                w.Line($"if (typeof({open[k].Handled.Event.FullName}).IsAssignableFrom(eventType)) entries.Add({k});");
+                w.Line($"if (typeof({names.Type(open[k].Handled.Event.FullName)}).IsAssignableFrom(eventType)) entries.Add({k});");
             }
             w.Line("return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());");
             w.Close();
@@ -363,20 +458,20 @@ public sealed partial class EventRouterGenerator
 
             w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
             w.NonUserCodeAttributes();
-            w.Open($"private sealed class FallbackRoute : global::EventRouter.EventRoute<object>");
-            w.Line($"private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]");
+            w.Open("private sealed class FallbackRoute : EventRoute<object>");
+            w.Line("private static readonly ListenerInfo[] s_open = new ListenerInfo[]");
             w.Line("{");
             w.Indent();
             foreach (var entry in open)
             {
-                w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
+                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
             }
             w.Unindent();
             w.Line("};");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line("private readonly int[] _entries;");
             w.Line();
-            w.Line("public FallbackRoute(EventDispatcher dispatcher, global::System.Type eventType, int[] entries)");
+            w.Line("public FallbackRoute(EventDispatcher dispatcher, Type eventType, int[] entries)");
             w.Line("    : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))");
             w.Line("{");
             w.Indent();
@@ -384,76 +479,21 @@ public sealed partial class EventRouterGenerator
             w.Line("_entries = entries;");
             w.Close();
             w.Line();
-            w.Line($"public override {ValueTask} InvokeTypedAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);");
+            w.Line("public override ValueTask InvokeTypedAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) => InvokeAsync(@event, listenerIndex, services, cancellationToken);");
             w.Line();
-            w.Open($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
+            w.Open("public override ValueTask InvokeAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken)");
             w.Open("switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)");
             for (var k = 0; k < open.Count; k++)
             {
                 var h = open[k].Handled;
-                var argument = h.Event.FullName == "object" ? "@event" : $"{Unsafe}.As<{h.Event.FullName}>(@event)";
+                var argument = h.Event.FullName == "object" ? "@event" : $"Unsafe.As<{names.Type(h.Event.FullName)}>(@event)";
                 w.Line($"case {k}: return {Invoke(names, open[k].ListenerIndex, h, argument, "services", "_dispatcher.")};");
             }
             w.Line("default: throw InvalidListenerIndex(listenerIndex);");
             w.Close();
             w.Close();
             w.Line();
-            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);");
-            w.Close();
-            w.Line();
-        }
-
-        private static void EmitRouteClass(SourceWriter w, Names names, int r)
-        {
-            var table = names.Table;
-            var route = table.Routes[r];
-            var e = route.Event;
-            w.Line($"/// <summary>The route of {See(e.FullName)}.</summary>");
-            w.NonUserCodeAttributes();
-            w.Open($"private sealed class {names.RouteClass(r)} : global::EventRouter.EventRoute<{e.FullName}>");
-            w.Line("private readonly EventDispatcher _dispatcher;");
-            w.Line();
-            w.Line($"public {names.RouteClass(r)}(EventDispatcher dispatcher) : base({Literal(e.EventName)}, new global::EventRouter.ListenerInfo[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var entry in route.Entries)
-            {
-                w.Line(ListenerInfo(table.Listeners[entry.ListenerIndex]) + ",");
-            }
-            w.Unindent();
-            w.Line("})");
-            w.Line("{");
-            w.Indent();
-            w.Line("_dispatcher = dispatcher;");
-            w.Close();
-            w.Line();
-
-            w.Open($"public override {ValueTask} InvokeTypedAsync({e.FullName} @event, int listenerIndex, {Services}? services, {Token} cancellationToken)");
-            w.Open("switch (listenerIndex)");
-            for (var k = 0; k < route.Entries.Count; k++)
-            {
-                var call = route.Entries[k].Filters.Count > 0
-                    ? $"_dispatcher.{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, services, cancellationToken)"
-                    : Call(names, route.Entries[k], e.FullName, "@event", "services", "_dispatcher.");
-                w.Line($"case {k}: return {call};");
-            }
-            w.Line("default: throw InvalidListenerIndex(listenerIndex);");
-            w.Close();
-            w.Close();
-            w.Line();
-            w.Line($"public override {ValueTask} InvokeAsync(object @event, int listenerIndex, {Services}? services, {Token} cancellationToken) => InvokeTypedAsync({Unbox(e, "@event")}, listenerIndex, services, cancellationToken);");
-            w.Line();
-            w.Line($"public override {ValueTask} PublishAsync(object @event, {Token} cancellationToken) => _dispatcher.PublishAsync({Unbox(e, "@event")}, cancellationToken);");
-            if (e.IdMember is { } id)
-            {
-                w.Line();
-                w.Line($"public override string? GetEventId(object @event) => {KeyExpression(e, id)};");
-            }
-            if (e.PartitionKeyMember is { } key)
-            {
-                w.Line();
-                w.Line($"public override string? GetPartitionKey(object @event) => {KeyExpression(e, key)};");
-            }
+            w.Line("public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) => _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);");
             w.Close();
             w.Line();
         }
@@ -461,18 +501,18 @@ public sealed partial class EventRouterGenerator
         private static void EmitFilterChainClass(SourceWriter w, Names names, int r, int k, RouteEntryModel entry)
         {
             var table = names.Table;
-            var e = table.Routes[r].Event.FullName;
-            var parameters = $"{e} @event, {Services}? services, {Token} cancellationToken";
-            var listener = table.Listeners[entry.ListenerIndex].FullName;
-            w.Line($"/// <summary>The filters around {See(listener)} for {See(e)}, outermost first, then the listener: direct calls.</summary>");
+            var e = names.Type(table.Routes[r].Event.FullName);
+            var parameters = $"{e} @event, IServiceProvider? services, CancellationToken cancellationToken";
+            var listener = names.Type(table.Listeners[entry.ListenerIndex].FullName);
+            w.Line($"/// <summary>The filters around {TypeNames.SeeType(listener)} for {TypeNames.SeeType(e)}, outermost first, then the listener: direct calls.</summary>");
             w.NonUserCodeAttributes();
-            w.Open($"private sealed class {names.ChainClass(r, k)} : global::EventRouter.CompilerServices.FilterChain<{e}>");
+            w.Open($"private sealed class {names.ChainClass(r, k)} : FilterChain<{e}>");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line();
             var route = names.RouteField(r);
             w.Line($"public {names.ChainClass(r, k)}(EventDispatcher dispatcher) : base(dispatcher.{route}.Listeners[{k}], dispatcher.{route}.EventName) => _dispatcher = dispatcher;");
             w.Line();
-            w.Open($"public override {ValueTask} InvokeAsync({e} @event, int index, {Services}? services, {Token} cancellationToken)");
+            w.Open($"public override ValueTask InvokeAsync({e} @event, int index, IServiceProvider? services, CancellationToken cancellationToken)");
             w.Open("switch (index)");
             for (var i = 0; i < entry.Filters.Count; i++)
             {
@@ -490,72 +530,77 @@ public sealed partial class EventRouterGenerator
                 var instance = filter.DirectCall
                     ? $"_dispatcher.{names.FilterProperty(entry.Filters[i])}"
                     : $"((global::EventRouter.IEventFilter)_dispatcher.{names.FilterProperty(entry.Filters[i])})";
-                w.Line($"{(i == 0 ? "public" : "private")} {ValueTask} {names.ChainStep(entry.Filters[i])}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
+                w.Line($"{(i == 0 ? "public" : "private")} ValueTask {names.ChainStep(entry.Filters[i])}({parameters}) => {instance}.InvokeAsync<{e}>(@event, Next({i + 1}, services), cancellationToken);");
                 w.Line();
             }
-            w.Line($"private {ValueTask} InvokeListener({parameters}) => {Call(names, entry, e, "@event", "services", "_dispatcher.")};");
+            w.Line($"private ValueTask InvokeListener({parameters}) => {Call(names, entry, table.Routes[r].Event.FullName, "@event", "services", "_dispatcher.")};");
             w.Close();
             w.Line();
         }
 
         public static string EmitDependencyInjection(TableModel table)
         {
-            var w = Header();
+            var aliases = Names.NewAliases();
+            var w = new SourceWriter();
             // Beside the friend's extension in Microsoft.Extensions.DependencyInjection, a second AddEventRouter would make
             // every call ambiguous: a project that sees another's generated types keeps its own in its own namespace.
             var nested = GeneratedNamespace.IsNested(table.Namespace);
             var dispatcher = "global::" + table.Namespace + ".EventDispatcher";
-            w.Open("namespace " + (nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection"));
             w.Line("/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>");
             w.Line(GeneratedCode.Attribute);
             w.NonUserCodeAttributes();
             w.Open("internal static class EventRouterServiceCollectionExtensions");
             w.Line("/// <summary>");
             w.Line("/// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,");
-            w.Line("/// <see cref=\"global::EventRouter.EventDispatcherBase\"/>, <see cref=\"global::EventRouter.IEventPublisher\"/>, <see cref=\"global::EventRouter.IEventSubscriber\"/>");
-            w.Line("/// and <see cref=\"global::EventRouter.IEventPublisher{TEvent}\"/> of each event type.");
+            w.Line("/// <see cref=\"EventDispatcherBase\"/>, <see cref=\"IEventPublisher\"/>, <see cref=\"IEventSubscriber\"/>");
+            w.Line("/// and <see cref=\"IEventPublisher{TEvent}\"/> of each event type.");
             w.Line("/// </summary>");
-            w.Open("public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services, global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)");
+            w.Open("public static IServiceCollection AddEventRouter(this IServiceCollection services, global::System.Action<EventRouterOptions>? configure = null)");
             w.Line("if (services is null) throw new global::System.ArgumentNullException(nameof(services));");
             // The options pipeline, not a captured instance: services.Configure<EventRouterOptions>, configuration and a
             // second AddEventRouter(o => ...) all compose.
-            w.Line("global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);");
-            const string Descriptor = "global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor";
-            const string TryAdd = "global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd";
+            w.Line("EventRouterRegistration.AddOptions(services, configure);");
+            // TryAddSingleton<T>() and its kin are TryAdd(ServiceDescriptor.Singleton<T, T>()): the listener under its own type.
             foreach (var l in table.Listeners)
             {
-                w.Line($"{TryAdd}(services, {Descriptor}.{l.Lifetime}<{l.FullName}, {l.FullName}>());");
+                w.Line($"services.TryAdd{l.Lifetime}<{aliases.Short(l.FullName)}>();");
             }
             foreach (var f in table.Filters)
             {
-                w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{f.FullName}, {f.FullName}>());");
+                w.Line($"services.TryAddSingleton<{aliases.Short(f.FullName)}>();");
             }
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton<{dispatcher}>(static sp => new {dispatcher}(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));");
+            w.Line($"services.TryAddSingleton<{dispatcher}>(static sp => new {dispatcher}(sp, EventRouterRegistration.GetOptions(sp)));");
             // The dispatcher under each interface it serves, with one factory: a table, not a registration per line.
-            w.Line($"global::System.Func<{Services}, object> dispatcher = static sp => global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<{dispatcher}>(sp);");
-            w.Line("global::System.Type[] aliases =");
+            w.Line($"global::System.Func<IServiceProvider, object> dispatcher = static sp => sp.GetRequiredService<{dispatcher}>();");
+            w.Line("Type[] aliases =");
             w.Line("{");
             w.Indent();
-            w.Line("typeof(global::EventRouter.EventDispatcherBase),");
-            w.Line("typeof(global::EventRouter.IEventPublisher),");
-            w.Line("typeof(global::EventRouter.IEventSubscriber),");
+            w.Line("typeof(EventDispatcherBase),");
+            w.Line("typeof(IEventPublisher),");
+            w.Line("typeof(IEventSubscriber),");
             foreach (var route in table.Routes)
             {
-                w.Line($"typeof({TypedPublisher(route.Event.FullName)}),");
+                w.Line($"typeof(IEventPublisher<{aliases.Short(route.Event.FullName)}>),");
             }
             w.Unindent();
             w.Line("};");
             w.Line("foreach (var alias in aliases)");
             w.Line("{");
             w.Indent();
-            w.Line($"{TryAdd}(services, {Descriptor}.Singleton(alias, dispatcher));");
+            w.Line("services.TryAdd(ServiceDescriptor.Singleton(alias, dispatcher));");
             w.Unindent();
             w.Line("}");
             w.Line("return services;");
             w.Close();
             w.Close();
-            w.Close();
-            return w.ToString();
+            return FileWithAliases(
+                nested ? table.Namespace : "Microsoft.Extensions.DependencyInjection",
+                aliases,
+                w.ToString(),
+                "using global::EventRouter;",
+                "using global::EventRouter.CompilerServices;",
+                "using global::Microsoft.Extensions.DependencyInjection;",
+                "using global::Microsoft.Extensions.DependencyInjection.Extensions;");
         }
 
         public static string EmitAssemblyInfo(TableModel table)
@@ -575,7 +620,7 @@ public sealed partial class EventRouterGenerator
         private static string Call(Names names, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
         {
             var h = entry.Handled;
-            var argument = h.Event.FullName == eventType ? eventExpression : $"({h.Event.FullName}){eventExpression}";
+            var argument = h.Event.FullName == eventType ? eventExpression : $"({names.Type(h.Event.FullName)}){eventExpression}";
             return Invoke(names, entry.ListenerIndex, h, argument, services, prefix);
         }
 
@@ -592,21 +637,18 @@ public sealed partial class EventRouterGenerator
             }
             return handled.DirectCall
                 ? $"{instance}.HandleAsync({argument}, cancellationToken)"
-                : $"((global::EventRouter.IEventListener<{handled.AnnotatedName ?? handled.Event.FullName}>){instance}).HandleAsync({argument}, cancellationToken)";
+                : $"((global::EventRouter.IEventListener<{names.Type(handled.AnnotatedName ?? handled.Event.FullName)}>){instance}).HandleAsync({argument}, cancellationToken)";
         }
 
-        private static string ListenerInfo(ListenerModel l)
-        {
-            return $"new global::EventRouter.ListenerInfo({Literal(l.DisplayName)}, typeof({l.FullName}), global::EventRouter.ListenerLifetime.{l.Lifetime})";
-        }
+        private static string ListenerInfo(Names names, ListenerModel l) =>
+            $"new({Literal(l.DisplayName)}, typeof({names.Type(l.FullName)}), ListenerLifetime.{l.Lifetime})";
 
-        private static string Unbox(EventTypeModel e, string expression) =>
-            e.IsValueType ? $"{Unsafe}.Unbox<{e.FullName}>({expression})" : $"{Unsafe}.As<{e.FullName}>({expression})";
+        private static string Unbox(Names names, EventTypeModel e, string expression) =>
+            e.IsValueType ? $"Unsafe.Unbox<{names.Type(e.FullName)}>({expression})" : $"Unsafe.As<{names.Type(e.FullName)}>({expression})";
 
-        private static string KeyExpression(EventTypeModel e, KeyMemberModel member)
+        private static string KeyExpression(Names names, EventTypeModel e, KeyMemberModel member, string instance)
         {
-            var instance = Unbox(e, "@event");
-            var access = member.DeclaringType is { } declaring ? $"(({declaring}){instance}).{member.Name}" : $"{instance}.{member.Name}";
+            var access = member.DeclaringType is { } declaring ? $"(({names.Type(declaring)}){instance}).{member.Name}" : $"{instance}.{member.Name}";
             return member.Kind switch
             {
                 MemberKind.String => access,
@@ -615,9 +657,6 @@ public sealed partial class EventRouterGenerator
             };
         }
 
-        private static string TypedPublisher(string eventType) => $"global::EventRouter.IEventPublisher<{eventType}>";
-
-        private static string See(string fullName) => TypeNames.SeeType(fullName.Replace("global::", string.Empty));
 
         private static string Literal(string value) => Literals.CSharp(value);
     }

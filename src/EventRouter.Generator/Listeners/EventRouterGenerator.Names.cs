@@ -10,7 +10,7 @@ public sealed partial class EventRouterGenerator
     /// <summary>
     /// The names of a dispatch table's generated members, after the types they serve (see <see cref="MemberNames"/>):
     /// <c>_auditListener</c>/<c>Audit_Listener</c>, <c>_loggingFilter</c>/<c>Logging_Filter</c>,
-    /// <c>_orderPlacedRoute</c>/<c>OrderPlaced_Route</c>, and for a filtered listener <c>_paid_LedgerChain</c>/<c>Paid_Ledger_Chain</c>.
+    /// <c>_orderPlacedRoute</c>/<c>OrderPlaced_Invoke</c>, and for a filtered listener <c>_paid_LedgerChain</c>/<c>Paid_Ledger_Chain</c>.
     /// </summary>
     internal sealed class Names
     {
@@ -19,9 +19,18 @@ public sealed partial class EventRouterGenerator
         private readonly string[] _routes;
         private readonly Dictionary<(int Route, int Entry), string> _chains = new();
 
+        /// <summary>Names the generated files use unqualified, which no alias of a project namespace may take.</summary>
+        public static readonly string[] Reserved =
+        {
+            "EventDispatcher", "EventMap", "FallbackRoute", "RouteSlot", "Route", "Listener", "EventDispatcherBase", "EventRoute",
+            "IEventPublisher", "IEventSubscriber", "IEventListener", "IEventFilter", "FilterChain", "EventRouterOptions",
+            "EventRouterServiceCollectionExtensions", "EventRouter", "System", "Microsoft",
+        };
+
         public Names(TableModel table)
         {
             Table = table;
+            Aliases = NewAliases();
             var listeners = MemberNames.Stems(table.Listeners.Select(static l => l.FullName), "Listener");
             var filters = MemberNames.Stems(table.Filters.Select(static f => f.FullName), "Filter");
             var events = MemberNames.Stems(table.Routes.Select(static r => r.Event.FullName)
@@ -45,6 +54,15 @@ public sealed partial class EventRouterGenerator
 
         public TableModel Table { get; }
 
+        /// <summary>Aliases for one file: for the files that need no member names (DI, the event map), without building them.</summary>
+        public static TypeAliases NewAliases() => new(Reserved.Concat(TypeAliases.Fixed.Select(static f => f.Alias)));
+
+        /// <summary>The aliases of the project's namespaces handed out by <see cref="Type"/>, for the file's <c>using</c> lines.</summary>
+        public TypeAliases Aliases { get; }
+
+        /// <summary>A <c>global::</c> qualified type name as the file writes it, through an alias of its namespace.</summary>
+        public string Type(string fullName) => Aliases.Short(fullName);
+
         public string ListenerField(int listener) => MemberNames.Field(_listeners[listener], "Listener");
 
         public string ListenerProperty(int listener) => _listeners[listener] + "_Listener";
@@ -57,7 +75,8 @@ public sealed partial class EventRouterGenerator
 
         public string RouteField(int route) => MemberNames.Field(_routes[route], "Route");
 
-        public string RouteClass(int route) => _routes[route] + "_Route";
+        /// <summary>The dispatcher's method that invokes one listener of the route by index.</summary>
+        public string InvokeMethod(int route) => _routes[route] + "_Invoke";
 
         public string ChainClass(int route, int entry) => _chains[(route, entry)] + "_Chain";
 

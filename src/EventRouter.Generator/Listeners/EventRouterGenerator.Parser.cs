@@ -79,7 +79,11 @@ public sealed partial class EventRouterGenerator
                 HasParameterlessConstructor(type, fromSource),
                 IsPublic(type),
                 fromSource,
-                handles.OrderBy(h => h.Event.FullName, System.StringComparer.Ordinal).ToEquatableArray());
+                handles.OrderBy(h => h.Event.FullName, System.StringComparer.Ordinal).ToEquatableArray())
+            {
+                SatisfiesNewConstraint = !type.IsAbstract
+                    && type.InstanceConstructors.Any(c => c.Parameters.Length == 0 && c.DeclaredAccessibility == Accessibility.Public),
+            };
         }
 
         public static ListenerProblem Validate(INamedTypeSymbol type, bool fromSource)

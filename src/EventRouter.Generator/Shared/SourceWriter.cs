@@ -29,6 +29,16 @@ internal sealed class SourceWriter
         return this;
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/> as it is, with no indentation or line breaking: the rest of a multi-line literal
+    /// whose first line <see cref="Line"/> wrote.
+    /// </summary>
+    public SourceWriter Raw(string text)
+    {
+        _text.Append(text);
+        return this;
+    }
+
     /// <summary>Writes the line, then "{", and indents until the matching <see cref="Close"/>.</summary>
     public SourceWriter Open(string line)
     {

@@ -20,6 +20,21 @@ public abstract partial class EventDispatcherBase
     }
 
     /// <summary>
+    /// <see cref="InitializeSingleton{T}(ref T, Func{T})"/> for a listener with a public parameterless constructor, so
+    /// generated code needs no lambda of its own per listener. Called by generated code on first use.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    protected T InitializeSingleton<T>(ref T? slot) where T : class, new() => InitializeSingleton(ref slot, Constructor<T>.New);
+
+    /// <summary>
+    /// <see cref="CreateListener{T}(IServiceProvider, Func{T})"/> for a listener with a public parameterless
+    /// constructor. Called by generated code for scoped and transient listeners.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    protected T CreateListener<T>(IServiceProvider? services) where T : class, new() => CreateListener(services, Constructor<T>.New);
+
+    /// <summary>
     /// Creates a listener: from <paramref name="services"/> when given (a scope, or the root for singletons), else
     /// from <see cref="EventRouterOptions.ListenerFactory"/>, else through its parameterless constructor.
     /// Called by generated code for scoped and transient listeners.
@@ -40,5 +55,11 @@ public abstract partial class EventDispatcherBase
             ? constructor()
             : throw new InvalidOperationException(
                 $"Cannot create listener {typeof(T).FullName}: it has no public parameterless constructor. Register it with services.AddEventRouter(), or set EventRouterOptions.ListenerFactory.");
+    }
+
+    /// <summary>One cached delegate per listener type, as the lambda the generated code used to carry was.</summary>
+    private static class Constructor<T> where T : new()
+    {
+        public static readonly Func<T> New = static () => new T();
     }
 }

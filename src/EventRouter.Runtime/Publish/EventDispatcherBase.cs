@@ -57,6 +57,16 @@ public abstract partial class EventDispatcherBase : IEventPublisher, IEventSubsc
         get => _concurrent || Telemetry.PublishEnabled;
     }
 
+    /// <summary>
+    /// True when a publish of <paramref name="route"/>'s event must take the route path instead of the generated inline
+    /// one: <see cref="RequiresRoutePath"/>, run-time subscribers of the event, or a token cancelled before the publish
+    /// (which runs nothing). Called by generated code.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected bool TakesRoutePath(EventRoute route, CancellationToken cancellationToken) =>
+        RequiresRoutePath || route.HasSubscribers || cancellationToken.IsCancellationRequested;
+
     /// <inheritdoc />
     /// <remarks>
     /// Non-virtual: a generic virtual call is resolved through a run-time lookup on every call. The generated

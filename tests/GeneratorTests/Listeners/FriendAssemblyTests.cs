@@ -70,7 +70,7 @@ public sealed class FriendAssemblyTests
     {
         var app = GeneratorHarness.Run(GeneratorHarness.Compile("App", Array.Empty<MetadataReference>(), AppSource), new EventRouterGenerator(), new ModuleServerGenerator());
         GeneratorHarness.AssertClean(app.Output);
-        Assert.Contains("namespace EventRouter.Generated\n", GeneratorHarness.GeneratedSource(app.Result, "EventRouter.EventDispatcher.g.cs").Replace("\r\n", "\n"));
+        Assert.Matches(@"namespace EventRouter\.Generated[;\n]", GeneratorHarness.GeneratedSource(app.Result, "EventRouter.EventDispatcher.g.cs").Replace("\r\n", "\n"));
 
         var tests = GeneratorHarness.Run(
             GeneratorHarness.Compile("App.Tests", new[] { GeneratorHarness.ToReference(app.Output) }, TestsSource),
@@ -80,7 +80,7 @@ public sealed class FriendAssemblyTests
         GeneratorHarness.AssertClean(tests.Output);
         foreach (var hint in new[] { "EventRouter.EventDispatcher.g.cs", "EventRouter.EventMap.g.cs", "EventRouter.EventMap.Modules.g.cs", "EventRouter.DependencyInjection.g.cs" })
         {
-            Assert.Contains("namespace EventRouter.Generated.App_Tests\n", GeneratorHarness.GeneratedSource(tests.Result, hint).Replace("\r\n", "\n"));
+            Assert.Matches(@"namespace EventRouter\.Generated\.App_Tests[;\n]", GeneratorHarness.GeneratedSource(tests.Result, hint).Replace("\r\n", "\n"));
         }
 
         var context = new AssemblyLoadContext("friends-" + Guid.NewGuid().ToString("N"), isCollectible: true);

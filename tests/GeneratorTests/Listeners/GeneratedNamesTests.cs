@@ -66,14 +66,15 @@ public sealed class GeneratedNamesTests
         var seen = await ((Task<int>)assembly.GetType("App.Entry")!.GetMethod("RunAsync")!.Invoke(null, null)!).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(41111, seen); // each listener once, every call through the filter
-        var nested = assembly.GetType("EventRouter.Generated.EventDispatcher")!.GetNestedTypes(BindingFlags.NonPublic).Select(t => t.Name).ToHashSet();
+        var dispatcher = assembly.GetType("EventRouter.Generated.EventDispatcher")!;
+        var nested = dispatcher.GetNestedTypes(BindingFlags.NonPublic).Select(t => t.Name).ToHashSet();
         Assert.Superset(
-            new[]
-            {
-                "BillingOrderPlaced_Route", "ShippingOrderPlaced_Route", "EnvelopeOfInt_Route", "EnvelopeOfString_Route",
-                "BillingOrderPlaced_BillingAudit_Chain", "ShippingOrderPlaced_ShippingAudit_Chain", "EnvelopeOfInt_Envelope_Chain",
-            }.ToHashSet(),
+            new[] { "BillingOrderPlaced_BillingAudit_Chain", "ShippingOrderPlaced_ShippingAudit_Chain", "EnvelopeOfInt_Envelope_Chain" }.ToHashSet(),
             nested);
+        var methods = dispatcher.GetMethods(BindingFlags.NonPublic | BindingFlags.Instance).Select(m => m.Name).ToHashSet();
+        Assert.Superset(
+            new[] { "BillingOrderPlaced_Invoke", "ShippingOrderPlaced_Invoke", "EnvelopeOfInt_Invoke", "EnvelopeOfString_Invoke" }.ToHashSet(),
+            methods);
     }
 
     [Fact]
@@ -120,7 +121,7 @@ public sealed class GeneratedNamesTests
             .Where(t => !t.IsDefined(typeof(System.Runtime.CompilerServices.CompilerGeneratedAttribute), inherit: false)) // the compiler's lambda cache
             .ToList();
 
-        Assert.True(generated.Count > 4);
+        Assert.True(generated.Count > 2);
         Assert.All(generated, t =>
         {
             Assert.True(t.IsDefined(typeof(DebuggerNonUserCodeAttribute), inherit: false), t.FullName);

@@ -30,6 +30,54 @@ public sealed class GeneratorBehaviorTests
             Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
     }
 
+    /// <summary>Listeners and their events spread over files, as an application has them, and one file with neither.</summary>
+    private static readonly string[] s_spreadOut =
+    {
+        Sources.Usings + """
+            namespace App.Orders;
+            public sealed record OrderPlaced(int Id);
+            [EventListener] public sealed class Audit : IEventListener<OrderPlaced> { public ValueTask HandleAsync(OrderPlaced e, CancellationToken ct) => default; }
+            [EventListener] public sealed class Billing : IEventListener<OrderPlaced> { public ValueTask HandleAsync(OrderPlaced e, CancellationToken ct) { Count++; return default; } public static int Count; }
+            """,
+        Sources.Usings + """
+            namespace App.Shipping;
+            public sealed record Shipped(int Id) : App.IDomainEvent;
+            [EventListener] public sealed class Tracker : IEventListener<Shipped>, IEventListener<App.Orders.OrderPlaced>
+            {
+                public ValueTask HandleAsync(Shipped e, CancellationToken ct) => default;
+                public ValueTask HandleAsync(App.Orders.OrderPlaced e, CancellationToken ct) => default;
+            }
+            [EventListener(Lifetime = ListenerLifetime.Scoped)] public sealed class DomainLog : IEventListener<App.IDomainEvent> { public ValueTask HandleAsync(App.IDomainEvent e, CancellationToken ct) => default; }
+            """,
+        "namespace App; public interface IDomainEvent { }",
+        "namespace App; public static class Unrelated { public static int Compute(int x) => x + 1; }",
+    };
+
+    [Theory]
+    [InlineData("x + 1", "x + 2")]                    // a file without listeners or events
+    [InlineData("{ Count++; return default; }", "{ Count += 2; return default; }")] // inside one listener's method
+    public void UnrelatedEdit_LeavesEveryListenerTransformCachedOrUnchanged(string before, string after)
+    {
+        var compilation = GeneratorHarness.Compile(s_spreadOut);
+        var driver = GeneratorHarness.CreateDriver(new EventRouterGenerator()).RunGenerators(compilation);
+        var tree = compilation.SyntaxTrees.Single(t => t.ToString().Contains(before, StringComparison.Ordinal));
+        var edited = compilation.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(
+            tree.ToString().Replace(before, after, StringComparison.Ordinal), GeneratorHarness.ParseOptions, tree.FilePath));
+
+        var result = driver.RunGenerators(edited).GetRunResult().Results.Single();
+
+        // One output per listener class, each reported by name of its step: none re-derived into a different model.
+        var listeners = result.TrackedSteps[TrackingNames.Listeners].SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(4, listeners.Count);
+        foreach (var name in new[] { TrackingNames.Listeners, TrackingNames.NamedEvents, TrackingNames.Candidates, TrackingNames.Filters, TrackingNames.Table })
+        {
+            Assert.All(result.TrackedSteps.TryGetValue(name, out var steps) ? steps.SelectMany(s => s.Outputs) : Enumerable.Empty<(object, IncrementalStepRunReason)>(), o =>
+                Assert.True(o.Item2 is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{name}: {o.Item2}"));
+        }
+        Assert.All(result.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o =>
+            Assert.True(o.Reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, o.Reason.ToString()));
+    }
+
     [Fact]
     public void EditInsideListenerMethodBody_LeavesTableUnchanged()
     {
@@ -228,7 +276,7 @@ public sealed class GeneratorBehaviorTests
             """), new EventRouterGenerator());
         GeneratorHarness.AssertClean(app.Output);
         var generated = GeneratorHarness.GeneratedSource(app.Result, "EventRouter.EventDispatcher.g.cs");
-        Assert.Contains("global::Orders.LibraryListener", generated);
+        Assert.Contains("Orders.LibraryListener", generated);
         Assert.DoesNotContain("InternalListener", generated);
         Snapshot.Match(generated, "Listeners/ReferencedProject.EventDispatcher");
 

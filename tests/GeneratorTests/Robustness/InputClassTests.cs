@@ -382,6 +382,6 @@ public sealed class InputClassTests
         var diagnostic = Assert.Single(outcome.AnalyzerDiagnostics);
         Assert.Equal("ER0005", diagnostic.Id);
         Assert.Contains("Lib.Hidden", diagnostic.GetMessage());
-        Assert.Contains("global::Lib.Shown", RobustnessHarness.Generated(outcome, "EventDispatcher.g.cs"));
+        Assert.Contains("Lib.Shown", RobustnessHarness.Generated(outcome, "EventDispatcher.g.cs"));
     }
 }

@@ -162,7 +162,7 @@ public sealed class MutationTests
                 }
                 var attributes = type.GetAttributes().Select(a => a.AttributeClass?.ToDisplayString()).ToList();
                 if (attributes.Contains(KnownNames.EventListenerAttribute)
-                    && !dispatcher.Contains($"private {type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("@", "")} ", StringComparison.Ordinal))
+                    && !dispatcher.Contains($"new(\"{type.ToDisplayString(Symbols.DisplayFormat).Replace("@", "")}\", typeof(", StringComparison.Ordinal))
                 {
                     return $"listener {type.ToDisplayString()} has no diagnostic but is not in the dispatch table\n\n" + outcome.GeneratedText;
                 }

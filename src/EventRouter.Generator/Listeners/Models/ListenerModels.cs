@@ -68,7 +68,11 @@ internal sealed record ListenerModel(
     bool HasParameterlessConstructor,
     bool IsPublic,
     bool IsFromSource,
-    EquatableArray<HandledEventModel> Handles);
+    EquatableArray<HandledEventModel> Handles)
+{
+    /// <summary>A public parameterless constructor: generated code can create it through a <c>new()</c>-constrained helper, without a lambda of its own.</summary>
+    public bool SatisfiesNewConstraint { get; init; }
+}
 
 /// <summary>What referenced assemblies contribute, read from their <c>[assembly: EventRouterAssembly]</c>.</summary>
 internal sealed record ReferencedModel(EquatableArray<ListenerModel> Listeners, EquatableArray<EventTypeModel> Events);

@@ -2,57 +2,54 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace Microsoft.Extensions.DependencyInjection
+namespace Microsoft.Extensions.DependencyInjection;
+
+using global::EventRouter;
+using global::EventRouter.CompilerServices;
+using global::Microsoft.Extensions.DependencyInjection;
+using global::Microsoft.Extensions.DependencyInjection.Extensions;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal static class EventRouterServiceCollectionExtensions
 {
-    /// <summary>Registers the generated EventRouter dispatcher and its listeners.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal static class EventRouterServiceCollectionExtensions
+    /// <summary>
+    /// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,
+    /// <see cref="EventDispatcherBase"/>, <see cref="IEventPublisher"/>, <see cref="IEventSubscriber"/>
+    /// and <see cref="IEventPublisher{TEvent}"/> of each event type.
+    /// </summary>
+    public static IServiceCollection AddEventRouter(this IServiceCollection services, global::System.Action<EventRouterOptions>? configure = null)
     {
-        /// <summary>
-        /// Registers every listener with its lifetime, and the generated dispatcher as a singleton under its own type,
-        /// <see cref="global::EventRouter.EventDispatcherBase"/>,
-        /// <see cref="global::EventRouter.IEventPublisher"/>, <see cref="global::EventRouter.IEventSubscriber"/>
-        /// and <see cref="global::EventRouter.IEventPublisher{TEvent}"/> of each event type.
-        /// </summary>
-        public static global::Microsoft.Extensions.DependencyInjection.IServiceCollection AddEventRouter(
-            this global::Microsoft.Extensions.DependencyInjection.IServiceCollection services,
-            global::System.Action<global::EventRouter.EventRouterOptions>? configure = null)
+        if (services is null) throw new global::System.ArgumentNullException(nameof(services));
+        EventRouterRegistration.AddOptions(services, configure);
+        services.TryAddTransient<App.Audit>();
+        services.TryAddScoped<App.SendMail>();
+        services.TryAddSingleton<App.Welcome>();
+        services.TryAddSingleton<global::EventRouter.Generated.EventDispatcher>(
+            static sp => new global::EventRouter.Generated.EventDispatcher(sp, EventRouterRegistration.GetOptions(sp)));
+        global::System.Func<IServiceProvider, object> dispatcher = static sp => sp.GetRequiredService<global::EventRouter.Generated.EventDispatcher>();
+        Type[] aliases =
         {
-            if (services is null) throw new global::System.ArgumentNullException(nameof(services));
-            global::EventRouter.CompilerServices.EventRouterRegistration.AddOptions(services, configure);
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Transient<global::App.Audit, global::App.Audit>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Scoped<global::App.SendMail, global::App.SendMail>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::App.Welcome, global::App.Welcome>());
-            global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                services,
-                global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton<global::EventRouter.Generated.EventDispatcher>(
-                    static sp =>
-                        new global::EventRouter.Generated.EventDispatcher(sp, global::EventRouter.CompilerServices.EventRouterRegistration.GetOptions(sp))));
-            global::System.Func<global::System.IServiceProvider, object> dispatcher = static sp =>
-                global::Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<
-                    global::EventRouter.Generated.EventDispatcher>(sp);
-            global::System.Type[] aliases =
-            {
-                typeof(global::EventRouter.EventDispatcherBase),
-                typeof(global::EventRouter.IEventPublisher),
-                typeof(global::EventRouter.IEventSubscriber),
-                typeof(global::EventRouter.IEventPublisher<global::App.UserRegistered>),
-            };
-            foreach (var alias in aliases)
-            {
-                global::Microsoft.Extensions.DependencyInjection.Extensions.ServiceCollectionDescriptorExtensions.TryAdd(
-                    services,
-                    global::Microsoft.Extensions.DependencyInjection.ServiceDescriptor.Singleton(alias, dispatcher));
-            }
-            return services;
+            typeof(EventDispatcherBase),
+            typeof(IEventPublisher),
+            typeof(IEventSubscriber),
+            typeof(IEventPublisher<App.UserRegistered>),
+        };
+        foreach (var alias in aliases)
+        {
+            services.TryAdd(ServiceDescriptor.Singleton(alias, dispatcher));
         }
+        return services;
     }
 }

@@ -2,150 +2,106 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.UserRegistered>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.UserRegistered>
+    private App.Welcome? _welcomeListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.UserRegistered> _userRegisteredRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        private global::App.Welcome? _welcomeListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly UserRegistered_Route _userRegisteredRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        _userRegisteredRoute = new(this, "App.UserRegistered", new ListenerInfo[]
         {
-            _userRegisteredRoute = new UserRegistered_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _userRegisteredRoute };
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.Audit Audit_CreateListener(global::System.IServiceProvider? services) =>
-            CreateListener<global::App.Audit>(services, static () => new global::App.Audit());
-        private global::App.SendMail SendMail_CreateListener(global::System.IServiceProvider? services) => CreateListener<global::App.SendMail>(services, null);
-        private global::App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener, static () => new global::App.Welcome());
-
-        /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.UserRegistered @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            return PublishThroughRouteAsync(_userRegisteredRoute, @event, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.UserRegistered))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.UserRegistered>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.UserRegistered))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.UserRegistered)) return _userRegisteredRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.UserRegistered"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class UserRegistered_Route : global::EventRouter.EventRoute<global::App.UserRegistered>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public UserRegistered_Route(EventDispatcher dispatcher) : base("App.UserRegistered", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.Audit", typeof(global::App.Audit), global::EventRouter.ListenerLifetime.Transient),
-                new global::EventRouter.ListenerInfo("App.SendMail", typeof(global::App.SendMail), global::EventRouter.ListenerLifetime.Scoped),
-                new global::EventRouter.ListenerInfo("App.Welcome", typeof(global::App.Welcome), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.UserRegistered @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.Audit_CreateListener(services).HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.SendMail_CreateListener(services).HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.Welcome_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(
-                    global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event),
-                    listenerIndex,
-                    services,
-                    cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event), cancellationToken);
-
-            public override string? GetEventId(object @event) =>
-                global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Id.ToString();
-
-            public override string? GetPartitionKey(object @event) =>
-                global::System.Runtime.CompilerServices.Unsafe.As<global::App.UserRegistered>(@event).Email;
-        }
-
+            new("App.Audit", typeof(App.Audit), ListenerLifetime.Transient),
+            new("App.SendMail", typeof(App.SendMail), ListenerLifetime.Scoped),
+            new("App.Welcome", typeof(App.Welcome), ListenerLifetime.Singleton),
+        }, UserRegistered_Invoke, eventId: static @event => @event.Id.ToString(), partitionKey: static @event => @event.Email);
+        _routes = new EventRoute[] { _userRegisteredRoute };
     }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
+    private App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
+    private App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
+
+    /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.UserRegistered @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        return PublishThroughRouteAsync(_userRegisteredRoute, @event, cancellationToken);
+    }
+
+    private ValueTask UserRegistered_Invoke(App.UserRegistered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        index switch
+    {
+        0 => Audit_CreateListener(services).HandleAsync(@event, cancellationToken),
+        1 => SendMail_CreateListener(services).HandleAsync(@event, cancellationToken),
+        _ => Welcome_Listener.HandleAsync(@event, cancellationToken),
+    };
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.UserRegistered)) return PublishAsync(Unsafe.As<TEvent, App.UserRegistered>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.UserRegistered)) return PublishAsync(Unsafe.As<App.UserRegistered>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.UserRegistered)) return _userRegisteredRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
 }

@@ -2,296 +2,196 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.Paid>,
+    IEventPublisher<App.Pinged>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    private App.Ledger? _ledgerListener;
+    private App.Pong? _pongListener;
+    private App.Logging? _loggingFilter;
+    private App.Audit? _auditFilter;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.Paid> _paidRoute;
+    private readonly Route<App.Pinged> _pingedRoute;
+    private readonly Paid_Ledger_Chain _paid_LedgerChain;
+    private readonly Pinged_Pong_Chain _pinged_PongChain;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+    {
+        _paidRoute = new(this, "App.Paid", new ListenerInfo[]
+        {
+            new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
+        }, Paid_Invoke);
+        _pingedRoute = new(this, "App.Pinged", new ListenerInfo[]
+        {
+            new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
+        }, Pinged_Invoke);
+        _routes = new EventRoute[] { _paidRoute, _pingedRoute };
+        _paid_LedgerChain = new Paid_Ledger_Chain(this);
+        _pinged_PongChain = new Pinged_Pong_Chain(this);
+    }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
+    private App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
+    private App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
+    private App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
+
+    /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Paid @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_paidRoute, cancellationToken)) return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask Paid_Invoke(App.Paid @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        _paid_LedgerChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+
+    /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Pinged @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_pingedRoute, cancellationToken)) return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask Pinged_Invoke(App.Pinged @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        _pinged_PongChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.Paid)) return PublishAsync(Unsafe.As<TEvent, App.Paid>(ref @event), cancellationToken);
+        if (typeof(TEvent) == typeof(App.Pinged)) return PublishAsync(Unsafe.As<TEvent, App.Pinged>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.Paid)) return PublishAsync(Unsafe.As<App.Paid>(@event), cancellationToken);
+        if (@event.GetType() == typeof(App.Pinged)) return PublishAsync(Unsafe.As<App.Pinged>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.Paid)) return _paidRoute;
+        if (eventType == typeof(App.Pinged)) return _pingedRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
+    /// <summary>The filters around <see cref="App.Ledger"/> for <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.Paid>,
-        global::EventRouter.IEventPublisher<global::App.Pinged>
+    private sealed class Paid_Ledger_Chain : FilterChain<App.Paid>
     {
-        private global::App.Ledger? _ledgerListener;
-        private global::App.Pong? _pongListener;
-        private global::App.Logging? _loggingFilter;
-        private global::App.Audit? _auditFilter;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Paid_Route _paidRoute;
-        private readonly Pinged_Route _pingedRoute;
-        private readonly Paid_Ledger_Chain _paid_LedgerChain;
-        private readonly Pinged_Pong_Chain _pinged_PongChain;
+        private readonly EventDispatcher _dispatcher;
 
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
+        public Paid_Ledger_Chain(EventDispatcher dispatcher) : base(dispatcher._paidRoute.Listeners[0], dispatcher._paidRoute.EventName) =>
+            _dispatcher = dispatcher;
 
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        public override ValueTask InvokeAsync(App.Paid @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
         {
-            _paidRoute = new Paid_Route(this);
-            _pingedRoute = new Pinged_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _paidRoute, _pingedRoute };
-            _paid_LedgerChain = new Paid_Ledger_Chain(this);
-            _pinged_PongChain = new Pinged_Pong_Chain(this);
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener, static () => new global::App.Ledger());
-        private global::App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener, static () => new global::App.Pong());
-        private global::App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new global::App.Logging());
-        private global::App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new global::App.Audit());
-
-        /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Paid @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _paidRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_paidRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _paid_LedgerChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_paidRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Pinged @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _pingedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_pingedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = _pinged_PongChain.Invoke_Logging_Filter(@event, null, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_pingedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.Paid))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Paid>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Pinged))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Pinged>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Paid))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Pinged))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.Paid)) return _paidRoute;
-            if (eventType == typeof(global::App.Pinged)) return _pingedRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.Paid"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Paid_Route : global::EventRouter.EventRoute<global::App.Paid>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Paid_Route(EventDispatcher dispatcher) : base("App.Paid", new global::EventRouter.ListenerInfo[]
+            switch (index)
             {
-                new global::EventRouter.ListenerInfo("App.Ledger", typeof(global::App.Ledger), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
+                case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
+                case 1: return Invoke_Audit_Filter(@event, services, cancellationToken);
+                default: return InvokeListener(@event, services, cancellationToken);
             }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Paid @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher._paid_LedgerChain.Invoke_Logging_Filter(@event, services, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Paid>(@event), cancellationToken);
         }
 
-        /// <summary>The route of <see cref="App.Pinged"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Pinged_Route : global::EventRouter.EventRoute<global::App.Pinged>
-        {
-            private readonly EventDispatcher _dispatcher;
+        public ValueTask Invoke_Logging_Filter(App.Paid @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+            _dispatcher.Logging_Filter.InvokeAsync<App.Paid>(@event, Next(1, services), cancellationToken);
 
-            public Pinged_Route(EventDispatcher dispatcher) : base("App.Pinged", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.Pong", typeof(global::App.Pong), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
+        private ValueTask Invoke_Audit_Filter(App.Paid @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+            _dispatcher.Audit_Filter.InvokeAsync<App.Paid>(@event, Next(2, services), cancellationToken);
 
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Pinged @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher._pinged_PongChain.Invoke_Logging_Filter(@event, services, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Pinged>(@event), cancellationToken);
-        }
-
-        /// <summary>The filters around <see cref="App.Ledger"/> for <see cref="App.Paid"/>, outermost first, then the listener: direct calls.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Paid_Ledger_Chain : global::EventRouter.CompilerServices.FilterChain<global::App.Paid>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Paid_Ledger_Chain(EventDispatcher dispatcher) : base(dispatcher._paidRoute.Listeners[0], dispatcher._paidRoute.EventName) =>
-                _dispatcher = dispatcher;
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                global::App.Paid @event,
-                int index,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (index)
-                {
-                    case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
-                    case 1: return Invoke_Audit_Filter(@event, services, cancellationToken);
-                    default: return InvokeListener(@event, services, cancellationToken);
-                }
-            }
-
-            public global::System.Threading.Tasks.ValueTask Invoke_Logging_Filter(
-                global::App.Paid @event,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.Logging_Filter.InvokeAsync<global::App.Paid>(@event, Next(1, services), cancellationToken);
-
-            private global::System.Threading.Tasks.ValueTask Invoke_Audit_Filter(
-                global::App.Paid @event,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.Audit_Filter.InvokeAsync<global::App.Paid>(@event, Next(2, services), cancellationToken);
-
-            private global::System.Threading.Tasks.ValueTask InvokeListener(
-                global::App.Paid @event,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.Ledger_Listener.HandleAsync(@event, cancellationToken);
-        }
-
-        /// <summary>The filters around <see cref="App.Pong"/> for <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Pinged_Pong_Chain : global::EventRouter.CompilerServices.FilterChain<global::App.Pinged>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Pinged_Pong_Chain(EventDispatcher dispatcher) : base(dispatcher._pingedRoute.Listeners[0], dispatcher._pingedRoute.EventName) =>
-                _dispatcher = dispatcher;
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                global::App.Pinged @event,
-                int index,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (index)
-                {
-                    case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
-                    default: return InvokeListener(@event, services, cancellationToken);
-                }
-            }
-
-            public global::System.Threading.Tasks.ValueTask Invoke_Logging_Filter(
-                global::App.Pinged @event,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.Logging_Filter.InvokeAsync<global::App.Pinged>(@event, Next(1, services), cancellationToken);
-
-            private global::System.Threading.Tasks.ValueTask InvokeListener(
-                global::App.Pinged @event,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.Pong_Listener.HandleAsync(@event, cancellationToken);
-        }
-
+        private ValueTask InvokeListener(App.Paid @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+            _dispatcher.Ledger_Listener.HandleAsync(@event, cancellationToken);
     }
+
+    /// <summary>The filters around <see cref="App.Pong"/> for <see cref="App.Pinged"/>, outermost first, then the listener: direct calls.</summary>
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    private sealed class Pinged_Pong_Chain : FilterChain<App.Pinged>
+    {
+        private readonly EventDispatcher _dispatcher;
+
+        public Pinged_Pong_Chain(EventDispatcher dispatcher) : base(dispatcher._pingedRoute.Listeners[0], dispatcher._pingedRoute.EventName) =>
+            _dispatcher = dispatcher;
+
+        public override ValueTask InvokeAsync(App.Pinged @event, int index, IServiceProvider? services, CancellationToken cancellationToken)
+        {
+            switch (index)
+            {
+                case 0: return Invoke_Logging_Filter(@event, services, cancellationToken);
+                default: return InvokeListener(@event, services, cancellationToken);
+            }
+        }
+
+        public ValueTask Invoke_Logging_Filter(App.Pinged @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+            _dispatcher.Logging_Filter.InvokeAsync<App.Pinged>(@event, Next(1, services), cancellationToken);
+
+        private ValueTask InvokeListener(App.Pinged @event, IServiceProvider? services, CancellationToken cancellationToken) =>
+            _dispatcher.Pong_Listener.HandleAsync(@event, cancellationToken);
+    }
+
 }

@@ -2,153 +2,115 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+using App_Outer = global::App.Outer;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.Good>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.Good>
+    private App_Outer.ListensToSecret? _listensToSecretListener;
+    private App.Valid? _validListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.Good> _goodRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        private global::App.Outer.ListensToSecret? _listensToSecretListener;
-        private global::App.Valid? _validListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Good_Route _goodRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        _goodRoute = new(this, "App.Good", new ListenerInfo[]
         {
-            _goodRoute = new Good_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _goodRoute };
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.Outer.ListensToSecret ListensToSecret_Listener =>
-            _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener, static () => new global::App.Outer.ListensToSecret());
-        private global::App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener, static () => new global::App.Valid());
-
-        /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Good @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _goodRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Valid_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.Good))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Good>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Good))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.Good)) return _goodRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.Good"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Good_Route : global::EventRouter.EventRoute<global::App.Good>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Good_Route(EventDispatcher dispatcher) : base("App.Good", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo(
-                    "App.Outer.ListensToSecret",
-                    typeof(global::App.Outer.ListensToSecret),
-                    global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.Valid", typeof(global::App.Valid), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Good @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.ListensToSecret_Listener.HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.Valid_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Good>(@event), cancellationToken);
-        }
-
+            new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
+            new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
+        }, Good_Invoke);
+        _routes = new EventRoute[] { _goodRoute };
     }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
+    private App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
+
+    /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Good @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_goodRoute, cancellationToken)) return PublishThroughRouteAsync(_goodRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = ListensToSecret_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Valid_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_goodRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask Good_Invoke(App.Good @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => ListensToSecret_Listener.HandleAsync(@event, cancellationToken),
+        _ => Valid_Listener.HandleAsync(@event, cancellationToken),
+    };
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.Good)) return PublishAsync(Unsafe.As<TEvent, App.Good>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.Good)) return PublishAsync(Unsafe.As<App.Good>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.Good)) return _goodRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
 }

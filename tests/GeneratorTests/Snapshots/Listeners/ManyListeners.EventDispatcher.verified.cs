@@ -2,160 +2,121 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.OrderPlaced>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.OrderPlaced>
+    private App.A? _aListener;
+    private App.B? _bListener;
+    private App.C? _cListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.OrderPlaced> _orderPlacedRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        private global::App.A? _aListener;
-        private global::App.B? _bListener;
-        private global::App.C? _cListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly OrderPlaced_Route _orderPlacedRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        _orderPlacedRoute = new(this, "orders.placed", new ListenerInfo[]
         {
-            _orderPlacedRoute = new OrderPlaced_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _orderPlacedRoute };
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener, static () => new global::App.A());
-        private global::App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener, static () => new global::App.B());
-        private global::App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener, static () => new global::App.C());
-
-        /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.OrderPlaced @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = A_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = B_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = C_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 2, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.OrderPlaced))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.OrderPlaced>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.OrderPlaced))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.OrderPlaced)) return _orderPlacedRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.OrderPlaced"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class OrderPlaced_Route : global::EventRouter.EventRoute<global::App.OrderPlaced>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public OrderPlaced_Route(EventDispatcher dispatcher) : base("orders.placed", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.A", typeof(global::App.A), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.B", typeof(global::App.B), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.C", typeof(global::App.C), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.OrderPlaced @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.A_Listener.HandleAsync(@event, cancellationToken);
-                    case 1: return _dispatcher.B_Listener.HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.C_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(
-                    global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event),
-                    listenerIndex,
-                    services,
-                    cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.OrderPlaced>(@event), cancellationToken);
-        }
-
+            new("App.A", typeof(App.A), ListenerLifetime.Singleton),
+            new("App.B", typeof(App.B), ListenerLifetime.Singleton),
+            new("App.C", typeof(App.C), ListenerLifetime.Singleton),
+        }, OrderPlaced_Invoke);
+        _routes = new EventRoute[] { _orderPlacedRoute };
     }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener);
+    private App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener);
+    private App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener);
+
+    /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.OrderPlaced @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = A_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = B_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = C_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask OrderPlaced_Invoke(App.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => A_Listener.HandleAsync(@event, cancellationToken),
+        1 => B_Listener.HandleAsync(@event, cancellationToken),
+        _ => C_Listener.HandleAsync(@event, cancellationToken),
+    };
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.OrderPlaced)) return PublishAsync(Unsafe.As<TEvent, App.OrderPlaced>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.OrderPlaced)) return PublishAsync(Unsafe.As<App.OrderPlaced>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.OrderPlaced)) return _orderPlacedRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
 }

@@ -2,141 +2,104 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.TestEvent>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.TestEvent>
+    private App.TestListener? _testListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.TestEvent> _testEventRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        private global::App.TestListener? _testListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly TestEvent_Route _testEventRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        _testEventRoute = new(this, "App.TestEvent", new ListenerInfo[]
         {
-            _testEventRoute = new TestEvent_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _testEventRoute };
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener, static () => new global::App.TestListener());
-
-        /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.TestEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _testEventRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_testEventRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.TestEvent))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.TestEvent>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.TestEvent))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.TestEvent)) return _testEventRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.TestEvent"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class TestEvent_Route : global::EventRouter.EventRoute<global::App.TestEvent>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public TestEvent_Route(EventDispatcher dispatcher) : base("App.TestEvent", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.TestListener", typeof(global::App.TestListener), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.TestEvent @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.Test_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.TestEvent>(@event), cancellationToken);
-        }
-
+            new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
+        }, TestEvent_Invoke);
+        _routes = new EventRoute[] { _testEventRoute };
     }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
+
+    /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.TestEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_testEventRoute, cancellationToken)) return PublishThroughRouteAsync(_testEventRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = Test_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_testEventRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_testEventRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask TestEvent_Invoke(App.TestEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        Test_Listener.HandleAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.TestEvent)) return PublishAsync(Unsafe.As<TEvent, App.TestEvent>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.TestEvent)) return PublishAsync(Unsafe.As<App.TestEvent>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.TestEvent)) return _testEventRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
 }

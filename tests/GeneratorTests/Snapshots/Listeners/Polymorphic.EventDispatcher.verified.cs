@@ -2,369 +2,237 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.Delivered>,
+    IEventPublisher<App.Heartbeat>,
+    IEventPublisher<App.Shipped>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    private App.DomainLog? _domainLogListener;
+    private App.Everything? _everythingListener;
+    private App.ShipmentLog? _shipmentLogListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.Delivered> _deliveredRoute;
+    private readonly Route<App.Heartbeat> _heartbeatRoute;
+    private readonly Route<App.Shipped> _shippedRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+    {
+        _deliveredRoute = new(this, "App.Delivered", new ListenerInfo[]
+        {
+            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
+        }, Delivered_Invoke);
+        _heartbeatRoute = new(this, "App.Heartbeat", new ListenerInfo[]
+        {
+            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+        }, Heartbeat_Invoke);
+        _shippedRoute = new(this, "App.Shipped", new ListenerInfo[]
+        {
+            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
+        }, Shipped_Invoke);
+        _routes = new EventRoute[] { _deliveredRoute, _heartbeatRoute, _shippedRoute };
+    }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
+    private App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
+    private App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
+
+    /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Delivered @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() != typeof(App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
+        if (TakesRoutePath(_deliveredRoute, cancellationToken)) return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask Delivered_Invoke(App.Delivered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+    };
+
+    /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Heartbeat @event, CancellationToken cancellationToken = default)
+    {
+        if (TakesRoutePath(_heartbeatRoute, cancellationToken)) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask Heartbeat_Invoke(App.Heartbeat @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        _ => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+    };
+
+    /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Shipped @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_shippedRoute, cancellationToken)) return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
+        try { pending = ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 2, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask Shipped_Invoke(App.Shipped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+    };
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.Delivered)) return PublishAsync(Unsafe.As<TEvent, App.Delivered>(ref @event), cancellationToken);
+        if (typeof(TEvent) == typeof(App.Heartbeat)) return PublishAsync(Unsafe.As<TEvent, App.Heartbeat>(ref @event), cancellationToken);
+        if (typeof(TEvent) == typeof(App.Shipped)) return PublishAsync(Unsafe.As<TEvent, App.Shipped>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.Delivered)) return PublishAsync(Unsafe.As<App.Delivered>(@event), cancellationToken);
+        if (@event.GetType() == typeof(App.Heartbeat)) return PublishAsync(Unsafe.Unbox<App.Heartbeat>(@event), cancellationToken);
+        if (@event.GetType() == typeof(App.Shipped)) return PublishAsync(Unsafe.As<App.Shipped>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.Delivered)) return _deliveredRoute;
+        if (eventType == typeof(App.Heartbeat)) return _heartbeatRoute;
+        if (eventType == typeof(App.Shipped)) return _shippedRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        var entries = new global::System.Collections.Generic.List<int>();
+        if (typeof(App.IDomainEvent).IsAssignableFrom(eventType)) entries.Add(0);
+        if (typeof(object).IsAssignableFrom(eventType)) entries.Add(1);
+        if (typeof(App.Shipment).IsAssignableFrom(eventType)) entries.Add(2);
+        return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());
+    }
+
+    /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.Delivered>,
-        global::EventRouter.IEventPublisher<global::App.Heartbeat>,
-        global::EventRouter.IEventPublisher<global::App.Shipped>
+    private sealed class FallbackRoute : EventRoute<object>
     {
-        private global::App.DomainLog? _domainLogListener;
-        private global::App.Everything? _everythingListener;
-        private global::App.ShipmentLog? _shipmentLogListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Delivered_Route _deliveredRoute;
-        private readonly Heartbeat_Route _heartbeatRoute;
-        private readonly Shipped_Route _shippedRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
         {
-            _deliveredRoute = new Delivered_Route(this);
-            _heartbeatRoute = new Heartbeat_Route(this);
-            _shippedRoute = new Shipped_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _deliveredRoute, _heartbeatRoute, _shippedRoute };
+            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
+        };
+        private readonly EventDispatcher _dispatcher;
+        private readonly int[] _entries;
+
+        public FallbackRoute(EventDispatcher dispatcher, Type eventType, int[] entries)
+            : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))
+        {
+            _dispatcher = dispatcher;
+            _entries = entries;
         }
 
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
+        public override ValueTask InvokeTypedAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
+            InvokeAsync(@event, listenerIndex, services, cancellationToken);
 
-        private global::App.DomainLog DomainLog_Listener =>
-            _domainLogListener ?? InitializeSingleton(ref _domainLogListener, static () => new global::App.DomainLog());
-        private global::App.Everything Everything_Listener =>
-            _everythingListener ?? InitializeSingleton(ref _everythingListener, static () => new global::App.Everything());
-        private global::App.ShipmentLog ShipmentLog_Listener =>
-            _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener, static () => new global::App.ShipmentLog());
-
-        /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Delivered @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
+        public override ValueTask InvokeAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken)
         {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() != typeof(global::App.Delivered)) return PublishObjectAsync(@event, cancellationToken);
-            if (RequiresRoutePath || _deliveredRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_deliveredRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_deliveredRoute, @event, ex, 2, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Heartbeat @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (RequiresRoutePath || _heartbeatRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_heartbeatRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Shipped @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _shippedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_shippedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Everything_Listener.HandleAsync((object)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 1; goto Continue; }
-            try { pending = ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_shippedRoute, @event, ex, 2, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 2; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.Delivered))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Delivered>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Heartbeat))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Heartbeat>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Shipped))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Shipped>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Delivered))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Heartbeat))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Shipped))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.Delivered)) return _deliveredRoute;
-            if (eventType == typeof(global::App.Heartbeat)) return _heartbeatRoute;
-            if (eventType == typeof(global::App.Shipped)) return _shippedRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            var entries = new global::System.Collections.Generic.List<int>();
-            if (typeof(global::App.IDomainEvent).IsAssignableFrom(eventType)) entries.Add(0);
-            if (typeof(object).IsAssignableFrom(eventType)) entries.Add(1);
-            if (typeof(global::App.Shipment).IsAssignableFrom(eventType)) entries.Add(2);
-            return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());
-        }
-
-        /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class FallbackRoute : global::EventRouter.EventRoute<object>
-        {
-            private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]
+            switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
             {
-                new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.ShipmentLog", typeof(global::App.ShipmentLog), global::EventRouter.ListenerLifetime.Singleton),
-            };
-            private readonly EventDispatcher _dispatcher;
-            private readonly int[] _entries;
-
-            public FallbackRoute(EventDispatcher dispatcher, global::System.Type eventType, int[] entries)
-                : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))
-            {
-                _dispatcher = dispatcher;
-                _entries = entries;
+                case 0: return _dispatcher.DomainLog_Listener.HandleAsync(Unsafe.As<App.IDomainEvent>(@event), cancellationToken);
+                case 1: return _dispatcher.Everything_Listener.HandleAsync(@event, cancellationToken);
+                case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync(Unsafe.As<App.Shipment>(@event), cancellationToken);
+                default: throw InvalidListenerIndex(listenerIndex);
             }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeAsync(@event, listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
-                {
-                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync(
-                        global::System.Runtime.CompilerServices.Unsafe.As<global::App.IDomainEvent>(@event),
-                        cancellationToken);
-                    case 1: return _dispatcher.Everything_Listener.HandleAsync(@event, cancellationToken);
-                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync(
-                        global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipment>(@event),
-                        cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
         }
 
-        /// <summary>The route of <see cref="App.Delivered"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Delivered_Route : global::EventRouter.EventRoute<global::App.Delivered>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Delivered_Route(EventDispatcher dispatcher) : base("App.Delivered", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.ShipmentLog", typeof(global::App.ShipmentLog), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Delivered @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
-                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Delivered>(@event), cancellationToken);
-        }
-
-        /// <summary>The route of <see cref="App.Heartbeat"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Heartbeat_Route : global::EventRouter.EventRoute<global::App.Heartbeat>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Heartbeat_Route(EventDispatcher dispatcher) : base("App.Heartbeat", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Heartbeat @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(
-                    global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event),
-                    listenerIndex,
-                    services,
-                    cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Heartbeat>(@event), cancellationToken);
-        }
-
-        /// <summary>The route of <see cref="App.Shipped"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Shipped_Route : global::EventRouter.EventRoute<global::App.Shipped>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Shipped_Route(EventDispatcher dispatcher) : base("App.Shipped", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.DomainLog", typeof(global::App.DomainLog), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.Everything", typeof(global::App.Everything), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo("App.ShipmentLog", typeof(global::App.ShipmentLog), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Shipped @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.DomainLog_Listener.HandleAsync((global::App.IDomainEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Everything_Listener.HandleAsync((object)@event, cancellationToken);
-                    case 2: return _dispatcher.ShipmentLog_Listener.HandleAsync((global::App.Shipment)@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Shipped>(@event), cancellationToken);
-        }
-
+        public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
+            _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
 }

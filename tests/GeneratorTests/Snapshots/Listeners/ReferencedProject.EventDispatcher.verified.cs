@@ -2,206 +2,152 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+using Orders = global::Orders;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<Orders.OrderPlaced>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+    private App.AppListener? _appListener;
+    private Orders.LibraryListener? _libraryListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<Orders.OrderPlaced> _orderPlacedRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+    {
+        _orderPlacedRoute = new(this, "Orders.OrderPlaced", new ListenerInfo[]
+        {
+            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
+            new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
+        }, OrderPlaced_Invoke);
+        _routes = new EventRoute[] { _orderPlacedRoute };
+    }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
+    private Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
+
+    /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
+    public ValueTask PublishAsync(Orders.OrderPlaced @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_orderPlacedRoute, cancellationToken)) return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
+        ValueTask pending;
+        int index;
+        try { pending = App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
+        try { pending = Library_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
+    }
+
+    private ValueTask OrderPlaced_Invoke(Orders.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken),
+        _ => Library_Listener.HandleAsync(@event, cancellationToken),
+    };
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(Orders.OrderPlaced)) return PublishAsync(Unsafe.As<TEvent, Orders.OrderPlaced>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(Orders.OrderPlaced)) return PublishAsync(Unsafe.As<Orders.OrderPlaced>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(Orders.OrderPlaced)) return _orderPlacedRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        var entries = new global::System.Collections.Generic.List<int>();
+        if (typeof(Orders.IOrderEvent).IsAssignableFrom(eventType)) entries.Add(0);
+        return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());
+    }
+
+    /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::Orders.OrderPlaced>
+    private sealed class FallbackRoute : EventRoute<object>
     {
-        private global::App.AppListener? _appListener;
-        private global::Orders.LibraryListener? _libraryListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly OrderPlaced_Route _orderPlacedRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
         {
-            _orderPlacedRoute = new OrderPlaced_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _orderPlacedRoute };
+            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
+        };
+        private readonly EventDispatcher _dispatcher;
+        private readonly int[] _entries;
+
+        public FallbackRoute(EventDispatcher dispatcher, Type eventType, int[] entries)
+            : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))
+        {
+            _dispatcher = dispatcher;
+            _entries = entries;
         }
 
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
+        public override ValueTask InvokeTypedAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken) =>
+            InvokeAsync(@event, listenerIndex, services, cancellationToken);
 
-        private global::App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener, static () => new global::App.AppListener());
-        private global::Orders.LibraryListener Library_Listener =>
-            _libraryListener ?? InitializeSingleton(ref _libraryListener, static () => new global::Orders.LibraryListener());
-
-        /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::Orders.OrderPlaced @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
+        public override ValueTask InvokeAsync(object @event, int listenerIndex, IServiceProvider? services, CancellationToken cancellationToken)
         {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _orderPlacedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_orderPlacedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            int index;
-            try { pending = App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully || cancellationToken.IsCancellationRequested) { index = 0; goto Continue; }
-            try { pending = Library_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_orderPlacedRoute, @event, ex, 1, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) { index = 1; goto Continue; }
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::Orders.OrderPlaced))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::Orders.OrderPlaced>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::Orders.OrderPlaced))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::Orders.OrderPlaced)) return _orderPlacedRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            var entries = new global::System.Collections.Generic.List<int>();
-            if (typeof(global::Orders.IOrderEvent).IsAssignableFrom(eventType)) entries.Add(0);
-            return entries.Count == 0 ? null : new FallbackRoute(this, eventType, entries.ToArray());
-        }
-
-        /// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class FallbackRoute : global::EventRouter.EventRoute<object>
-        {
-            private static readonly global::EventRouter.ListenerInfo[] s_open = new global::EventRouter.ListenerInfo[]
+            switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
             {
-                new global::EventRouter.ListenerInfo("App.AppListener", typeof(global::App.AppListener), global::EventRouter.ListenerLifetime.Singleton),
-            };
-            private readonly EventDispatcher _dispatcher;
-            private readonly int[] _entries;
-
-            public FallbackRoute(EventDispatcher dispatcher, global::System.Type eventType, int[] entries)
-                : base(EventNameOf(eventType), eventType, global::System.Array.ConvertAll(entries, static k => s_open[k]))
-            {
-                _dispatcher = dispatcher;
-                _entries = entries;
+                case 0: return _dispatcher.App_Listener.HandleAsync(Unsafe.As<Orders.IOrderEvent>(@event), cancellationToken);
+                default: throw InvalidListenerIndex(listenerIndex);
             }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeAsync(@event, listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch ((uint)listenerIndex < (uint)_entries.Length ? _entries[listenerIndex] : -1)
-                {
-                    case 0: return _dispatcher.App_Listener.HandleAsync(
-                        global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.IOrderEvent>(@event),
-                        cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
         }
 
-        /// <summary>The route of <see cref="Orders.OrderPlaced"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class OrderPlaced_Route : global::EventRouter.EventRoute<global::Orders.OrderPlaced>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public OrderPlaced_Route(EventDispatcher dispatcher) : base("Orders.OrderPlaced", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.AppListener", typeof(global::App.AppListener), global::EventRouter.ListenerLifetime.Singleton),
-                new global::EventRouter.ListenerInfo(
-                    "Orders.LibraryListener",
-                    typeof(global::Orders.LibraryListener),
-                    global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::Orders.OrderPlaced @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.App_Listener.HandleAsync((global::Orders.IOrderEvent)@event, cancellationToken);
-                    case 1: return _dispatcher.Library_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(
-                    global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event),
-                    listenerIndex,
-                    services,
-                    cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::Orders.OrderPlaced>(@event), cancellationToken);
-        }
-
+        public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
+            _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
 }

@@ -2,275 +2,155 @@
 #nullable enable
 #pragma warning disable CS0612, CS0618
 
-namespace EventRouter.Generated
+namespace EventRouter.Generated;
+
+using global::EventRouter.CompilerServices;
+using CancellationToken = global::System.Threading.CancellationToken;
+using Exception = global::System.Exception;
+using IServiceProvider = global::System.IServiceProvider;
+using ListenerInfo = global::EventRouter.ListenerInfo;
+using ListenerLifetime = global::EventRouter.ListenerLifetime;
+using Type = global::System.Type;
+using Unsafe = global::System.Runtime.CompilerServices.Unsafe;
+using ValueTask = global::System.Threading.Tasks.ValueTask;
+using App = global::App;
+
+/// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+    IEventPublisher<App.Started>,
+    IEventPublisher<App.Stopped>,
+    IEventPublisher<App.Tick>
 {
-    /// <summary>The dispatch table generated from the [EventListener] classes this project can see: direct calls, no reflection.</summary>
-    [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
-    [global::System.Diagnostics.DebuggerNonUserCode]
-    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-    internal sealed partial class EventDispatcher : global::EventRouter.EventDispatcherBase, global::EventRouter.IEventPublisher,
-        global::EventRouter.IEventPublisher<global::App.Started>,
-        global::EventRouter.IEventPublisher<global::App.Stopped>,
-        global::EventRouter.IEventPublisher<global::App.Tick>
+    private App.Lifecycle? _lifecycleListener;
+    private readonly EventRoute[] _routes;
+    private readonly Route<App.Started> _startedRoute;
+    private readonly Route<App.Stopped> _stoppedRoute;
+    private readonly Route<App.Tick> _tickRoute;
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher() : this(null, null) { }
+
+    /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
+    public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
+
+    /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
+    public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        private global::App.Lifecycle? _lifecycleListener;
-        private readonly global::EventRouter.EventRoute[] _routes;
-        private readonly Started_Route _startedRoute;
-        private readonly Stopped_Route _stoppedRoute;
-        private readonly Tick_Route _tickRoute;
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher() : this(null, null) { }
-
-        /// <summary>Creates a dispatcher that creates listeners without dependency injection.</summary>
-        public EventDispatcher(global::EventRouter.EventRouterOptions options) : this(null, options) { }
-
-        /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
-        public EventDispatcher(global::System.IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
+        _startedRoute = new(this, "App.Started", new ListenerInfo[]
         {
-            _startedRoute = new Started_Route(this);
-            _stoppedRoute = new Stopped_Route(this);
-            _tickRoute = new Tick_Route(this);
-            _routes = new global::EventRouter.EventRoute[] { _startedRoute, _stoppedRoute, _tickRoute };
-        }
-
-        /// <inheritdoc />
-        public override global::System.Collections.Generic.IReadOnlyList<global::EventRouter.EventRoute> Routes => _routes;
-
-        private global::App.Lifecycle Lifecycle_Listener =>
-            _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener, static () => new global::App.Lifecycle());
-
-        /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Started @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
+            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
+        }, Started_Invoke);
+        _stoppedRoute = new(this, "App.Stopped", new ListenerInfo[]
         {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _startedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Stopped @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
+            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
+        }, Stopped_Invoke);
+        _tickRoute = new(this, "App.Tick", new ListenerInfo[]
         {
-            if (@event is null) throw NullEvent();
-            if (RequiresRoutePath || _stoppedRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
-        public global::System.Threading.Tasks.ValueTask PublishAsync(
-            global::App.Tick @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (RequiresRoutePath || _tickRoute.HasSubscribers || cancellationToken.IsCancellationRequested)
-                return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
-            global::System.Threading.Tasks.ValueTask pending;
-            try { pending = ((global::EventRouter.IEventListener<global::App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken); }
-            catch (global::System.Exception ex) { return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken); }
-            if (!pending.IsCompletedSuccessfully) goto Continue;
-            return default;
-            Continue:
-            return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
-        }
-
-        /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        public new global::System.Threading.Tasks.ValueTask PublishAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken = default)
-        {
-            if (typeof(TEvent) == typeof(global::App.Started))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Started>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Stopped))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Stopped>(ref @event), cancellationToken);
-            if (typeof(TEvent) == typeof(global::App.Tick))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<TEvent, global::App.Tick>(ref @event), cancellationToken);
-            if (@event is null) throw NullEvent();
-            return PublishObjectAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::System.Threading.Tasks.ValueTask PublishCoreAsync<TEvent>(
-            TEvent @event,
-            global::System.Threading.CancellationToken cancellationToken) =>
-            PublishAsync<TEvent>(@event, cancellationToken);
-
-        /// <inheritdoc />
-        public override global::System.Threading.Tasks.ValueTask PublishAsync(
-            object @event,
-            global::System.Threading.CancellationToken cancellationToken = default) =>
-            PublishObjectAsync(@event, cancellationToken);
-
-        /// <summary>Publishes an event through the route of its runtime type.</summary>
-        [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-        private global::System.Threading.Tasks.ValueTask PublishObjectAsync(object @event, global::System.Threading.CancellationToken cancellationToken)
-        {
-            if (@event is null) throw NullEvent();
-            if (@event.GetType() == typeof(global::App.Started))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Stopped))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
-            if (@event.GetType() == typeof(global::App.Tick))
-                return PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
-            return PublishUnknownAsync(@event, cancellationToken);
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? FindExactRoute(global::System.Type eventType)
-        {
-            if (eventType == typeof(global::App.Started)) return _startedRoute;
-            if (eventType == typeof(global::App.Stopped)) return _stoppedRoute;
-            if (eventType == typeof(global::App.Tick)) return _tickRoute;
-            return null;
-        }
-
-        /// <inheritdoc />
-        protected override global::EventRouter.EventRoute? CreateFallbackRoute(global::System.Type eventType)
-        {
-            return null;
-        }
-
-        /// <summary>The route of <see cref="App.Started"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Started_Route : global::EventRouter.EventRoute<global::App.Started>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Started_Route(EventDispatcher dispatcher) : base("App.Started", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Started @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Started>(@event), cancellationToken);
-        }
-
-        /// <summary>The route of <see cref="App.Stopped"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Stopped_Route : global::EventRouter.EventRoute<global::App.Stopped>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Stopped_Route(EventDispatcher dispatcher) : base("App.Stopped", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Stopped @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return _dispatcher.Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.As<global::App.Stopped>(@event), cancellationToken);
-        }
-
-        /// <summary>The route of <see cref="App.Tick"/>.</summary>
-        [global::System.Diagnostics.DebuggerNonUserCode]
-        [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-        private sealed class Tick_Route : global::EventRouter.EventRoute<global::App.Tick>
-        {
-            private readonly EventDispatcher _dispatcher;
-
-            public Tick_Route(EventDispatcher dispatcher) : base("App.Tick", new global::EventRouter.ListenerInfo[]
-            {
-                new global::EventRouter.ListenerInfo("App.Lifecycle", typeof(global::App.Lifecycle), global::EventRouter.ListenerLifetime.Singleton),
-            })
-            {
-                _dispatcher = dispatcher;
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeTypedAsync(
-                global::App.Tick @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken)
-            {
-                switch (listenerIndex)
-                {
-                    case 0: return ((global::EventRouter.IEventListener<global::App.Tick>)_dispatcher.Lifecycle_Listener).HandleAsync(
-                        @event,
-                        cancellationToken);
-                    default: throw InvalidListenerIndex(listenerIndex);
-                }
-            }
-
-            public override global::System.Threading.Tasks.ValueTask InvokeAsync(
-                object @event,
-                int listenerIndex,
-                global::System.IServiceProvider? services,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                InvokeTypedAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), listenerIndex, services, cancellationToken);
-
-            public override global::System.Threading.Tasks.ValueTask PublishAsync(
-                object @event,
-                global::System.Threading.CancellationToken cancellationToken) =>
-                _dispatcher.PublishAsync(global::System.Runtime.CompilerServices.Unsafe.Unbox<global::App.Tick>(@event), cancellationToken);
-        }
-
+            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
+        }, Tick_Invoke);
+        _routes = new EventRoute[] { _startedRoute, _stoppedRoute, _tickRoute };
     }
+
+    /// <inheritdoc />
+    public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
+
+    private App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
+
+    /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Started @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_startedRoute, cancellationToken)) return PublishThroughRouteAsync(_startedRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_startedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask Started_Invoke(App.Started @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
+
+    /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Stopped @event, CancellationToken cancellationToken = default)
+    {
+        if (@event is null) throw NullEvent();
+        if (TakesRoutePath(_stoppedRoute, cancellationToken)) return PublishThroughRouteAsync(_stoppedRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = Lifecycle_Listener.HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_stoppedRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask Stopped_Invoke(App.Stopped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
+
+    /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
+    public ValueTask PublishAsync(App.Tick @event, CancellationToken cancellationToken = default)
+    {
+        if (TakesRoutePath(_tickRoute, cancellationToken)) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
+        ValueTask pending;
+        try { pending = ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken); }
+        catch (Exception ex) { return ContinueAfterThrowAsync(_tickRoute, @event, ex, 0, cancellationToken); }
+        if (!pending.IsCompletedSuccessfully) goto Continue;
+        return default;
+        Continue:
+        return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
+    }
+
+    private ValueTask Tick_Invoke(App.Tick @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public new ValueTask PublishAsync<TEvent>(TEvent @event, CancellationToken cancellationToken = default)
+    {
+        if (typeof(TEvent) == typeof(App.Started)) return PublishAsync(Unsafe.As<TEvent, App.Started>(ref @event), cancellationToken);
+        if (typeof(TEvent) == typeof(App.Stopped)) return PublishAsync(Unsafe.As<TEvent, App.Stopped>(ref @event), cancellationToken);
+        if (typeof(TEvent) == typeof(App.Tick)) return PublishAsync(Unsafe.As<TEvent, App.Tick>(ref @event), cancellationToken);
+        if (@event is null) throw NullEvent();
+        return PublishObjectAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override ValueTask PublishCoreAsync<TEvent>(TEvent @event, CancellationToken cancellationToken) =>
+        PublishAsync<TEvent>(@event, cancellationToken);
+
+    /// <inheritdoc />
+    public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken = default) => PublishObjectAsync(@event, cancellationToken);
+
+    /// <summary>Publishes an event through the route of its runtime type.</summary>
+    [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private ValueTask PublishObjectAsync(object @event, CancellationToken cancellationToken)
+    {
+        if (@event is null) throw NullEvent();
+        if (@event.GetType() == typeof(App.Started)) return PublishAsync(Unsafe.As<App.Started>(@event), cancellationToken);
+        if (@event.GetType() == typeof(App.Stopped)) return PublishAsync(Unsafe.As<App.Stopped>(@event), cancellationToken);
+        if (@event.GetType() == typeof(App.Tick)) return PublishAsync(Unsafe.Unbox<App.Tick>(@event), cancellationToken);
+        return PublishUnknownAsync(@event, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? FindExactRoute(Type eventType)
+    {
+        if (eventType == typeof(App.Started)) return _startedRoute;
+        if (eventType == typeof(App.Stopped)) return _stoppedRoute;
+        if (eventType == typeof(App.Tick)) return _tickRoute;
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override EventRoute? CreateFallbackRoute(Type eventType)
+    {
+        return null;
+    }
+
 }
