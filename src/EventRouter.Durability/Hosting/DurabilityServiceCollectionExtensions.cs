@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
@@ -77,6 +78,13 @@ public static class DurabilityServiceCollectionExtensions
         this IServiceCollection services, Func<DurableStoreOptions, DurableStore> create, Action<DurableStoreOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // One store per container: a second registration would otherwise be dropped without a word (TryAdd), and the
+        // app would run on the first one's database and settings.
+        if (services.Any(static d => d.ServiceType == typeof(DurableStore)))
+        {
+            throw new InvalidOperationException(
+                "A durable store is already registered (AddSqliteStore or AddPostgreSqlStore is called once per service collection); its settings go in that call's delegate.");
+        }
         var options = new DurableStoreOptions();
         configure?.Invoke(options);
         options.Validate(); // fail at registration, not at first resolve

@@ -27,6 +27,19 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public void AddStore_SecondStore_FailsAtRegistrationInsteadOfBeingIgnored()
+    {
+        var services = new ServiceCollection().AddSqliteStore("Data Source=first.db", o => o.JsonContext = TestJson.Default);
+
+        var sqlite = Assert.Throws<InvalidOperationException>(() => services.AddSqliteStore("Data Source=second.db"));
+        var postgres = Assert.Throws<InvalidOperationException>(() => services.AddPostgreSqlStore("Host=localhost;Database=second"));
+
+        Assert.Contains("already registered", sqlite.Message, StringComparison.Ordinal);
+        Assert.Equal(sqlite.Message, postgres.Message);
+        Assert.Single(services, d => d.ServiceType == typeof(DurableStore));
+    }
+
+    [Fact]
     public void AddOutboxRelay_InvalidOptions_FailAtRegistration()
     {
         var services = new ServiceCollection();
