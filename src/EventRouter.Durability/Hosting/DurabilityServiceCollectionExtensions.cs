@@ -25,9 +25,9 @@ public static class DurabilityServiceCollectionExtensions
     public static IServiceCollection AddDurableDispatchLoop(this IServiceCollection services, Action<DispatchLoopOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<IDispatchLoopJournal>(static provider => provider.GetRequiredService<DurableStore>().Journal);
-        services.TryAddSingleton<IDeadLetterSink>(static provider => provider.GetRequiredService<DurableStore>().DeadLetters);
-        services.TryAddSingleton<IIdempotencyStore>(static provider => provider.GetRequiredService<DurableStore>().Inbox);
+        services.TryAddSingleton<IDispatchLoopJournal>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").Journal);
+        services.TryAddSingleton<IDeadLetterSink>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").DeadLetters);
+        services.TryAddSingleton<IIdempotencyStore>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").Inbox);
         return services.AddEventDispatchLoop(configure);
     }
 
@@ -68,7 +68,7 @@ public static class DurabilityServiceCollectionExtensions
         var options = new OutboxRelayOptions();
         configure?.Invoke(options);
         options.Validate(); // fail at registration, not at first resolve
-        services.TryAddSingleton(provider => new OutboxRelay(provider.GetRequiredService<DurableStore>(), deliver(provider), options));
+        services.TryAddSingleton(provider => new OutboxRelay(RequiredStore.Get(provider, "AddOutboxRelay()"), deliver(provider), options));
         services.AddHostedService(static provider => provider.GetRequiredService<OutboxRelay>());
         return services;
     }

@@ -1,6 +1,9 @@
 using System;
 using System.Threading.Tasks;
+using EventRouter.DispatchLoop;
 using EventRouter.Durability.Tests.Infrastructure;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EventRouter.Durability.Tests.Store;
@@ -37,6 +40,24 @@ public sealed class HostingTests
         Assert.Contains("already registered", sqlite.Message, StringComparison.Ordinal);
         Assert.Equal(sqlite.Message, postgres.Message);
         Assert.Single(services, d => d.ServiceType == typeof(DurableStore));
+    }
+
+    [Fact]
+    public void DurableRegistrations_WithoutAStore_NameTheMissingCall()
+    {
+        var services = new ServiceCollection().AddEventRouter().AddDurableDispatchLoop().AddOutboxRelayToDispatchLoop();
+        services.AddHealthChecks().AddEventRouterStore();
+        using var provider = services.BuildServiceProvider();
+
+        var loop = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<EventDispatchLoop>());
+        var relay = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<OutboxRelay>());
+        var registration = Assert.Single(provider.GetRequiredService<IOptions<HealthCheckServiceOptions>>().Value.Registrations);
+        var health = Assert.Throws<InvalidOperationException>(() => registration.Factory(provider));
+
+        Assert.StartsWith("AddDurableDispatchLoop() needs a durable store", loop.Message, StringComparison.Ordinal);
+        Assert.StartsWith("AddOutboxRelay() needs a durable store", relay.Message, StringComparison.Ordinal);
+        Assert.StartsWith("AddHealthChecks().AddEventRouterStore() needs a durable store", health.Message, StringComparison.Ordinal);
+        Assert.All(new[] { loop, relay, health }, f => Assert.Contains("services.AddSqliteStore(", f.Message, StringComparison.Ordinal));
     }
 
     [Fact]
