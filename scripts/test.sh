@@ -2,7 +2,7 @@
 # THE test command: restores, builds (Release) and runs every test project in EventRouter.sln, then prints exactly
 # one final line "N passed, N failed" (", N skipped" appended when there are any) with the totals over all test
 # projects, read from their TRX files. Exits non-zero when a test failed, a test project produced no results, or
-# the build failed. Needs only the .NET SDK (see global.json).
+# the build failed. Needs the .NET SDK (see global.json); installs the rest itself (scripts/prerequisites.sh, scripts/services/).
 #
 # Usage: bash scripts/test.sh [extra dotnet test arguments, e.g. --filter "FullyQualifiedName~Publish"]
 set -uo pipefail
@@ -13,6 +13,14 @@ SOLUTION="EventRouter.sln"
 RESULTS="$ROOT/artifacts/test-results"
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# What the tests need on the machine besides the SDK (a native toolchain for the Native AOT test), installed when missing.
+echo "== prerequisites"
+if ! bash "$ROOT/scripts/prerequisites.sh" </dev/null; then
+    echo "error: scripts/prerequisites.sh could not install what the tests need" >&2
+    echo "0 passed, 0 failed"
+    exit 1
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 # SERVICES HOOK. A test project that needs an external service (a RabbitMQ broker, ...) drops an executable bash

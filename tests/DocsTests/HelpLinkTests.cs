@@ -24,11 +24,7 @@ public sealed class HelpLinkTests
             .ToList();
         Assert.True(descriptors.Count >= 15, $"only {descriptors.Count} descriptors found");
 
-        // The anchors GitHub gives the page's headings: lower case, spaces to '-', punctuation dropped.
-        var page = File.ReadAllText(Path.Combine(DocBlock.RepositoryRoot, "docs", "diagnostics.md"));
-        var anchors = Regex.Matches(page, @"^#+\s+(.+?)\s*$", RegexOptions.Multiline)
-            .Select(m => Regex.Replace(m.Groups[1].Value.Trim().ToLowerInvariant(), @"[^a-z0-9 _-]", "").Replace(' ', '-'))
-            .ToHashSet();
+        var anchors = DocReferenceTests.Anchors("docs/diagnostics.md");
 
         Assert.StartsWith("https://", RepositoryUrl, StringComparison.Ordinal);
         var prefix = RepositoryUrl.TrimEnd('/') + "/blob/main/docs/diagnostics.md#";

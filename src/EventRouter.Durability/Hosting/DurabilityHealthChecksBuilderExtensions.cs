@@ -29,7 +29,7 @@ public static class DurabilityHealthChecksBuilderExtensions
             throw new ArgumentOutOfRangeException(nameof(maxRelayLag), lag, "The relay lag limit must be positive.");
         }
         // A singleton: "since the last check" needs the previous check's count.
-        builder.Services.TryAddSingleton(provider => new DurableStoreHealthCheck(provider.GetRequiredService<DurableStore>(), lag));
+        builder.Services.TryAddSingleton(provider => new DurableStoreHealthCheck(RequiredStore.Get(provider, "AddHealthChecks().AddEventRouterStore()"), lag));
         builder.Add(new HealthCheckRegistration(
             "eventrouter-store",
             static services => services.GetRequiredService<DurableStoreHealthCheck>(),

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using EventRouter;
@@ -24,9 +25,9 @@ public static class DurabilityServiceCollectionExtensions
     public static IServiceCollection AddDurableDispatchLoop(this IServiceCollection services, Action<DispatchLoopOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.TryAddSingleton<IDispatchLoopJournal>(static provider => provider.GetRequiredService<DurableStore>().Journal);
-        services.TryAddSingleton<IDeadLetterSink>(static provider => provider.GetRequiredService<DurableStore>().DeadLetters);
-        services.TryAddSingleton<IIdempotencyStore>(static provider => provider.GetRequiredService<DurableStore>().Inbox);
+        services.TryAddSingleton<IDispatchLoopJournal>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").Journal);
+        services.TryAddSingleton<IDeadLetterSink>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").DeadLetters);
+        services.TryAddSingleton<IIdempotencyStore>(static provider => RequiredStore.Get(provider, "AddDurableDispatchLoop()").Inbox);
         return services.AddEventDispatchLoop(configure);
     }
 
@@ -67,7 +68,7 @@ public static class DurabilityServiceCollectionExtensions
         var options = new OutboxRelayOptions();
         configure?.Invoke(options);
         options.Validate(); // fail at registration, not at first resolve
-        services.TryAddSingleton(provider => new OutboxRelay(provider.GetRequiredService<DurableStore>(), deliver(provider), options));
+        services.TryAddSingleton(provider => new OutboxRelay(RequiredStore.Get(provider, "AddOutboxRelay()"), deliver(provider), options));
         services.AddHostedService(static provider => provider.GetRequiredService<OutboxRelay>());
         return services;
     }
@@ -77,6 +78,13 @@ public static class DurabilityServiceCollectionExtensions
         this IServiceCollection services, Func<DurableStoreOptions, DurableStore> create, Action<DurableStoreOptions>? configure)
     {
         ArgumentNullException.ThrowIfNull(services);
+        // One store per container: a second registration would otherwise be dropped without a word (TryAdd), and the
+        // app would run on the first one's database and settings.
+        if (services.Any(static d => d.ServiceType == typeof(DurableStore)))
+        {
+            throw new InvalidOperationException(
+                "A durable store is already registered (AddSqliteStore or AddPostgreSqlStore is called once per service collection); its settings go in that call's delegate.");
+        }
         var options = new DurableStoreOptions();
         configure?.Invoke(options);
         options.Validate(); // fail at registration, not at first resolve

@@ -4,6 +4,7 @@ using System.Threading.Tasks;
 using EventRouter;
 using EventRouter.Hosting;
 using EventRouter.Reactor;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,7 +24,9 @@ public static class ReactorServiceCollectionExtensions
     /// <param name="services">The service collection.</param>
     /// <param name="configure">Sets the loops' options; optional.</param>
     /// <returns>The service collection, for chaining.</returns>
+#pragma warning disable RS0027 // The configuration overload's second parameter has another type, so a call never binds to the wrong one.
     public static IServiceCollection AddEventLoopGroup(this IServiceCollection services, Action<EventLoopOptions>? configure = null)
+#pragma warning restore RS0027
     {
         ArgumentNullException.ThrowIfNull(services);
         ValidatedOptions.Add<EventLoopOptions, EventLoopOptionsValidator>(services, Options.Options.DefaultName, configure);
@@ -36,6 +39,23 @@ public static class ReactorServiceCollectionExtensions
         });
         services.AddHostedService<EventLoopGroupService>();
         return services;
+    }
+
+    /// <summary>
+    /// Registers the <see cref="EventLoopGroup"/> as <see cref="AddEventLoopGroup(IServiceCollection, Action{EventLoopOptions}?)"/>
+    /// does, with its options bound from <paramref name="configuration"/> (for example
+    /// <c>builder.Configuration.GetSection("EventRouter:EventLoops")</c>). What configuration cannot hold (the clock,
+    /// the publisher, the logger factory) is set in code with <c>services.Configure&lt;EventLoopOptions&gt;(…)</c>.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section holding the loops' settings (<c>Name</c>, <c>LoopCount</c>, <c>BlockedThreshold</c>).</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddEventLoopGroup(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<EventLoopOptions>().Bind(configuration);
+        return services.AddEventLoopGroup();
     }
 
     /// <summary>

@@ -83,7 +83,9 @@ public abstract class CrashTests : BackendTests
         for (var kill = 0; kill < Kills; kill++)
         {
             var delay = TimeSpan.FromMilliseconds(random.Next(500, 1500));
-            var reported = await RunChildAsync("retry", kill == 0 ? 0 : Orders, Orders, drain: false, killAfter: delay, seed);
+            // The first run is killed during the retries: its delay starts once every order was accepted.
+            var reported = await RunChildAsync("retry", kill == 0 ? 0 : Orders, Orders, drain: false, killAfter: delay, seed,
+                killAfterReports: kill == 0 ? Orders : 0);
             log.Add($"run {kill}: killed {delay.TotalMilliseconds} ms after ready, accepted {reported.Count}");
             Assert.True(kill > 0 || reported.Count == Orders, $"seed {seed}: the first run accepted {reported.Count} of {Orders} orders");
         }
@@ -140,8 +142,9 @@ public abstract class CrashTests : BackendTests
         return letters;
     }
 
-    private Task<List<int>> RunChildAsync(string mode, int from, int to, bool drain, TimeSpan? killAfter, int seed) =>
-        CrashChild.RunAsync([BackendArgument, Database.ConnectionString, mode, from.ToString(), to.ToString(), drain ? "drain" : "produce"], killAfter, $"seed {seed}");
+    private Task<List<int>> RunChildAsync(string mode, int from, int to, bool drain, TimeSpan? killAfter, int seed, int killAfterReports = 0) =>
+        CrashChild.RunAsync([BackendArgument, Database.ConnectionString, mode, from.ToString(), to.ToString(), drain ? "drain" : "produce"], killAfter, $"seed {seed}",
+            killAfterReports: killAfterReports);
 }
 
 public sealed class SqliteCrashTests : CrashTests

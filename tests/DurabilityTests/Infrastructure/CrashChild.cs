@@ -14,9 +14,12 @@ public static class CrashChild
     /// <summary>
     /// Runs the child with <paramref name="arguments"/>; killed <paramref name="killAfter"/> after it printed READY,
     /// or (null) waited for until it printed DONE and exited with 0. Returns the numbers it reported (ACCEPTED,
-    /// COMMITTED, PUBLISHED) before it was killed or finished.
+    /// COMMITTED, PUBLISHED) before it was killed or finished. With <paramref name="killAfterReports"/>, the kill's
+    /// delay starts only once the child reported that many numbers: a kill meant for a later phase (the retries after
+    /// the orders were accepted) then never lands early on a slow machine.
     /// </summary>
-    public static async Task<List<int>> RunAsync(IEnumerable<string> arguments, TimeSpan? killAfter, string context, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<List<int>> RunAsync(IEnumerable<string> arguments, TimeSpan? killAfter, string context,
+        IReadOnlyDictionary<string, string>? environment = null, int killAfterReports = 0)
     {
         var dll = Path.Combine(AppContext.BaseDirectory.Replace("DurabilityTests", "DurabilityCrashChild", StringComparison.Ordinal), "DurabilityCrashChild.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -33,6 +36,11 @@ public static class CrashChild
         var reported = new ConcurrentQueue<int>();
         var errors = new ConcurrentQueue<string>();
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reportsIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (killAfterReports <= 0)
+        {
+            reportsIn.TrySetResult();
+        }
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
@@ -46,6 +54,10 @@ public static class CrashChild
                     break;
                 case ["ACCEPTED" or "COMMITTED" or "PUBLISHED", var index]:
                     reported.Enqueue(int.Parse(index));
+                    if (reported.Count >= killAfterReports)
+                    {
+                        reportsIn.TrySetResult();
+                    }
                     break;
             }
         };
@@ -61,6 +73,8 @@ public static class CrashChild
             Assert.True(first == ready.Task, $"{context}: the child exited before it was ready: {string.Join("\n", errors)}");
             if (killAfter is { } delay)
             {
+                var reports = await Task.WhenAny(reportsIn.Task, exited).WaitAsync(guard);
+                Assert.True(reports == reportsIn.Task, $"{context}: the child exited after {reported.Count} of {killAfterReports} reports: {string.Join("\n", errors)}");
                 await Task.Delay(delay);
                 process.Kill(entireProcessTree: true); // SIGKILL: no finally block, no flush, no graceful anything
                 await exited.WaitAsync(guard);

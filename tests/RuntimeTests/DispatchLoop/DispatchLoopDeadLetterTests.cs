@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 5: after the last attempt, event, listener, exception and attempts go to the dead-letter sink.</summary>
+/// <summary>After the last attempt, event, listener, exception and attempts go to the dead-letter sink.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopDeadLetterTests
 {

@@ -6,7 +6,7 @@ using EventRouter.DispatchLoop;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 4: events with an id are de-duplicated per listener.</summary>
+/// <summary>Events with an id are de-duplicated per listener.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopIdempotencyTests
 {

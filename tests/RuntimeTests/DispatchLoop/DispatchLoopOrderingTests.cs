@@ -8,7 +8,7 @@ using EventRouter.DispatchLoop;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 2: parallel workers, strict order per partition key.</summary>
+/// <summary>Parallel workers, strict order per partition key.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopOrderingTests
 {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 1: the bounded queue, backpressure, reject and drop modes; null events; enqueue after stop.</summary>
+/// <summary>The bounded queue, backpressure, reject and drop modes; null events; enqueue after stop.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopQueueTests
 {

@@ -7,7 +7,7 @@ using EventRouter.DispatchLoop;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 3: each listener tracked alone, retried with backoff and jitter, policies global and per listener; delivery timeouts.</summary>
+/// <summary>Each listener tracked alone, retried with backoff and jitter, policies global and per listener; delivery timeouts.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopRetryTests
 {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Hosting;
 
 namespace EventRouter.Tests.DispatchLoop;
 
-/// <summary>Issue point 6: stop, drain, undelivered events, stop racing producers and retries; DI scopes; hosting.</summary>
+/// <summary>Stop, drain, undelivered events, stop racing producers and retries; DI scopes; hosting.</summary>
 [Collection(DispatchLoopCollection.Name)]
 public sealed class DispatchLoopShutdownTests
 {

@@ -9,6 +9,7 @@ using EventRouter.Reactor;
 using EventRouter.Tests.DispatchLoop;
 using EventRouter.Tests.Modules;
 using EventRouter.Tests.Reactor;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -36,6 +37,39 @@ public sealed class ReactorHostingTests
 
         await host.StopAsync().WaitAsync(HangGuard);
         await Task.WhenAll(group.Loops.Select(loop => loop.Completion)).WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task AddEventLoopGroup_FromConfiguration_BindsNameCountAndThreshold()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new System.Collections.Generic.Dictionary<string, string?>
+        {
+            ["EventRouter:EventLoops:Name"] = "io",
+            ["EventRouter:EventLoops:LoopCount"] = "2",
+            ["EventRouter:EventLoops:BlockedThreshold"] = "00:00:03",
+        });
+        builder.Services.AddEventLoopGroup(builder.Configuration.GetSection("EventRouter:EventLoops"));
+        using var host = builder.Build();
+
+        await host.StartAsync().WaitAsync(HangGuard);
+        var group = host.Services.GetRequiredService<EventLoopGroup>();
+        var names = await Task.WhenAll(group.Loops.Select(loop => loop.InvokeAsync(() => Thread.CurrentThread.Name!)));
+        Assert.Equal(new[] { "io-0", "io-1" }, names);
+        Assert.All(group.Loops, loop => Assert.Equal(TimeSpan.FromSeconds(3), loop.BlockedThreshold));
+        await host.StopAsync().WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task AddEventLoopGroup_InvalidConfiguredValue_FailsAtStartWithItsMessage()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new System.Collections.Generic.Dictionary<string, string?> { ["Loops:LoopCount"] = "-1" });
+        builder.Services.AddEventLoopGroup(builder.Configuration.GetSection("Loops"));
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync().WaitAsync(HangGuard));
+        Assert.Contains("The loop count cannot be negative.", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]

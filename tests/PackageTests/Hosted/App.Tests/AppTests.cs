@@ -28,6 +28,20 @@ public sealed class AppTests
     }
 
     [Fact]
+    public async Task AddEventRouter_CalledInTheTests_IsTheAppsAndDispatchesToItsListeners()
+    {
+        // The app's AddEventRouter (internal, seen through InternalsVisibleTo) and this project's own must not be
+        // ambiguous (CS0121): the plain call is the app's.
+        await using var provider = new ServiceCollection().AddSingleton<OrderLog>().AddEventRouter().BuildServiceProvider();
+
+        await provider.GetRequiredService<EventDispatcher>().PublishAsync(new OrderPlaced("T-2", 2m));
+
+        Assert.Equal(
+            new[] { "audit: T-2", "billing: T-2 2.00", "shipping: T-2" },
+            provider.GetRequiredService<OrderLog>().Lines.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void EventMap_IsTheApps()
     {
         // EventMap is the app's (internal, seen through InternalsVisibleTo); this project's own is one namespace further in.
