@@ -363,6 +363,13 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             first = !_ended;
             if (first)
             {
+                if (!completed)
+                {
+                    // Before the end is visible: the producer may see it at once and dispose the handler, whose
+                    // finally blocks must find its token cancelled. CancelAsync only marks the token here; the code
+                    // reacting to it runs on the thread pool, never on the reader's or the timer's thread.
+                    _ = _handlerCancel.CancelAsync();
+                }
                 _ended = true;
                 _produced = true;
                 _deadline = 0;
@@ -400,11 +407,6 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
         {
             _timer?.Dispose();
             _stopRegistration.Unregister();
-            if (!completed)
-            {
-                // The handler's code reacting to its token must not run on the reader's or the timer's thread.
-                _ = _handlerCancel.CancelAsync();
-            }
         }
         else if (completed)
         {
