@@ -43,6 +43,8 @@ internal sealed class RabbitMQModuleTransport : IModuleTransport
 
     internal string ModuleName => _moduleName;
 
+    internal string Queue => _queue;
+
     /// <summary>How long a request waits for its response, and a stream for its first and each next item.</summary>
     internal TimeSpan Timeout => _timeout;
 

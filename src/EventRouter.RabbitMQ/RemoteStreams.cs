@@ -88,6 +88,8 @@ internal sealed class RemoteStreamReader<TRequest, TItem> : RemoteStreamReader, 
 
     private CancellationTokenSource? _linked;
     private CancellationTokenRegistration _cancelRegistration;
+    // The stream's span, from the first read to the reader's end; null when nothing listens.
+    private Activity? _activity;
     private CancellationToken _token;
     private volatile string? _serverAddress;
     private long _started;
@@ -116,29 +118,73 @@ internal sealed class RemoteStreamReader<TRequest, TItem> : RemoteStreamReader, 
 
     public async ValueTask<bool> MoveNextAsync()
     {
-        if (!_opened)
+        try
         {
-            await OpenAsync().ConfigureAwait(false);
-        }
-        while (!_finished)
-        {
-            if (_token.IsCancellationRequested)
+            if (!_opened)
             {
-                // A cancelled reader stops at once, buffered items or not, as in process.
-                await LeaveAsync().ConfigureAwait(false);
-                throw new OperationCanceledException(_callToken.IsCancellationRequested ? _callToken : _enumeratorToken);
+                await OpenAsync().ConfigureAwait(false);
             }
-            if (_inbox.Reader.TryRead(out var message))
+            while (!_finished)
             {
-                if (await HandleAsync(message).ConfigureAwait(false) is { } more)
+                if (_token.IsCancellationRequested)
                 {
-                    return more;
+                    // A cancelled reader stops at once, buffered items or not, as in process.
+                    await LeaveAsync().ConfigureAwait(false);
+                    throw new OperationCanceledException(_callToken.IsCancellationRequested ? _callToken : _enumeratorToken);
                 }
-                continue;
+                if (_inbox.Reader.TryRead(out var message))
+                {
+                    if (await HandleAsync(message).ConfigureAwait(false) is { } more)
+                    {
+                        if (!more)
+                        {
+                            EndTrace(null);
+                        }
+                        return more;
+                    }
+                    continue;
+                }
+                await WaitAsync().ConfigureAwait(false);
             }
-            await WaitAsync().ConfigureAwait(false);
         }
+        catch (Exception ex)
+        {
+            EndTrace(ex);
+            throw;
+        }
+        EndTrace(null);
         return false;
+    }
+
+    /// <summary>
+    /// Starts the stream's span. It is not made current: the reader's own code between items is not part of the
+    /// stream. Its context travels with the request, so the serving side's spans continue its trace.
+    /// </summary>
+    private void StartTrace(string messageType)
+    {
+        var previous = Activity.Current;
+        _activity = RabbitMQTelemetry.Start(Bridge.Server, "stream", "send", _transport.Queue, ActivityKind.Client, routingKey: _transport.Queue);
+        if (_activity is not null)
+        {
+            _activity.SetTag("messaging.message.conversation_id", _id);
+            _activity.SetTag("eventrouter.module", _transport.ModuleName);
+            _activity.SetTag("eventrouter.message_type", messageType);
+            Activity.Current = previous;
+        }
+    }
+
+    /// <summary>Ends the stream's span once; a failure the reader gets marks it as an error.</summary>
+    private void EndTrace(Exception? failure)
+    {
+        if (_activity is { } activity)
+        {
+            _activity = null;
+            if (failure is not null)
+            {
+                activity.SetStatus(ActivityStatusCode.Error, failure.Message);
+            }
+            activity.Stop();
+        }
     }
 
     private async Task OpenAsync()
@@ -164,11 +210,12 @@ internal sealed class RemoteStreamReader<TRequest, TItem> : RemoteStreamReader, 
         }
 
         var moduleName = _transport.ModuleName;
-        var body = JsonSerializer.SerializeToUtf8Bytes(_request, Bridge.GetModuleTypeInfo<TRequest>(moduleName));
         var messageType = WireName<TRequest>.Value;
+        StartTrace(messageType);
+        var body = JsonSerializer.SerializeToUtf8Bytes(_request, Bridge.GetModuleTypeInfo<TRequest>(moduleName));
         Bridge.CheckSize(messageType, body);
         _started = Stopwatch.GetTimestamp();
-        var properties = _transport.RequestProperties(messageType, _id, null);
+        var properties = _transport.RequestProperties(messageType, _id, _activity);
         properties.Headers![RabbitMQHeaders.StreamCredit] = _window;
         _granted = _window;
         Bridge.ExpectStream(_id, this);
@@ -327,6 +374,7 @@ internal sealed class RemoteStreamReader<TRequest, TItem> : RemoteStreamReader, 
         {
             await LeaveAsync().ConfigureAwait(false);
         }
+        EndTrace(null);
         _linked?.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -447,19 +448,30 @@ public sealed class RemoteStreamTests(BrokerFixture broker)
         await using var server = await StartServerAsync(queue, ledger);
         await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
         var seen = 0;
+        var thirdItem = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The reader keeps reading while the broker stops: a reader that paused for as long as that takes would be
+        // ended by the serving side as stalled instead.
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var tick in caller.Get<TickerModuleClient>().StreamAsync(new TickForever("restart")))
+            {
+                Assert.Equal(seen++, tick.Index);
+                if (seen == 3)
+                {
+                    thirdItem.SetResult();
+                }
+            }
+        });
+        if (await Task.WhenAny(thirdItem.Task, reading).WaitAsync(Guard) == reading)
+        {
+            await reading; // failed before the third item
+        }
         try
         {
-            await Assert.ThrowsAsync<ModuleConnectionLostException>(async () =>
-            {
-                await foreach (var tick in caller.Get<TickerModuleClient>().StreamAsync(new TickForever("restart")))
-                {
-                    Assert.Equal(seen++, tick.Index);
-                    if (seen == 3)
-                    {
-                        await broker.StopBrokerAsync();
-                    }
-                }
-            }).WaitAsync(Guard);
+            // Outside the hang guard: the broker's command-line tool may take long to stop it on a loaded machine,
+            // and that is not the reader hanging. The guard starts once every connection has dropped.
+            await broker.StopBrokerAsync();
+            await Assert.ThrowsAsync<ModuleConnectionLostException>(() => reading.WaitAsync(Guard));
         }
         finally
         {
@@ -468,6 +480,71 @@ public sealed class RemoteStreamTests(BrokerFixture broker)
 
         Assert.True(seen >= 3, $"{seen} items before the restart");
         Assert.True(await ledger.ForeverEnded.Task.WaitAsync(Guard), "the handler's token was cancelled");
+    }
+
+    [Fact]
+    public async Task RemoteStream_HasASpanOnTheReadersSide_AndCarriesItsTraceToTheServingSide()
+    {
+        var queue = NewQueue();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await StartServerAsync(queue, new TickerLedger());
+        await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
+        var outer = Activity.Current;
+
+        var ticks = new List<Tick>();
+        await foreach (var tick in caller.Get<TickerModuleClient>().StreamAsync(new CountTicks(1, 3)))
+        {
+            // The reader's own code between items is not inside the stream's span.
+            Assert.Same(outer, Activity.Current);
+            ticks.Add(tick);
+        }
+
+        Assert.Equal(3, ticks.Count);
+        static bool OverTheBroker(Activity span) => (string?)span.GetTagItem("messaging.system") == "rabbitmq";
+        var stream = spans.Single(s => s.Kind == ActivityKind.Client && OverTheBroker(s) && ((string?)s.GetTagItem("eventrouter.message_type"))?.Contains("CountTicks", StringComparison.Ordinal) == true);
+        Assert.Equal(("send", "stream", queue), ((string?)stream.GetTagItem("messaging.operation.type"), (string?)stream.GetTagItem("messaging.operation.name"), (string?)stream.GetTagItem("messaging.destination.name")));
+        Assert.Equal($"stream {queue}", stream.DisplayName);
+        Assert.Equal(ActivityStatusCode.Unset, stream.Status);
+        await Eventually.WaitUntilAsync(() => spans.Any(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == stream.SpanId), "the serving side's span", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
+        var served = spans.First(s => s.Kind == ActivityKind.Server && OverTheBroker(s) && s.ParentSpanId == stream.SpanId);
+        Assert.Equal(stream.TraceId, served.TraceId);
+        // The serving module's own stream span continues the trace, and its handler's process span under it.
+        var local = spans.Single(s => !OverTheBroker(s) && s.ParentSpanId == served.SpanId);
+        Assert.Equal(("stream", stream.TraceId), ((string?)local.GetTagItem("messaging.operation.name"), local.TraceId));
+        Assert.Contains(spans, s => !OverTheBroker(s) && s.ParentSpanId == local.SpanId && (string?)s.GetTagItem("messaging.operation.name") == "process");
+    }
+
+    [Fact]
+    public async Task RemoteStream_HandlerFails_TheReadersSpanIsAnError()
+    {
+        var queue = NewQueue();
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var server = await StartServerAsync(queue, new TickerLedger());
+        await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
+
+        await Assert.ThrowsAsync<RemoteModuleException>(async () =>
+        {
+            await foreach (var _ in caller.Get<TickerModuleClient>().StreamAsync(new TickThenFail(2)))
+            {
+            }
+        }).WaitAsync(Guard);
+
+        var stream = spans.Single(s => s.Kind == ActivityKind.Client && (string?)s.GetTagItem("messaging.operation.name") == "stream" && (string?)s.GetTagItem("messaging.system") == "rabbitmq");
+        Assert.Equal(ActivityStatusCode.Error, stream.Status);
     }
 
     private static string FirstDifference(List<Tick> expected, List<Tick> actual)

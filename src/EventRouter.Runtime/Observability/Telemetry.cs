@@ -69,7 +69,7 @@ internal static class Telemetry
 
     /// <summary>
     /// The OpenTelemetry messaging operation type of each operation name the runtime records: <c>send</c> for what
-    /// hands a message over (publish, enqueue, request, command), <c>process</c> for a listener or module running it,
+    /// hands a message over (publish, enqueue, request, stream, command), <c>process</c> for a listener or module running it,
     /// <c>settle</c> for what decides a delivery's fate (retry, dead letter).
     /// </summary>
     public static string OperationType(string operation) => operation switch
@@ -92,7 +92,7 @@ internal static class Telemetry
     /// Starts a span with the messaging attributes, named <c>{operation} {destination}</c> as the OpenTelemetry
     /// messaging conventions name spans; null when no listener samples it.
     /// </summary>
-    /// <param name="operation">The messaging operation name: publish, enqueue, process, request, command.</param>
+    /// <param name="operation">The messaging operation name: publish, enqueue, process, request, stream, command.</param>
     /// <param name="destination">The event or message name.</param>
     /// <param name="kind">The span kind.</param>
     /// <param name="parent">An explicit parent (for work resumed on another thread); default: the current activity.</param>

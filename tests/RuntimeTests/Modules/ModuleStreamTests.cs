@@ -219,6 +219,44 @@ public sealed class ModuleStreamTests : IAsyncLifetime
         Assert.Empty(await Guard(client.RequestAsync(new ReadLog())));
     }
 
+    [Theory]
+    [InlineData("dispose")]
+    [InlineData("cancel")]
+    [InlineData("stop")]
+    public async Task StreamAsync_EndedWhileTheEnderIsPaused_HandlerFinallySeesItsTokenCancelled(string how)
+    {
+        // The party ending the stream is held inside the end (as a loaded scheduler may pause it) while the module
+        // runs on: the handler's finally must still find its token cancelled, however the end came.
+        var time = new TimerDisposalHeld();
+        var (module, server, client) = Start(o =>
+        {
+            o.TimeProvider = time;
+            o.StreamBufferCapacity = 2;
+        });
+        time.HoldUntil = module.Finished.Task;
+        using var cts = new CancellationTokenSource();
+        var reader = client.StreamAsync(new Endless("h"), cts.Token).GetAsyncEnumerator();
+        Assert.True(await Guard(reader.MoveNextAsync()));
+        // Item 0 taken, 1 and 2 buffered, 3 yielded: the handler waits for room.
+        await Eventually.WaitUntilAsync(() => module.Yielded == 4);
+
+        switch (how)
+        {
+            case "dispose":
+                await reader.DisposeAsync();
+                break;
+            case "cancel":
+                cts.Cancel();
+                break;
+            default:
+                _ = server.ShutdownAsync();
+                break;
+        }
+
+        Assert.True(await Guard(module.Finished.Task));
+        await reader.DisposeAsync();
+    }
+
     // 3. Failures.
 
     [Fact]
@@ -425,5 +463,34 @@ public sealed class ModuleStreamTests : IAsyncLifetime
         await Assert.ThrowsAsync<ModuleRequestTimeoutException>(() => hold.WaitAsync(HangGuard));
         module.Release.TrySetResult();
         Assert.Equal(new[] { "hold", "hold:end" }, await Guard(client.RequestAsync(new ReadLog())));
+    }
+
+    /// <summary>
+    /// The system clock, except that disposing a timer waits for <see cref="HoldUntil"/> (bounded by the hang guard):
+    /// it pauses whoever ends a stream at a fixed point inside the end, where a busy machine may pause it too.
+    /// </summary>
+    private sealed class TimerDisposalHeld : TimeProvider
+    {
+        public Task HoldUntil { get; set; } = Task.CompletedTask;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+            new HeldTimer(System.CreateTimer(callback, state, dueTime, period), this);
+
+        private sealed class HeldTimer(ITimer inner, TimerDisposalHeld owner) : ITimer
+        {
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+
+            public void Dispose()
+            {
+                owner.HoldUntil.Wait(HangGuard);
+                inner.Dispose();
+            }
+
+            public ValueTask DisposeAsync()
+            {
+                Dispose();
+                return default;
+            }
+        }
     }
 }

@@ -20,7 +20,7 @@ namespace EventRouter.Tests.Observability;
 
 /// <summary>
 /// The OpenTelemetry conventions every span and instrument follows, checked over every kind of span the runtime
-/// records (publish, listener, enqueue, retry, dead letter, module request and command, their process spans) and
+/// records (publish, listener, enqueue, retry, dead letter, module request, command and stream, their process spans) and
 /// every instrument of the meter, so a new span or instrument cannot drift from them.
 /// </summary>
 [Collection(TelemetrySensitive.Name)]
@@ -51,10 +51,21 @@ public sealed class TelemetryConventionsTests
             await client.SendAsync(new Note("n"));
             await server.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(20));
         }
+        await using (var server = new ModuleServer<StreamTestModule>(new StreamTestModule()))
+        {
+            await server.StartAsync(CancellationToken.None);
+            var client = new StreamTestModuleClient(server);
+            await foreach (var _ in client.StreamAsync(new CountTo(2)))
+            {
+            }
+            // The stream's process span ends on the module's loop; the stop waits for it.
+            await server.ShutdownAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        }
 
         var spans = capture.Spans;
         var seen = spans.Select(s => (string?)s.GetTagItem("messaging.operation.name")).ToHashSet();
-        Assert.Superset(new HashSet<string?> { "publish", "process", "enqueue", "retry", "dead_letter", "request", "command" }, seen);
+        Assert.Superset(new HashSet<string?> { "publish", "process", "enqueue", "retry", "dead_letter", "request", "command", "stream" }, seen);
+        Assert.Contains(spans, s => s.OperationName == "process StreamTestModule/CountTo");
         Assert.All(spans, span =>
         {
             var type = span.GetTagItem("messaging.operation.type") as string;

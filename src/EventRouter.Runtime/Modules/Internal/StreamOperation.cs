@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Threading.Tasks;
@@ -75,6 +76,12 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private long _deadline;
     private long _timerDueAt;
 
+    // The stream's span (the reader's side) while it runs, and what the handler's process span hangs under; only
+    // when something listened at the first read.
+    private Activity? _activity;
+    private ActivityContext _traceParent;
+    private string? _destination;
+
     public StreamOperation(
         ModuleServer server, IStreamRequestHandler<TRequest, TItem> handler, TRequest request, ModuleFrame? chain,
         CancellationToken callToken, CancellationToken enumeratorToken)
@@ -100,6 +107,10 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private ValueTask<bool> OpenAsync()
     {
         _opened = true;
+        if (Telemetry.Source.HasListeners())
+        {
+            StartTrace();
+        }
         if (_server.IsStopping)
         {
             return Refuse(new ModuleStoppedException(_server.Name));
@@ -157,7 +168,39 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             _failure = exception;
             Interlocked.CompareExchange(ref _state, Completed, Queued);
         }
+        EndTrace(exception);
         return ValueTask.FromException<bool>(exception);
+    }
+
+    /// <summary>
+    /// Starts the stream's span. It is not made current: the reader's own code between items is not part of the
+    /// stream, and the span ends when the stream does, wherever that happens.
+    /// </summary>
+    private void StartTrace()
+    {
+        var previous = Activity.Current;
+        var destination = ModuleTelemetry.Destination(_server, typeof(TRequest));
+        _activity = Telemetry.StartActivity("stream", destination, ActivityKind.Client, payload: _request);
+        if (_activity is not null)
+        {
+            _activity.SetTag(ModuleTelemetry.ModuleTag, _server.Name);
+            _traceParent = _activity.Context;
+            _destination = destination;
+            Activity.Current = previous;
+        }
+    }
+
+    /// <summary>Ends the stream's span once, with what the reader gets when the stream failed.</summary>
+    private void EndTrace(Exception? failure)
+    {
+        if (Interlocked.Exchange(ref _activity, null) is { } activity)
+        {
+            if (failure is not null)
+            {
+                Telemetry.RecordException(activity, failure);
+            }
+            activity.Stop();
+        }
     }
 
     private ValueTask<bool> NextAsync()
@@ -248,6 +291,10 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     {
         IAsyncEnumerator<TItem>? items = null;
         Exception? failure = null;
+        // Current while the handler runs (undone when this method returns to the loop), so its own spans nest here.
+        var activity = _destination is null
+            ? null
+            : ModuleTelemetry.StartProcess(_server, _destination, _traceParent, _request, ActivityKind.Server);
         try
         {
             var token = _handlerCancel.Token;
@@ -281,6 +328,15 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             {
                 failure ??= ex;
             }
+        }
+        if (activity is not null)
+        {
+            if (failure is not null && !_handlerCancel.IsCancellationRequested)
+            {
+                // The handler failed by itself (not by reacting to the stream's end): that is the reader's answer.
+                Telemetry.RecordException(activity, failure);
+            }
+            activity.Dispose();
         }
         End(failure, completed: true);
     }
@@ -352,7 +408,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private void End(Exception? failure, bool completed = false, bool stopped = false, bool readerGone = false, CancellationToken canceledBy = default)
     {
         bool wakeReader, wakeProducer, first;
-        Exception? readerFailure = null;
+        Exception? readerFailure = null, traceFailure = null;
         lock (_lock)
         {
             if (readerGone && !_readerGone)
@@ -365,9 +421,9 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             {
                 if (!completed)
                 {
-                    // Before _ended is set: a producer that sees the end (and runs the handler's finally blocks) sees
-                    // the token cancelled. The handler's code reacting to its token must not run on the reader's or
-                    // the timer's thread, nor under this lock: CancelAsync runs the callbacks on the thread pool.
+                    // Before the end is visible: the producer may see it at once and dispose the handler, whose
+                    // finally blocks must find its token cancelled. CancelAsync only marks the token here; the code
+                    // reacting to it runs on the thread pool, never on the reader's or the timer's thread.
                     _ = _handlerCancel.CancelAsync();
                 }
                 _ended = true;
@@ -376,6 +432,10 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
                 _failure = stopped ? new ModuleStoppedException(_server.Name) : failure;
                 // Not started yet: the loop skips it. Raced by the loop's TryStart: whoever wins decides.
                 Interlocked.CompareExchange(ref _state, Completed, Queued);
+                if (_activity is not null)
+                {
+                    traceFailure = _failure ?? (_canceledBy.IsCancellationRequested ? new OperationCanceledException(_canceledBy) : null);
+                }
             }
             wakeReader = _readerWaiting && (first || _readerGone);
             if (wakeReader)
@@ -407,6 +467,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
         {
             _timer?.Dispose();
             _stopRegistration.Unregister();
+            EndTrace(traceFailure);
         }
         else if (completed)
         {
