@@ -10,13 +10,15 @@ using RabbitMQ.Client;
 namespace EventRouter.RabbitMQ.Tests;
 
 /// <summary>
-/// A real RabbitMQ node for the tests. Reuses the node started by <c>scripts/services/rabbitmq.sh</c> (its URI file,
-/// or <c>ER_RABBITMQ_URI</c>), else starts a private one through the same script (installing Debian's rabbitmq-server
-/// when missing) on its own port, node name and data dir, and stops it afterwards.
+/// A real RabbitMQ node for the tests, of their own: these tests stop, restart and alarm their broker, so they never
+/// share a node with the other test projects (which run at the same time against the node of
+/// <c>scripts/services/rabbitmq.sh</c>, and would see those restarts as faults of their own). Started through the same
+/// script (installing Debian's rabbitmq-server when missing) on its own port, node name and data dir, and stopped
+/// afterwards; <c>ER_RABBITMQ_URI</c> names an existing broker to use instead (the default node's script then
+/// restarts it).
 /// </summary>
 public sealed class BrokerFixture : IAsyncLifetime
 {
-    private const string SharedDir = "/tmp/eventrouter-rabbitmq";
     private readonly string _script = Path.Combine(FindRepositoryRoot(), "scripts", "services", "rabbitmq.sh");
     private (string Key, string Value)[] _nodeEnvironment = [];
     private bool _owned;
@@ -25,37 +27,22 @@ public sealed class BrokerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var sharedUri = Path.Combine(Environment.GetEnvironmentVariable("ER_RABBITMQ_DIR") ?? SharedDir, "uri");
         if (Environment.GetEnvironmentVariable("ER_RABBITMQ_URI") is { Length: > 0 } uri)
         {
             Uri = uri;
+            return;
         }
-        else if (File.Exists(sharedUri) && await CanConnectAsync((await File.ReadAllTextAsync(sharedUri)).Trim()))
-        {
-            Uri = (await File.ReadAllTextAsync(sharedUri)).Trim();
-            if (Environment.GetEnvironmentVariable("ER_RABBITMQ_DIR") is { Length: > 0 } dir)
-            {
-                // The node's other settings too, so that a node other than the standard one is restarted right.
-                _nodeEnvironment = new[] { "ER_RABBITMQ_DIR", "ER_RABBITMQ_PORT", "ER_RABBITMQ_DIST_PORT", "ER_RABBITMQ_NODE" }
-                    .Where(key => Environment.GetEnvironmentVariable(key) is { Length: > 0 })
-                    .Select(key => (key, Environment.GetEnvironmentVariable(key)!))
-                    .ToArray();
-            }
-        }
-        else
-        {
-            var dir = Path.Combine(Path.GetTempPath(), $"eventrouter-rabbitmq-tests-{Environment.ProcessId}");
-            _nodeEnvironment =
-            [
-                ("ER_RABBITMQ_DIR", dir),
-                ("ER_RABBITMQ_PORT", "5698"),
-                ("ER_RABBITMQ_DIST_PORT", "25698"),
-                ("ER_RABBITMQ_NODE", $"eventrouter-tests-{Environment.ProcessId}@localhost"),
-            ];
-            _owned = true;
-            await RunScriptAsync("start");
-            Uri = (await File.ReadAllTextAsync(Path.Combine(dir, "uri"))).Trim();
-        }
+        var dir = Path.Combine(Path.GetTempPath(), $"eventrouter-rabbitmq-tests-{Environment.ProcessId}");
+        _nodeEnvironment =
+        [
+            ("ER_RABBITMQ_DIR", dir),
+            ("ER_RABBITMQ_PORT", Environment.GetEnvironmentVariable("ER_RABBITMQ_TESTS_PORT") is { Length: > 0 } port ? port : "5698"),
+            ("ER_RABBITMQ_DIST_PORT", Environment.GetEnvironmentVariable("ER_RABBITMQ_TESTS_DIST_PORT") is { Length: > 0 } distPort ? distPort : "25698"),
+            ("ER_RABBITMQ_NODE", $"eventrouter-tests-{Environment.ProcessId}@localhost"),
+        ];
+        _owned = true;
+        await RunScriptAsync("start");
+        Uri = (await File.ReadAllTextAsync(Path.Combine(dir, "uri"))).Trim();
     }
 
     public async Task DisposeAsync()
@@ -142,19 +129,6 @@ public sealed class BrokerFixture : IAsyncLifetime
     /// <summary>A header's text (AMQP long strings arrive as bytes).</summary>
     public static string Text(IDictionary<string, object?> headers, string key) =>
         headers.TryGetValue(key, out var value) ? value is byte[] bytes ? Encoding.UTF8.GetString(bytes) : value?.ToString() ?? "" : "";
-
-    private static async Task<bool> CanConnectAsync(string uri)
-    {
-        try
-        {
-            await using var connection = await new ConnectionFactory { Uri = new System.Uri(uri) }.CreateConnectionAsync();
-            return true;
-        }
-        catch (Exception)
-        {
-            return false;
-        }
-    }
 
     private async Task RunScriptAsync(string arguments)
     {
