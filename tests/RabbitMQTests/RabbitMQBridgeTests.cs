@@ -181,14 +181,7 @@ public sealed class RabbitMQBridgeTests(BrokerFixture broker)
     [Fact]
     public async Task Publish_SpanCarriesTheMessagingConventionsAttributes()
     {
-        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         await using var host = TestHost.Create(broker, TestHost.NewServiceName(), new Recorder(), o => o.CrossBroker<TracedEvent>());
 
         var id = await host.Publisher.PublishAsync(new TracedEvent("conventions-" + Guid.NewGuid().ToString("N")));

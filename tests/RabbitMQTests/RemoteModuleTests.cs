@@ -256,14 +256,7 @@ public sealed class RemoteModuleTests(BrokerFixture broker)
     public async Task RemoteRequest_CarriesTheCallersTraceToTheServingSide()
     {
         var queue = NewQueue();
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         await using var server = await StartServerAsync(queue, new StockLedger());
         await using var caller = await StartCallerAsync(queue);
 

@@ -486,14 +486,7 @@ public sealed class RemoteStreamTests(BrokerFixture broker)
     public async Task RemoteStream_HasASpanOnTheReadersSide_AndCarriesItsTraceToTheServingSide()
     {
         var queue = NewQueue();
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         await using var server = await StartServerAsync(queue, new TickerLedger());
         await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
         var outer = Activity.Current;
@@ -525,14 +518,7 @@ public sealed class RemoteStreamTests(BrokerFixture broker)
     public async Task RemoteStream_HandlerFails_TheReadersSpanIsAnError()
     {
         var queue = NewQueue();
-        var spans = new ConcurrentQueue<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == EventRouterDiagnostics.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Enqueue,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var spans = new SpanRecorder();
         await using var server = await StartServerAsync(queue, new TickerLedger());
         await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
 

@@ -56,8 +56,7 @@ public abstract partial class EventDispatcherBase
             : throw new InvalidOperationException(
                 $"Cannot create listener {typeof(T).FullName}: it has no public parameterless constructor. Register it with services.AddEventRouter(), or set EventRouterOptions.ListenerFactory.");
     }
-
-    /// <summary>One cached delegate per listener type, as the lambda the generated code used to carry was.</summary>
+    /// <summary>One cached constructor delegate per listener type, created once.</summary>
     private static class Constructor<T> where T : new()
     {
         public static readonly Func<T> New = static () => new T();
