@@ -22,6 +22,10 @@ internal static class PeerQuickMode
         Compare("di-generic-1/mediator-imediator-1", n => { var p = s.Publisher; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(p.PublishAsync(e)); }, MediatorInterface1(s), higherIsBetter: false, target: double.NaN);
         // Concrete types on both sides: the generated typed overloads.
         Compare("typed-1/mediator-concrete-1", n => { var r = s.Router; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(r.PublishAsync(e)); }, n => { var m = s.MediatorConcrete; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(m.Publish(e)); }, higherIsBetter: false, target: 1.0);
+        // The floor of typed-1 (stderr only): one listener call inside a try/catch, against Mediator and against ours.
+        var guarded = new GuardedDirect();
+        Compare("typed-1-floor/mediator-concrete-1", n => { var g = guarded; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(g.PublishAsync(e)); }, n => { var m = s.MediatorConcrete; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(m.Publish(e)); }, higherIsBetter: false, target: double.NaN, toStdout: false);
+        Compare("typed-1/typed-1-floor", n => { var r = s.Router; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(r.PublishAsync(e)); }, n => { var g = guarded; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(g.PublishAsync(e)); }, higherIsBetter: false, target: double.NaN, toStdout: false);
         Compare("typed-10/mediator-concrete-10", n => { var r = s.Router; var e = s.Ping10; for (var i = 0; i < n; i++) Sides.Wait(r.PublishAsync(e)); }, n => { var m = s.MediatorConcrete; var e = s.Ping10; for (var i = 0; i < n; i++) Sides.Wait(m.Publish(e)); }, higherIsBetter: false, target: 1.0);
         // One truly asynchronous handler (await Task.Yield()), through the injected interfaces.
         Compare("async-1/mediator-async-1", RouterAsync(s), MediatorAsync(s), higherIsBetter: false, target: 1.0, sliceMs: 10, slices: 8);
@@ -33,6 +37,9 @@ internal static class PeerQuickMode
             var ours = BytesPerOp(RouterAsync(s));
             var theirs = BytesPerOp(MediatorAsync(s));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"alloc async-1 {ours:0.#} (target <= mediator's {theirs:0.#})"));
+            // Thread-pool work items per publish: Task.Yield costs each side one; more on one side is a hop of its own.
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"# async-1 thread-pool work items per publish: {WorkItemsPerOp(RouterAsync(s)):0.###}, mediator {WorkItemsPerOp(MediatorAsync(s)):0.###}"));
         }
         return 0;
     }
@@ -57,6 +64,15 @@ internal static class PeerQuickMode
         {
             await mediator.Publish(e);
         }
+    }
+
+    /// <summary>Thread-pool work items completed per operation, after warm-up.</summary>
+    private static double WorkItemsPerOp(Ops ops, int n = 20_000)
+    {
+        ops(n);
+        var before = System.Threading.ThreadPool.CompletedWorkItemCount;
+        ops(n);
+        return (System.Threading.ThreadPool.CompletedWorkItemCount - before) / (double)n;
     }
 
     /// <summary>Bytes per operation on every thread (the continuations run on the thread pool), after warm-up.</summary>

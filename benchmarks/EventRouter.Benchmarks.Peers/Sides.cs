@@ -46,3 +46,21 @@ internal sealed class Sides
         }
     }
 }
+
+/// <summary>
+/// The floor of a publish that keeps a synchronous throw from escaping: the same listener called directly inside one
+/// <c>try</c>/<c>catch</c>, nothing else. .NET 10 does not inline a method with a <c>catch</c>, so this is a call
+/// with an exception frame where Mediator's single-handler publish (which lets a handler's exception escape) inlines
+/// into its caller.
+/// </summary>
+public sealed class GuardedDirect
+{
+    private readonly RouterPing1Listener _listener = new();
+
+    public ValueTask PublishAsync(Ping1 e, System.Threading.CancellationToken ct = default)
+    {
+        ValueTask t;
+        try { t = _listener.HandleAsync(e, ct); } catch (System.Exception ex) { t = ValueTask.FromException(ex); }
+        return t.IsCompletedSuccessfully ? default : t;
+    }
+}

@@ -41,6 +41,11 @@ public sealed class Route<TEvent> : EventRoute<TEvent>
         : base(eventName, listeners)
     {
         _publisher = publisher;
+        // The generated dispatcher hands itself in; its mode is fixed by then (set in the base constructor).
+        if (publisher is EventDispatcherBase { IsConcurrent: true })
+        {
+            SetConcurrent();
+        }
         _invoke = invoke;
         _eventId = eventId;
         _partitionKey = partitionKey;

@@ -59,13 +59,16 @@ public abstract partial class EventDispatcherBase : IEventPublisher, IEventSubsc
 
     /// <summary>
     /// True when a publish of <paramref name="route"/>'s event must take the route path instead of the generated inline
-    /// one: <see cref="RequiresRoutePath"/>, run-time subscribers of the event, or a token cancelled before the publish
-    /// (which runs nothing). Called by generated code.
+    /// one: concurrent mode or run-time subscribers of the event (one flag of the route), a trace or metrics listener
+    /// of what publish records, or a token cancelled before the publish (which runs nothing). Called by generated code.
     /// </summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected bool TakesRoutePath(EventRoute route, CancellationToken cancellationToken) =>
-        RequiresRoutePath || route.HasSubscribers || cancellationToken.IsCancellationRequested;
+        route.TakesRoutePath || Telemetry.PublishEnabled || cancellationToken.IsCancellationRequested;
+
+    /// <summary>True in concurrent mode: routes of this dispatcher then always take the route path.</summary>
+    internal bool IsConcurrent => _concurrent;
 
     /// <inheritdoc />
     /// <remarks>

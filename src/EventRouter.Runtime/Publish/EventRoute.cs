@@ -46,6 +46,12 @@ public abstract class EventRoute
     [EditorBrowsable(EditorBrowsableState.Never)]
     public bool HasSubscribers => _subscribers is not null;
 
+    /// <summary>
+    /// True when every publish of this event must take the route path: its dispatcher publishes concurrently, or
+    /// run-time subscriptions receive it. One field, so the generated fast path tests both with one load.
+    /// </summary>
+    internal bool TakesRoutePath => _takesRoutePath;
+
     /// <summary>The subscriptions for this event type; replaced whole (copy-on-write), null when there are none.</summary>
     internal Subscription[]? Subscribers => _subscribers;
 
@@ -53,8 +59,22 @@ public abstract class EventRoute
     internal int SubscriptionVersion { get; set; }
 
     private volatile Subscription[]? _subscribers;
+    private volatile bool _takesRoutePath;
+    private bool _concurrent;
 
-    internal void SetSubscribers(Subscription[]? subscribers) => _subscribers = subscribers is { Length: > 0 } ? subscribers : null;
+    internal void SetSubscribers(Subscription[]? subscribers)
+    {
+        // Written after the array, so a publish that sees the flag also sees the subscribers.
+        _subscribers = subscribers is { Length: > 0 } ? subscribers : null;
+        _takesRoutePath = _concurrent || _subscribers is not null;
+    }
+
+    /// <summary>Marks the route of a dispatcher in concurrent mode, before any publish can reach it.</summary>
+    internal void SetConcurrent()
+    {
+        _concurrent = true;
+        _takesRoutePath = true;
+    }
 
     /// <summary>Invokes one listener with an event of <see cref="EventType"/>.</summary>
     /// <param name="event">The event; must be of <see cref="EventType"/>, which the caller guarantees.</param>

@@ -4,6 +4,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Linq;
+using System.Threading;
 using System.Threading.Tasks;
 using EventRouter.Generated;
 using EventRouter.Tests.Publish;
@@ -97,6 +98,74 @@ public sealed class PublishTelemetryTests
         Assert.Contains(typeof(PingCounter).FullName, listeners);
     }
 
+    // The fast path decides per publish whether anything listens (System.Diagnostics notifies nobody when a listener
+    // attaches), so a listener attached after a publish took the fast path sees the very next one.
+    [Theory]
+    [InlineData("eventrouter.events.published")]
+    [InlineData("eventrouter.listener.handled")]
+    [InlineData("eventrouter.listener.duration")]
+    public async Task Publish_MeterListenerAttachedBetweenTwoPublishes_SeesTheSecond(string instrument)
+    {
+        var dispatcher = new EventDispatcher();
+        var ping = new Ping(1);
+        Assert.True(dispatcher.PublishAsync(ping).IsCompletedSuccessfully);
+        var recorded = 0;
+
+        using (ListenTo(instrument, (_, _) => Interlocked.Increment(ref recorded)))
+        {
+            await dispatcher.PublishAsync(ping);
+            Assert.Equal(1, Volatile.Read(ref recorded));
+        }
+
+        await dispatcher.PublishAsync(ping);
+        Assert.Equal(1, Volatile.Read(ref recorded));
+    }
+
+    [Fact]
+    public async Task Publish_MeterListenerOfFailuresAttachedBetweenTwoPublishes_CountsTheSecondFailure()
+    {
+        var dispatcher = new EventDispatcher();
+        var failing = new FailingEvent("sync");
+        await Assert.ThrowsAsync<EventPublishException>(() => dispatcher.PublishAsync(failing).AsTask());
+        var recorded = 0;
+
+        using (ListenTo("eventrouter.listener.failed", (_, _) => Interlocked.Increment(ref recorded)))
+        {
+            await Assert.ThrowsAsync<EventPublishException>(() => dispatcher.PublishAsync(failing).AsTask());
+        }
+
+        Assert.Equal(1, Volatile.Read(ref recorded));
+    }
+
+    [Fact]
+    public async Task Publish_ActivityListenerAttachedBetweenTwoPublishes_SeesTheSecond()
+    {
+        var dispatcher = new EventDispatcher();
+        var ping = new Ping(1);
+        Assert.True(dispatcher.PublishAsync(ping).IsCompletedSuccessfully);
+        var root = new ActivitySource("EventRouter.Tests." + Guid.NewGuid().ToString("N"));
+        var spans = new ConcurrentQueue<string>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == EventRouterDiagnostics.ActivitySourceName || s == root,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+        };
+        listener.ActivityStopped = a =>
+        {
+            if (a.Source.Name == EventRouterDiagnostics.ActivitySourceName && a.TraceId == Activity.Current?.TraceId)
+            {
+                spans.Enqueue(a.OperationName);
+            }
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var test = root.StartActivity("test-root");
+
+        await dispatcher.PublishAsync(ping);
+
+        Assert.Contains("publish " + typeof(Ping).FullName, spans);
+        Assert.Contains("process " + typeof(Ping).FullName, spans);
+    }
+
     /// <summary>A meter listener that enables one EventRouter instrument and nothing else.</summary>
     private static MeterListener ListenTo(string instrumentName, Action<double, KeyValuePair<string, object?>[]> record)
     {
@@ -111,6 +180,7 @@ public sealed class PublishTelemetryTests
             },
         };
         listener.SetMeasurementEventCallback<double>((_, value, tags, _) => record(value, tags.ToArray()));
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) => record(value, tags.ToArray()));
         listener.Start();
         return listener;
     }

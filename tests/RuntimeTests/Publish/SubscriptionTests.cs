@@ -112,6 +112,37 @@ public sealed class SubscriptionTests
     }
 
     [Fact]
+    public async Task SubscribeBetweenTwoTypedPublishes_TheSecondReachesItAndAfterDisposeTheFastPathIsBack()
+    {
+        var dispatcher = new EventDispatcher();
+        var ping = new Ping(1);
+        Assert.True(dispatcher.PublishAsync(ping).IsCompletedSuccessfully);
+        var seen = 0;
+
+        using (dispatcher.Subscribe<Ping>((_, _) => { seen++; return default; }))
+        {
+            await dispatcher.PublishAsync(ping);
+        }
+        await dispatcher.PublishAsync(ping);
+
+        Assert.Equal(1, seen);
+        var allocated = Allocations.OnThisThread(_ => Assert.True(dispatcher.PublishAsync(ping).IsCompletedSuccessfully), warmUp: i => _ = dispatcher.PublishAsync(ping));
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public async Task Subscribe_ConcurrentMode_UnsubscribingLeavesTypedPublishConcurrent()
+    {
+        var dispatcher = new EventDispatcher(new EventRouterOptions { PublishMode = PublishMode.Concurrent });
+        dispatcher.Subscribe<GatedEvent>((_, _) => default).Dispose();
+
+        // The first listener waits for the second; only a concurrent publish finishes.
+        await dispatcher.PublishAsync(new GatedEvent(new TaskCompletionSource())).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(new[] { "gate-opened", "gate-passed" }, _journal.Entries);
+    }
+
+    [Fact]
     public void Publish_WithSubscriptionsForOtherTypesOnly_AllocatesNothing()
     {
         var dispatcher = new EventDispatcher();
