@@ -168,3 +168,40 @@ public sealed class MediatorPing10Handler9 : INotificationHandler<Ping10>
 {
     public ValueTask Handle(Ping10 notification, CancellationToken cancellationToken) => Work.Sync(notification.Counter);
 }
+
+/// <summary>
+/// A pending <see cref="ValueTask"/> the benchmark completes itself, on its own thread: the asynchronous path without
+/// the thread pool, so what each side adds around one pending handler is measured without the noise of a hop.
+/// </summary>
+public sealed class ManualCompletion : System.Threading.Tasks.Sources.IValueTaskSource
+{
+    private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<bool> _core;
+
+    public ValueTask Pending() => new(this, _core.Version);
+
+    public void Complete() => _core.SetResult(true);
+
+    public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(System.Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    public void GetResult(short token)
+    {
+        _core.GetResult(token);
+        _core.Reset();
+    }
+}
+
+public sealed record ManualPing(ManualCompletion Completion) : INotification;
+
+[EventListener]
+public sealed class RouterManualPingListener : IEventListener<ManualPing>
+{
+    public ValueTask HandleAsync(ManualPing @event, CancellationToken cancellationToken) => @event.Completion.Pending();
+}
+
+public sealed class MediatorManualPingHandler : INotificationHandler<ManualPing>
+{
+    public ValueTask Handle(ManualPing notification, CancellationToken cancellationToken) => notification.Completion.Pending();
+}

@@ -30,6 +30,12 @@ internal static class PeerQuickMode
         // One truly asynchronous handler (await Task.Yield()), through the injected interfaces.
         Compare("async-1/mediator-async-1", RouterAsync(s), MediatorAsync(s), higherIsBetter: false, target: 1.0, sliceMs: 10, slices: 8);
 
+        // The same through a handler that is pending until the benchmark's own thread completes it (stderr only):
+        // what each side adds around one pending handler, without the thread-pool hop that dominates async-1.
+        Compare("async-manual-1/mediator-async-manual-1", RouterManual(s), MediatorManual(s), higherIsBetter: false, target: double.NaN, toStdout: false);
+        Alloc("async-manual-1", RouterManual(s), perThread: true, toStdout: false);
+        Alloc("mediator-async-manual-1", MediatorManual(s), perThread: true, toStdout: false);
+
         Alloc("di-typed-1", n => { var p = s.RouterPing1; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(p.PublishAsync(e)); }, perThread: true);
         Alloc("mediator-imediator-1", MediatorInterface1(s), perThread: true);
         if (Selected("async"))
@@ -45,6 +51,38 @@ internal static class PeerQuickMode
     }
 
     private static Ops MediatorInterface1(Sides s) => n => { var m = s.Mediator; var e = s.Ping1; for (var i = 0; i < n; i++) Sides.Wait(m.Publish(e)); };
+
+    private static Ops RouterManual(Sides s)
+    {
+        var p = s.RouterManualPing;
+        var e = s.ManualPing;
+        ValueTask publish = default;
+        Action continuation = () => publish.GetAwaiter().GetResult();
+        return n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                publish = p.PublishAsync(e);
+                Sides.PublishPendingThenComplete(publish, e.Completion, continuation);
+            }
+        };
+    }
+
+    private static Ops MediatorManual(Sides s)
+    {
+        var m = s.Mediator;
+        var e = s.ManualPing;
+        ValueTask publish = default;
+        Action continuation = () => publish.GetAwaiter().GetResult();
+        return n =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                publish = m.Publish(e);
+                Sides.PublishPendingThenComplete(publish, e.Completion, continuation);
+            }
+        };
+    }
 
     private static Ops RouterAsync(Sides s) => n => RunAsync(s.RouterAsyncPing, s.AsyncPing, n).GetAwaiter().GetResult();
 

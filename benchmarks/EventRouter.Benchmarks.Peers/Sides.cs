@@ -1,3 +1,4 @@
+using System;
 using System.Threading.Tasks;
 using EventRouter.Generated;
 using Mediator;
@@ -15,6 +16,7 @@ internal sealed class Sides
         Publisher = services.GetRequiredService<IEventPublisher>();
         RouterPing1 = services.GetRequiredService<IEventPublisher<Ping1>>();
         RouterAsyncPing = services.GetRequiredService<IEventPublisher<AsyncPing>>();
+        RouterManualPing = services.GetRequiredService<IEventPublisher<ManualPing>>();
         Mediator = services.GetRequiredService<IMediator>();
         MediatorConcrete = services.GetRequiredService<global::Mediator.Mediator>();
     }
@@ -27,6 +29,8 @@ internal sealed class Sides
 
     public IEventPublisher<AsyncPing> RouterAsyncPing { get; }
 
+    public IEventPublisher<ManualPing> RouterManualPing { get; }
+
     public IMediator Mediator { get; }
 
     public global::Mediator.Mediator MediatorConcrete { get; }
@@ -36,6 +40,18 @@ internal sealed class Sides
     public Ping10 Ping10 { get; } = new(new Counter());
 
     public AsyncPing AsyncPing { get; } = new(new Counter());
+
+    public ManualPing ManualPing { get; } = new(new ManualCompletion());
+
+    /// <summary>
+    /// One publish whose handler is pending until this thread completes it, awaited as <c>await</c> would: the
+    /// continuation registered first, then run by the completion.
+    /// </summary>
+    public static void PublishPendingThenComplete(ValueTask publish, ManualCompletion completion, Action continuation)
+    {
+        publish.GetAwaiter().UnsafeOnCompleted(continuation);
+        completion.Complete();
+    }
 
     /// <summary>Waits for a publish without allocating when it completed synchronously.</summary>
     public static void Wait(ValueTask task)

@@ -71,7 +71,7 @@ public abstract partial class EventDispatcherBase
     {
         // The last listener still running, nothing failed or was skipped before it, no subscriber after it: only its
         // outcome is left to wait for, which needs no state machine (the common case of one asynchronous listener).
-        if (pendingIndex >= 0 && pendingIndex == route.Listeners.Count - 1 && !pending.IsCompleted && route.Subscribers is null)
+        if (pendingIndex >= 0 && pendingIndex == route.ListenerCount - 1 && !pending.IsCompleted && route.Subscribers is null)
         {
             return LastListenerCompletion.Await(route, pending, pendingIndex, cancellationToken);
         }

@@ -39,6 +39,9 @@ public abstract class EventRoute
     /// <summary>The listeners, in the order publish runs them.</summary>
     public IReadOnlyList<ListenerInfo> Listeners => _listeners;
 
+    /// <summary>The number of listeners, without the interface call <see cref="Listeners"/> costs on an array.</summary>
+    internal int ListenerCount => _listeners.Length;
+
     /// <summary>True when a listener is scoped or transient, so a delivery needs a DI scope.</summary>
     public bool RequiresScope { get; }
 
