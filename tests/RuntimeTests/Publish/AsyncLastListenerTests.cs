@@ -85,6 +85,30 @@ public sealed class AsyncLastListenerTests
     }
 
     [Fact]
+    public async Task LastListenerCompletes_CallersContinuationRunsInlineOnThatThread()
+    {
+        var held = new HeldEvent();
+        var publish = new EventDispatcher().PublishAsync(held);
+        var ranOn = 0;
+        // Without the test runner's synchronization context, which the awaiter would capture and post to.
+        var runner = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            publish.GetAwaiter().UnsafeOnCompleted(() => ranOn = Environment.CurrentManagedThreadId);
+            held.Last.Complete();
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(runner);
+        }
+
+        // No thread-pool hop of the publish's own between the listener finishing and its caller resuming.
+        Assert.Equal(Environment.CurrentManagedThreadId, ranOn);
+        await publish;
+    }
+
+    [Fact]
     public async Task LastListenerFailsLater_ThrowsEventPublishExceptionNamingIt()
     {
         var held = new HeldEvent();
