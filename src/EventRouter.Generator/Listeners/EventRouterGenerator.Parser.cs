@@ -150,9 +150,9 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>For the candidate scan: a concrete type with a base list that could be an event of a listened base type.</summary>
-        public static EventTypeModel? ParseEventCandidate(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+        public static EventTypeModel? ParseEventCandidate(ISymbol? symbol)
         {
-            if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol type
+            if (symbol is not INamedTypeSymbol type
                 || type.TypeParameters.Length > 0 || type.IsAbstract || type.IsStatic
                 || type.TypeKind is not (TypeKind.Class or TypeKind.Struct)
                 || !IsNameable(type, requirePublic: false))
@@ -288,8 +288,5 @@ public sealed partial class EventRouterGenerator
             argument.Kind == TypedConstantKind.Array
                 ? argument.Values.Select(v => v.Value).OfType<ITypeSymbol>()
                 : Enumerable.Empty<ITypeSymbol>();
-
-        public static bool IsCandidateDeclaration(SyntaxNode node) =>
-            node is TypeDeclarationSyntax { BaseList: not null } and not InterfaceDeclarationSyntax;
     }
 }
