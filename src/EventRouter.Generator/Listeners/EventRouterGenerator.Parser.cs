@@ -58,7 +58,7 @@ public sealed partial class EventRouterGenerator
                 return null;
             }
 
-            attribute ??= type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.EventListenerAttribute);
+            attribute ??= type.GetAttributes().FirstOrDefault(a => IsNamed(a.AttributeClass, KnownNames.EventListenerAttribute));
             var lifetime = ListenerLifetime.Singleton;
             if (attribute is not null)
             {
@@ -96,7 +96,7 @@ public sealed partial class EventRouterGenerator
             {
                 return ListenerProblem.Inaccessible;
             }
-            if (!ListenerInterfaces(type).Any())
+            if (!type.AllInterfaces.Any(IsListenerInterface))
             {
                 return ListenerProblem.NoListenerInterface;
             }
@@ -110,9 +110,11 @@ public sealed partial class EventRouterGenerator
         /// <summary>Every <c>IEventListener&lt;T&gt;</c> the type implements, with <c>T</c>, in a stable order.</summary>
         public static IEnumerable<(INamedTypeSymbol Interface, ITypeSymbol Listened)> ListenerInterfaces(INamedTypeSymbol type) =>
             type.AllInterfaces
-                .Where(i => i.IsGenericType && i.OriginalDefinition.ToDisplayString() == "EventRouter.IEventListener<TEvent>")
+                .Where(IsListenerInterface)
                 .Select(i => (i, i.TypeArguments[0].WithNullableAnnotation(NullableAnnotation.NotAnnotated)))
                 .OrderBy(p => FullName(p.Item2), System.StringComparer.Ordinal);
+
+        private static bool IsListenerInterface(INamedTypeSymbol i) => i.IsGenericType && IsNamed(i, KnownNames.EventListenerInterface);
 
         public static EventTypeModel ParseEventType(ITypeSymbol type)
         {
@@ -136,6 +138,7 @@ public sealed partial class EventRouterGenerator
                 && !ContainsTypeParameters(named)
                 && type.SpecialType != SpecialType.System_Object;
 
+            var (id, partitionKey) = KeyMembers(type);
             return new EventTypeModel(
                 FullName(type),
                 display,
@@ -145,14 +148,14 @@ public sealed partial class EventRouterGenerator
                 isConcrete,
                 IsPublic(type),
                 bases.Distinct().ToEquatableArray(),
-                KeyMember(type, KnownNames.EventIdAttribute),
-                KeyMember(type, KnownNames.PartitionKeyAttribute));
+                id,
+                partitionKey);
         }
 
         /// <summary>For the candidate scan: a concrete type with a base list that could be an event of a listened base type.</summary>
-        public static EventTypeModel? ParseEventCandidate(GeneratorSyntaxContext context, CancellationToken cancellationToken)
+        public static EventTypeModel? ParseEventCandidate(ISymbol? symbol)
         {
-            if (context.SemanticModel.GetDeclaredSymbol(context.Node, cancellationToken) is not INamedTypeSymbol type
+            if (symbol is not INamedTypeSymbol type
                 || type.TypeParameters.Length > 0 || type.IsAbstract || type.IsStatic
                 || type.TypeKind is not (TypeKind.Class or TypeKind.Struct)
                 || !IsNameable(type, requirePublic: false))
@@ -232,7 +235,7 @@ public sealed partial class EventRouterGenerator
         {
             foreach (var attribute in type.GetAttributes())
             {
-                if (attribute.AttributeClass?.ToDisplayString() == KnownNames.EventAttribute
+                if (IsNamed(attribute.AttributeClass, KnownNames.EventAttribute)
                     && attribute.ConstructorArguments.Length == 1
                     && attribute.ConstructorArguments[0].Value is string name
                     && name.Length > 0)
@@ -243,9 +246,11 @@ public sealed partial class EventRouterGenerator
             return null;
         }
 
-        private static KeyMemberModel? KeyMember(ITypeSymbol type, string attributeName)
+        /// <summary>The [EventId] and [PartitionKey] members, nearest declaration first, in one walk over the type and its bases.</summary>
+        private static (KeyMemberModel? Id, KeyMemberModel? PartitionKey) KeyMembers(ITypeSymbol type)
         {
-            for (var t = type; t is not null; t = t.BaseType)
+            KeyMemberModel? id = null, partitionKey = null;
+            for (var t = type; t is not null && t.SpecialType != SpecialType.System_Object && (id is null || partitionKey is null); t = t.BaseType)
             {
                 foreach (var member in t.GetMembers())
                 {
@@ -256,19 +261,32 @@ public sealed partial class EventRouterGenerator
                         _ => null,
                     };
                     // An unreadable member is reported by the analyzer (ER0009).
-                    if (memberType is null
-                        || !IsReadableKeyMember(member)
-                        || !member.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == attributeName))
+                    if (memberType is null || !IsReadableKeyMember(member))
                     {
                         continue;
                     }
-                    var kind = memberType.SpecialType == SpecialType.System_String ? MemberKind.String
-                        : memberType.IsValueType ? MemberKind.ValueType
-                        : MemberKind.Reference;
-                    return new KeyMemberModel(TypeNames.Escape(member.Name), kind) { DeclaringType = IsHidden(type, t, member.Name) ? FullName(t) : null };
+                    foreach (var attribute in member.GetAttributes())
+                    {
+                        if (id is null && IsNamed(attribute.AttributeClass, KnownNames.EventIdAttribute))
+                        {
+                            id = Create(type, t, member, memberType);
+                        }
+                        else if (partitionKey is null && IsNamed(attribute.AttributeClass, KnownNames.PartitionKeyAttribute))
+                        {
+                            partitionKey = Create(type, t, member, memberType);
+                        }
+                    }
                 }
             }
-            return null;
+            return (id, partitionKey);
+
+            static KeyMemberModel Create(ITypeSymbol type, ITypeSymbol declaring, ISymbol member, ITypeSymbol memberType)
+            {
+                var kind = memberType.SpecialType == SpecialType.System_String ? MemberKind.String
+                    : memberType.IsValueType ? MemberKind.ValueType
+                    : MemberKind.Reference;
+                return new KeyMemberModel(TypeNames.Escape(member.Name), kind) { DeclaringType = IsHidden(type, declaring, member.Name) ? FullName(declaring) : null };
+            }
         }
 
         /// <summary>Whether a type between <paramref name="type"/> and <paramref name="declaring"/> has a member of that name (<c>new</c>), so <c>e.Name</c> would not reach the base's.</summary>
@@ -288,8 +306,5 @@ public sealed partial class EventRouterGenerator
             argument.Kind == TypedConstantKind.Array
                 ? argument.Values.Select(v => v.Value).OfType<ITypeSymbol>()
                 : Enumerable.Empty<ITypeSymbol>();
-
-        public static bool IsCandidateDeclaration(SyntaxNode node) =>
-            node is TypeDeclarationSyntax { BaseList: not null } and not InterfaceDeclarationSyntax;
     }
 }

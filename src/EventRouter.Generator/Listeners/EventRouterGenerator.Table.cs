@@ -17,7 +17,7 @@ public sealed partial class EventRouterGenerator
         public static TableModel Build(
             ImmutableArray<ListenerModel?> localListeners,
             ImmutableArray<EventTypeModel?> namedEvents,
-            ImmutableArray<EventTypeModel?> candidates,
+            EquatableArray<EventTypeModel> candidates,
             ReferencedModel referenced,
             bool hasDependencyInjection,
             ImmutableArray<FilterModel?> localFilters)
@@ -57,7 +57,7 @@ public sealed partial class EventRouterGenerator
             }
             foreach (var e in candidates)
             {
-                if (e is not null && e.BaseTypes.Any(listened.Contains))
+                if (e.BaseTypes.Any(listened.Contains))
                 {
                     Add(e);
                 }
@@ -119,7 +119,7 @@ public sealed partial class EventRouterGenerator
                 }
             }
 
-            var exportedEvents = namedEvents.Concat(candidates)
+            var exportedEvents = namedEvents.Concat(candidates.Select(e => (EventTypeModel?)e))
                 .Where(e => e is { IsPublic: true, IsConcrete: true } && events.ContainsKey(e.FullName))
                 .Select(e => e!.FullName)
                 .Distinct(StringComparer.Ordinal)

@@ -31,19 +31,27 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
             .WithTrackingName(TrackingNames.NamedEvents)
             .Collect();
 
-        // Concrete types that may derive from a listened base type or interface.
-        var candidates = context.SyntaxProvider
-            .CreateSyntaxProvider(
-                static (node, _) => Parser.IsCandidateDeclaration(node),
-                static (ctx, ct) => Parser.ParseEventCandidate(ctx, ct))
-            .Where(static m => m is not null)
-            .WithTrackingName(TrackingNames.Candidates)
-            .Collect();
-
         // Reads only assembly-level attributes of references; its output is an equatable model, so later steps cache.
         var references = context.CompilationProvider
             .Select(static (c, ct) => (Referenced: Parser.ParseReferences(c, ct), HasDi: Parser.HasDependencyInjection(c), Namespace: GeneratedNamespace.For(c)))
             .WithTrackingName(TrackingNames.References);
+
+        // Concrete types that may reach a listener through a base type: syntax first, see CandidateScan.
+        var fileNames = context.CompilationProvider
+            .SelectMany(static (c, _) => c.SyntaxTrees)
+            .Select(static (tree, ct) => CandidateScan.ReadFile(tree, ct)) // cached for every file the edit did not touch
+            .WithTrackingName(TrackingNames.CandidateFiles)
+            .Collect();
+        var candidateNames = listeners
+            .Combine(references)
+            .Select(static (all, _) => CandidateScan.ListenedBaseNames(all.Left, all.Right.Referenced))
+            .Combine(fileNames)
+            .Select(static (all, _) => CandidateScan.CandidateNames(all.Right, all.Left))
+            .WithTrackingName(TrackingNames.CandidateNames);
+        var candidates = candidateNames
+            .Combine(context.CompilationProvider)
+            .Select(static (all, ct) => CandidateScan.Bind(all.Right, all.Left, ct))
+            .WithTrackingName(TrackingNames.Candidates);
 
         var filters = context.SyntaxProvider
             .ForAttributeWithMetadataName(

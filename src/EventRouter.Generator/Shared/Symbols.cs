@@ -8,6 +8,43 @@ namespace EventRouter.Generator.Shared;
 /// <summary>Symbol questions both generators and the analyzers ask alike: how a type is named, and whether generated code can name and create it.</summary>
 internal static class Symbols
 {
+    /// <summary>
+    /// Whether <paramref name="type"/> is the top-level type <paramref name="metadataName"/> (<c>EventRouter.IEventListener`1</c>),
+    /// by comparing name parts: the generator asks this for every attribute and interface of every listener on every
+    /// edit, and formatting the symbol's display string to compare it costs many times more.
+    /// </summary>
+    public static bool IsNamed(ITypeSymbol? type, string metadataName)
+    {
+        if (type is null || type.ContainingType is not null)
+        {
+            return false;
+        }
+        var end = metadataName.Length;
+        var dot = metadataName.LastIndexOf('.');
+        if (!IsPart(type.MetadataName, metadataName, dot + 1, end))
+        {
+            return false;
+        }
+        end = dot;
+        for (var ns = type.ContainingNamespace; ns is { IsGlobalNamespace: false }; ns = ns.ContainingNamespace)
+        {
+            if (end < 0)
+            {
+                return false;
+            }
+            dot = metadataName.LastIndexOf('.', end - 1);
+            if (!IsPart(ns.Name, metadataName, dot + 1, end))
+            {
+                return false;
+            }
+            end = dot;
+        }
+        return end < 0;
+
+        static bool IsPart(string name, string full, int start, int end) =>
+            name.Length == end - start && string.CompareOrdinal(name, 0, full, start, name.Length) == 0;
+    }
+
     /// <summary>Full names without <c>global::</c>, for messages and display names.</summary>
     public static readonly SymbolDisplayFormat DisplayFormat =
         SymbolDisplayFormat.FullyQualifiedFormat.WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);

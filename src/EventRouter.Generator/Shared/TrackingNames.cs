@@ -6,6 +6,8 @@ internal static class TrackingNames
     // The event generator (Listeners/).
     public const string Listeners = nameof(Listeners);
     public const string NamedEvents = nameof(NamedEvents);
+    public const string CandidateFiles = nameof(CandidateFiles);
+    public const string CandidateNames = nameof(CandidateNames);
     public const string Candidates = nameof(Candidates);
     public const string References = nameof(References);
     public const string Filters = nameof(Filters);
