@@ -87,11 +87,15 @@ public sealed partial class EventRouterGenerator
                 return EquatableArray<string>.Empty;
             }
             var declared = new HashSet<string>(files.SelectMany(f => f.DeclaredNames), System.StringComparer.Ordinal);
-            var reaching = new HashSet<string>(listened, System.StringComparer.Ordinal);
-            var declarations = files.SelectMany(f => f.Declarations).ToList();
             var aliases = files.SelectMany(f => f.Aliases).ToList();
+            // A name source declares, directly or through an alias: the scan can follow it. Any other base may be a
+            // referenced library's type that implements a listened one, so its declaration is kept without following.
+            declared.UnionWith(aliases.Where(a => declared.Contains(a.Target)).Select(a => a.Name).ToList());
+            var declarations = files.SelectMany(f => f.Declarations).ToList();
+            var reaching = new HashSet<string>(listened, System.StringComparer.Ordinal);
             var candidates = new HashSet<string>(System.StringComparer.Ordinal);
-            // Fixed point: a name joins when its base list names one that reaches a listened type. Terminates: the set only grows, within the declared names and aliases.
+            // Fixed point: a name joins when its base list names one that reaches a listened type. Terminates: the set
+            // only grows, within the declared names and aliases.
             for (var grew = true; grew;)
             {
                 grew = false;
@@ -101,7 +105,7 @@ public sealed partial class EventRouterGenerator
                 }
                 foreach (var d in declarations)
                 {
-                    if (d.Bases.Any(b => reaching.Contains(b)) || d.Bases.Any(b => !declared.Contains(b) && !IsAliasOfDeclared(b)))
+                    if (d.Bases.Any(b => reaching.Contains(b) || !declared.Contains(b)))
                     {
                         grew |= reaching.Add(d.Name);
                         if (d.MayBeConcrete)
@@ -112,8 +116,6 @@ public sealed partial class EventRouterGenerator
                 }
             }
             return candidates.OrderBy(n => n, System.StringComparer.Ordinal).ToEquatableArray();
-
-            bool IsAliasOfDeclared(string name) => aliases.Any(a => a.Name == name && declared.Contains(a.Target));
         }
 
         /// <summary>Binds the declarations named <paramref name="names"/> and keeps the concrete types with base types.</summary>

@@ -76,11 +76,7 @@ public sealed class ModuleStreamTelemetryTests : IAsyncLifetime
 
         var process = Span(capture, "process");
         Assert.Equal("process StreamTestModule/CountTo", process.OperationName);
-        Assert.Equal(ActivityKind.Server, process.Kind);
-        Assert.Equal(stream.TraceId, process.TraceId);
-        Assert.Equal(stream.SpanId, process.ParentSpanId);
-        Assert.Equal("StreamTestModule", process.GetTagItem("eventrouter.listener"));
-        Assert.Equal(ActivityStatusCode.Unset, process.Status);
+        TelemetryCapture.AssertProcessChildOf(stream, process, "StreamTestModule");
     }
 
     [Fact]

@@ -77,4 +77,14 @@ public sealed class TelemetryCapture : IDisposable
         _meters.Dispose();
         _testSource.Dispose();
     }
+
+    /// <summary>A module's process span: a server-kind child of <paramref name="parent"/> in its trace, tagged with the module, not failed.</summary>
+    public static void AssertProcessChildOf(Activity parent, Activity process, string module)
+    {
+        Xunit.Assert.Equal(ActivityKind.Server, process.Kind);
+        Xunit.Assert.Equal(parent.TraceId, process.TraceId);
+        Xunit.Assert.Equal(parent.SpanId, process.ParentSpanId);
+        Xunit.Assert.Equal(module, process.GetTagItem("eventrouter.listener"));
+        Xunit.Assert.Equal(ActivityStatusCode.Unset, process.Status);
+    }
 }
