@@ -533,6 +533,64 @@ public sealed class RemoteStreamTests(BrokerFixture broker)
         Assert.Equal(ActivityStatusCode.Error, stream.Status);
     }
 
+    [Fact]
+    public async Task RemoteStream_IsMeasuredOnceByTheServingModule_WithItsOutcome()
+    {
+        var queue = NewQueue();
+        var name = "ticker-" + Guid.NewGuid().ToString("N")[..8];
+        // Every stream duration of this test's request types, whichever side records it: the reader's side must not
+        // count a stream the serving module already counts.
+        var durations = new ConcurrentQueue<(string? Module, string? Type, string? Outcome)>();
+        using var meters = new System.Diagnostics.Metrics.MeterListener
+        {
+            InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == EventRouterDiagnostics.MeterName && instrument.Name == "eventrouter.module.stream.duration")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        meters.SetMeasurementEventCallback<double>((_, _, tags, _) =>
+        {
+            string? module = null, type = null, outcome = null;
+            foreach (var tag in tags)
+            {
+                switch (tag.Key)
+                {
+                    case "eventrouter.module": module = tag.Value as string; break;
+                    case "eventrouter.module.request_type": type = tag.Value as string; break;
+                    case "eventrouter.outcome": outcome = tag.Value as string; break;
+                }
+            }
+            if (module == name || module == nameof(TickerModule))
+            {
+                durations.Enqueue((module, type, outcome));
+            }
+        });
+        meters.Start();
+        await using var server = await StartServerAsync(queue, new TickerLedger(), module: o => o.Name = name);
+        await using var caller = await StartCallerAsync(queue, bufferCapacity: 4);
+        var client = caller.Get<TickerModuleClient>();
+
+        await foreach (var _ in client.StreamAsync(new CountTicks(1, 3)))
+        {
+        }
+        await Assert.ThrowsAsync<RemoteModuleException>(async () =>
+        {
+            await foreach (var _ in client.StreamAsync(new TickThenFail(2)))
+            {
+            }
+        }).WaitAsync(Guard);
+        // The serving side records when its module's stream ends, which the reader may see first; a reader's side
+        // that recorded too would have done so before its loop returned.
+        await Eventually.WaitUntilAsync(() => durations.Count >= 2, "both streams measured", timeout: TestHost.Patience, pollEvery: TestHost.Poll);
+
+        Assert.Equal(
+            new[] { (name, "CountTicks", "success"), (name, "TickThenFail", "failure") },
+            durations.OrderBy(d => d.Type, StringComparer.Ordinal).Select(d => (d.Module!, d.Type!, d.Outcome!)));
+    }
+
     private static string FirstDifference(List<Tick> expected, List<Tick> actual)
     {
         for (var i = 0; i < Math.Min(expected.Count, actual.Count); i++)

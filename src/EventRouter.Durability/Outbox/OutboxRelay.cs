@@ -51,6 +51,10 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
         _batchSize = options.BatchSize;
     }
 
+    internal TimeSpan PollInterval => _pollInterval;
+
+    internal int BatchSize => _batchSize;
+
     /// <summary>The number of events this relay delivered and marked sent.</summary>
     public long Sent => Interlocked.Read(ref _sent);
 

@@ -15,13 +15,14 @@ public sealed class OutboxRelayOptions
 
     internal void Validate()
     {
-        if (PollInterval <= TimeSpan.Zero)
+        // The relay waits on a semaphore, which takes at most int.MaxValue ms.
+        if (PollInterval <= TimeSpan.Zero || PollInterval.TotalMilliseconds > int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(PollInterval), PollInterval, "The poll interval must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(PollInterval), PollInterval, "OutboxRelayOptions.PollInterval must be positive (and below 24 days).");
         }
         if (BatchSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "A batch holds at least one event.");
+            throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "OutboxRelayOptions.BatchSize must be at least 1: a batch holds at least one event.");
         }
     }
 }

@@ -65,19 +65,20 @@ public sealed class DurableStoreOptions
         }
         if (MaxBatchSize < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "A batch holds at least one write.");
+            throw new ArgumentOutOfRangeException(nameof(MaxBatchSize), MaxBatchSize, "DurableStoreOptions.MaxBatchSize must be at least 1: a batch holds at least one write.");
         }
         if (InboxRetention <= TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(InboxRetention), InboxRetention, "The inbox retention must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(InboxRetention), InboxRetention, "DurableStoreOptions.InboxRetention must be positive.");
         }
-        if (CleanupInterval <= TimeSpan.Zero)
+        // The cleanup waits with Task.Delay, which takes at most uint.MaxValue - 1 ms.
+        if (CleanupInterval <= TimeSpan.Zero || CleanupInterval.TotalMilliseconds > uint.MaxValue - 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(CleanupInterval), CleanupInterval, "The cleanup interval must be positive.");
+            throw new ArgumentOutOfRangeException(nameof(CleanupInterval), CleanupInterval, "DurableStoreOptions.CleanupInterval must be positive (and below 49 days).");
         }
         if (SentOutboxRetention < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(SentOutboxRetention), SentOutboxRetention, "The outbox retention must be zero or positive.");
+            throw new ArgumentOutOfRangeException(nameof(SentOutboxRetention), SentOutboxRetention, "DurableStoreOptions.SentOutboxRetention must be zero or positive.");
         }
     }
 }

@@ -52,6 +52,19 @@ internal sealed class EventLoopOptionsValidator : OptionsValidator<EventLoopOpti
     protected override void Check(EventLoopOptions options) => options.Validate();
 }
 
+/// <summary>
+/// Checks every setting but the handler and publisher: the host fills the publisher in from its container when the
+/// server is created, and the server's constructor then checks that one of the two is set.
+/// </summary>
+internal sealed class TcpServerOptionsValidator : OptionsValidator<TcpServerOptions>
+{
+    protected override void Check(TcpServerOptions options)
+    {
+        options.ValidateValues();
+        options.ValidateServer();
+    }
+}
+
 internal sealed class ModuleServerOptionsValidator : OptionsValidator<ModuleServerOptions>
 {
     protected override void Check(ModuleServerOptions options) => options.Validate();

@@ -23,7 +23,7 @@ internal static class ModuleTelemetry
     public static string Outcome(Exception? exception) => exception switch
     {
         null => "success",
-        ModuleRequestTimeoutException => "timeout",
+        ModuleRequestTimeoutException or ModuleStreamTimeoutException => "timeout",
         OperationCanceledException => "canceled",
         ModuleStoppedException or ModuleQueueFullException or ModuleReentrancyException => "rejected",
         _ => "failure",

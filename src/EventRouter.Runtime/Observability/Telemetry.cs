@@ -40,6 +40,7 @@ internal static class Telemetry
     public static Counter<long> DeadLettered => Delivery.DeadLettered;
     public static Counter<long> Dropped => Delivery.Dropped;
     public static Histogram<double> ModuleRequestDuration => Modules.RequestDuration;
+    public static Histogram<double> ModuleStreamDuration => Modules.StreamDuration;
     public static InstanceGauge DispatchLoopQueueDepth => Gauges.DispatchLoopQueueDepth;
     public static InstanceGauge DispatchLoopInFlight => Gauges.DispatchLoopInFlight;
     public static InstanceGauge ModuleQueueDepth => Gauges.ModuleQueueDepth;
@@ -171,11 +172,13 @@ internal static class Telemetry
             "eventrouter.events.dropped", "{event}", "Events dropped by a full dispatch-loop queue configured to drop.");
     }
 
-    /// <summary>The module servers' instrument, created when a module first records (or a loop reads <see cref="IsEnabled"/>).</summary>
+    /// <summary>The module servers' instruments, created when a module first records (or a loop reads <see cref="IsEnabled"/>).</summary>
     private static class Modules
     {
         public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram<double>(
             "eventrouter.module.request.duration", "s", "Time from sending a module request to its response.");
+        public static readonly Histogram<double> StreamDuration = Meter.CreateHistogram<double>(
+            "eventrouter.module.stream.duration", "s", "Time from a module stream's first read to its end.");
     }
 
     /// <summary>The per-instance gauges, created when the first loop or module server registers.</summary>

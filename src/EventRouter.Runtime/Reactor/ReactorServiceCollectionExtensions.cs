@@ -65,14 +65,40 @@ public static class ReactorServiceCollectionExtensions
     /// <see cref="IEventPublisher"/> and log through its <see cref="ILoggerFactory"/> unless the options set others.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets the server's address, framing and handler.</param>
+    /// <param name="configure">Sets the server's address, framing and handler. Every value is checked when the host starts.</param>
     /// <returns>The service collection, for chaining.</returns>
     public static IServiceCollection AddTcpServer(this IServiceCollection services, Action<TcpServerOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
+        return AddTcpServerCore(services, configure);
+    }
+
+    /// <summary>
+    /// Registers the <see cref="TcpServer"/> as <see cref="AddTcpServer(IServiceCollection, Action{TcpServerOptions})"/>
+    /// does, with its settings bound from <paramref name="configuration"/> first (for example
+    /// <c>builder.Configuration.GetSection("EventRouter:Tcp")</c> holding <c>Address</c>, <c>Port</c>,
+    /// <c>MaxConnections</c>, <c>Backlog</c>, <c>ShutdownTimeout</c>, <c>MaxSendBufferSize</c>,
+    /// <c>ReceivePauseThreshold</c>, <c>IdleTimeout</c> and <c>CloseTimeout</c>); <paramref name="configure"/> then
+    /// sets what configuration cannot (the handler, the codec). Without a handler, connections publish to the
+    /// container's <see cref="IEventPublisher"/>. Every value is checked when the host starts.
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">The section holding the server's settings.</param>
+    /// <param name="configure">Sets the rest of the options; optional.</param>
+    /// <returns>The service collection, for chaining.</returns>
+    public static IServiceCollection AddTcpServer(this IServiceCollection services, IConfiguration configuration, Action<TcpServerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<TcpServerOptions>().Configure(options => TcpServerConfiguration.Apply(configuration, options));
+        return AddTcpServerCore(services, configure);
+    }
+
+    private static IServiceCollection AddTcpServerCore(IServiceCollection services, Action<TcpServerOptions>? configure)
+    {
         services.AddEventLoopGroup();
-        services.AddOptions<TcpServerOptions>().Configure(configure);
+        ValidatedOptions.Add<TcpServerOptions, TcpServerOptionsValidator>(services, Options.Options.DefaultName, configure);
         services.TryAddSingleton(static provider =>
         {
             var options = provider.GetRequiredService<IOptions<TcpServerOptions>>().Value;

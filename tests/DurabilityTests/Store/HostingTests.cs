@@ -60,11 +60,4 @@ public sealed class HostingTests
         Assert.All(new[] { loop, relay, health }, f => Assert.Contains("services.AddSqliteStore(", f.Message, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public void AddOutboxRelay_InvalidOptions_FailAtRegistration()
-    {
-        var services = new ServiceCollection();
-        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddOutboxRelay(_ => (_, _) => default, o => o.BatchSize = 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => services.AddSqliteStore("Data Source=x.db", o => o.MaxBatchSize = 0));
-    }
 }

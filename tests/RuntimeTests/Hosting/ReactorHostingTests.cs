@@ -110,6 +110,102 @@ public sealed class ReactorHostingTests
     }
 
     [Fact]
+    public async Task AddTcpServer_FromConfiguration_BindsEverySetting_AndCodeSetsTheRest()
+    {
+        var handler = new EchoHandler();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new System.Collections.Generic.Dictionary<string, string?>
+        {
+            ["EventRouter:Tcp:Address"] = "127.0.0.1",
+            ["EventRouter:Tcp:Port"] = "0",
+            ["EventRouter:Tcp:MaxConnections"] = "7",
+            ["EventRouter:Tcp:Backlog"] = "16",
+            ["EventRouter:Tcp:ShutdownTimeout"] = "00:00:03",
+            ["EventRouter:Tcp:MaxSendBufferSize"] = "4096",
+            ["EventRouter:Tcp:ReceivePauseThreshold"] = "2048",
+            ["EventRouter:Tcp:IdleTimeout"] = "00:01:00",
+            ["EventRouter:Tcp:CloseTimeout"] = "00:00:02",
+        });
+        builder.Services.AddEventRouter();
+        builder.Services.AddEventLoopGroup(o => o.LoopCount = 1);
+        builder.Services.AddTcpServer(builder.Configuration.GetSection("EventRouter:Tcp"), o => o.Handler = handler);
+        builder.Services.Configure<TcpServerOptions>(o => o.Backlog = 32); // after the section: wins over it
+        using var host = builder.Build();
+
+        await host.StartAsync().WaitAsync(HangGuard);
+        var options = host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<TcpServerOptions>>().Value;
+        Assert.Equal(System.Net.IPAddress.Loopback, options.EndPoint.Address);
+        Assert.Equal(7, options.MaxConnections);
+        Assert.Equal(32, options.Backlog);
+        Assert.Equal(TimeSpan.FromSeconds(3), options.ShutdownTimeout);
+        Assert.Equal(4096, options.MaxSendBufferSize);
+        Assert.Equal(2048, options.ReceivePauseThreshold);
+        Assert.Equal(TimeSpan.FromMinutes(1), options.IdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.CloseTimeout);
+        Assert.Same(handler, options.Handler);
+
+        // The bound server works: it echoes (handler, then the published FrameReceived) as the code-only one does.
+        var server = host.Services.GetRequiredService<TcpServer>();
+        using var socket = await Net.ConnectAsync(server.LocalEndPoint);
+        await Net.SendAllAsync(socket, new byte[] { 9 });
+        Assert.Equal(new byte[] { 9, 9 }, await Net.ReceiveExactlyAsync(socket, 2));
+        await host.StopAsync().WaitAsync(HangGuard);
+    }
+
+    [Fact]
+    public async Task AddTcpServer_ConfigurationWithoutAHandler_PublishesFramesThroughTheContainer()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new System.Collections.Generic.Dictionary<string, string?> { ["Tcp:Port"] = "0" });
+        builder.Services.AddEventRouter();
+        builder.Services.AddEventLoopGroup(o => o.LoopCount = 1);
+        builder.Services.AddTcpServer(builder.Configuration.GetSection("Tcp"));
+        using var host = builder.Build();
+
+        await host.StartAsync().WaitAsync(HangGuard);
+        var server = host.Services.GetRequiredService<TcpServer>();
+        using var socket = await Net.ConnectAsync(server.LocalEndPoint);
+        await Net.SendAllAsync(socket, new byte[] { 4, 5 });
+        // Echoed once, by this assembly's ReactorEventsListener on the FrameReceived event.
+        Assert.Equal(new byte[] { 4, 5 }, await Net.ReceiveExactlyAsync(socket, 2));
+        await host.StopAsync().WaitAsync(HangGuard);
+    }
+
+    [Theory]
+    [InlineData("MaxConnections", "0", "MaxConnections must be positive.")]
+    [InlineData("Backlog", "-1", "The listen backlog cannot be negative.")]
+    [InlineData("ShutdownTimeout", "-00:00:01", "ShutdownTimeout")]
+    [InlineData("MaxSendBufferSize", "0", "MaxSendBufferSize")]
+    [InlineData("IdleTimeout", "00:00:00", "IdleTimeout")]
+    [InlineData("Address", "not-an-address", "TcpServerOptions Address: 'not-an-address' is not an IP address")]
+    [InlineData("Port", "70000", "TcpServerOptions Port: 70000 is not a port")]
+    public async Task AddTcpServer_InvalidConfiguredValue_FailsAtStartNamingTheSetting(string key, string value, string message)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new System.Collections.Generic.Dictionary<string, string?> { ["Tcp:" + key] = value });
+        builder.Services.AddEventRouter();
+        builder.Services.AddTcpServer(builder.Configuration.GetSection("Tcp"));
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync().WaitAsync(HangGuard));
+        Assert.Equal(typeof(TcpServerOptions), failure.OptionsType);
+        Assert.Contains(message, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddTcpServer_InvalidValueInCode_FailsAtStartWithItsMessage()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddEventRouter();
+        builder.Services.AddTcpServer(o => o.MaxConnections = 0);
+        using var host = builder.Build();
+
+        var failure = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => host.StartAsync().WaitAsync(HangGuard));
+        Assert.Contains("MaxConnections must be positive.", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Actual value was 0.", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task EventLoopInvokeAsync_TokenCancelledWhileQueued_SkipsTheWorkAndCancelsTheTask()
     {
         await using var loop = new EventLoop();

@@ -81,6 +81,8 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private Activity? _activity;
     private ActivityContext _traceParent;
     private string? _destination;
+    // When the stream opened, for its duration; 0 when nothing listened to the instrument at the first read.
+    private long _meteredSince;
 
     public StreamOperation(
         ModuleServer server, IStreamRequestHandler<TRequest, TItem> handler, TRequest request, ModuleFrame? chain,
@@ -110,6 +112,10 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
         if (Telemetry.Source.HasListeners())
         {
             StartTrace();
+        }
+        if (Telemetry.ModuleStreamDuration.Enabled)
+        {
+            _meteredSince = Stopwatch.GetTimestamp();
         }
         if (_server.IsStopping)
         {
@@ -169,6 +175,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
             Interlocked.CompareExchange(ref _state, Completed, Queued);
         }
         EndTrace(exception);
+        RecordDuration(exception);
         return ValueTask.FromException<bool>(exception);
     }
 
@@ -200,6 +207,20 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
                 Telemetry.RecordException(activity, failure);
             }
             activity.Stop();
+        }
+    }
+
+    /// <summary>Records the stream's duration once, with the outcome the reader got.</summary>
+    private void RecordDuration(Exception? failure)
+    {
+        if (_meteredSince != 0)
+        {
+            Telemetry.ModuleStreamDuration.Record(Stopwatch.GetElapsedTime(_meteredSince).TotalSeconds, new TagList
+            {
+                { ModuleTelemetry.ModuleTag, _server.Name },
+                { "eventrouter.module.request_type", typeof(TRequest).Name },
+                { "eventrouter.outcome", ModuleTelemetry.Outcome(failure) },
+            });
         }
     }
 
@@ -408,7 +429,7 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
     private void End(Exception? failure, bool completed = false, bool stopped = false, bool readerGone = false, CancellationToken canceledBy = default)
     {
         bool wakeReader, wakeProducer, first;
-        Exception? readerFailure = null, traceFailure = null;
+        Exception? readerFailure = null, outcome = null;
         lock (_lock)
         {
             if (readerGone && !_readerGone)
@@ -432,9 +453,10 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
                 _failure = stopped ? new ModuleStoppedException(_server.Name) : failure;
                 // Not started yet: the loop skips it. Raced by the loop's TryStart: whoever wins decides.
                 Interlocked.CompareExchange(ref _state, Completed, Queued);
-                if (_activity is not null)
+                if (_activity is not null || _meteredSince != 0)
                 {
-                    traceFailure = _failure ?? (_canceledBy.IsCancellationRequested ? new OperationCanceledException(_canceledBy) : null);
+                    // What the reader got; a reader that left early without cancelling ended the stream normally.
+                    outcome = _failure ?? (_canceledBy.IsCancellationRequested ? new OperationCanceledException(_canceledBy) : null);
                 }
             }
             wakeReader = _readerWaiting && (first || _readerGone);
@@ -467,7 +489,8 @@ internal sealed class StreamOperation<TRequest, TItem> : ModuleOperation, IAsync
         {
             _timer?.Dispose();
             _stopRegistration.Unregister();
-            EndTrace(traceFailure);
+            EndTrace(outcome);
+            RecordDuration(outcome);
         }
         else if (completed)
         {

@@ -44,11 +44,17 @@ public class TcpConnectionOptions
 
     internal void Validate()
     {
-        ArgumentNullException.ThrowIfNull(Codec);
         if (Handler is null && Publisher is null)
         {
             throw new ArgumentException("Set TcpConnectionOptions.Handler or TcpConnectionOptions.Publisher (or both).");
         }
+        ValidateValues();
+    }
+
+    /// <summary>Checks every setting but the handler and publisher, which a host fills in from its container.</summary>
+    internal void ValidateValues()
+    {
+        ArgumentNullException.ThrowIfNull(Codec);
         if (MaxSendBufferSize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxSendBufferSize), MaxSendBufferSize, "Must be positive.");
@@ -60,6 +66,16 @@ public class TcpConnectionOptions
         if (IdleTimeout <= TimeSpan.Zero && IdleTimeout != Timeout.InfiniteTimeSpan)
         {
             throw new ArgumentOutOfRangeException(nameof(IdleTimeout), IdleTimeout, "Must be positive or infinite.");
+        }
+        ValidateWait(CloseTimeout, nameof(CloseTimeout));
+    }
+
+    /// <summary>A timeout handed to <c>Task.WaitAsync</c>: zero or positive (below 49 days), or infinite.</summary>
+    private protected static void ValidateWait(TimeSpan value, string name)
+    {
+        if (value != Timeout.InfiniteTimeSpan && (value < TimeSpan.Zero || value.TotalMilliseconds > uint.MaxValue - 1))
+        {
+            throw new ArgumentOutOfRangeException(name, value, "Must be zero or positive (and below 49 days), or Timeout.InfiniteTimeSpan.");
         }
     }
 }

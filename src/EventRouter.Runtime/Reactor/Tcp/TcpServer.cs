@@ -39,10 +39,7 @@ public sealed class TcpServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(group);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (options.MaxConnections <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.MaxConnections, "MaxConnections must be positive.");
-        }
+        options.ValidateServer();
         _group = group;
         _options = options;
         _logger = options.LoggerFactory?.CreateLogger("EventRouter.Reactor.Tcp") ?? NullLogger.Instance;

@@ -17,4 +17,19 @@ public sealed class TcpServerOptions : TcpConnectionOptions
 
     /// <summary>How long <see cref="TcpServer.StopAsync()"/> lets in-flight handlers finish before aborting connections. Default: 10 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Checks the server's own settings (the connection settings are checked by <see cref="TcpConnectionOptions"/>).</summary>
+    internal void ValidateServer()
+    {
+        ArgumentNullException.ThrowIfNull(EndPoint);
+        if (MaxConnections <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConnections), MaxConnections, "MaxConnections must be positive.");
+        }
+        if (Backlog < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Backlog), Backlog, "The listen backlog cannot be negative.");
+        }
+        ValidateWait(ShutdownTimeout, nameof(ShutdownTimeout));
+    }
 }
