@@ -13,7 +13,7 @@ public sealed partial class EventDispatchLoop
     /// <summary>One worker lane: its queue, its bound, and the counters only its worker writes.</summary>
     /// <remarks>
     /// In the <see cref="QueueFullMode.Wait"/> and <see cref="QueueFullMode.Reject"/> modes the lane's queue is a
-    /// <see cref="BoundedQueue{T}"/>, which takes no lock per event (a bounded <see cref="Channel{T}"/> takes one for
+    /// <see cref="BoundedQueue{T}"/>, which takes no lock per event and one locked instruction per write (a bounded <see cref="Channel{T}"/> takes one for
     /// every write and every read). The drop modes must take queued events out again (the oldest or the newest),
     /// which only the bounded channel does; their lanes keep it, and its <c>itemDropped</c> callback reports the drops.
     /// </remarks>
@@ -29,7 +29,7 @@ public sealed partial class EventDispatchLoop
         {
             if (mode is QueueFullMode.Wait or QueueFullMode.Reject)
             {
-                _queue = new BoundedQueue<Envelope>(capacity);
+                _queue = new BoundedQueue<Envelope>(capacity, singleReader: true); // the lane's worker, or the stop before any worker started
                 return;
             }
             _channel = Channel.CreateBounded(
@@ -49,10 +49,10 @@ public sealed partial class EventDispatchLoop
 
         /// <summary>
         /// Events this lane has taken so far (queued, or read by the worker), when it keeps its own bound; 0 for a
-        /// drop-mode lane, whose events the loop counts. The worker counts a read before it frees the slot, and this
-        /// reads the slots first: an event being read is seen twice at worst, never missed.
+        /// drop-mode lane, whose events the loop counts. An event being read is seen twice at worst, never missed
+        /// (see <see cref="BoundedQueue{T}.Written"/>).
         /// </summary>
-        public long Accepted => _queue is null ? 0 : _queue.Count + _queue.Dequeued;
+        public long Accepted => _queue is null ? 0 : _queue.Written;
 
         /// <summary>Events in the queue (and, for a moment, slots reserved by producers about to write).</summary>
         public int Count => _queue is null ? _channel!.Reader.Count : _queue.Count;

@@ -379,7 +379,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             using var activity = Telemetry.StartActivity("enqueue", route.EventName, ActivityKind.Producer, payload: @event);
             parent = activity?.Context ?? Activity.Current?.Context ?? default;
         }
-        envelope = new Envelope(@event, route, id, route.Subscribers, parent);
+        envelope = new Envelope(@event, route, Envelope.ExtraOf(id, route.Subscribers, parent));
         lane = key is null ? -1 : LaneOf(key);
         return true;
     }
@@ -392,27 +392,37 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
             return _lanes[lane].TryWrite(envelope);
         }
 
-        var count = _lanes.Length;
-        var start = count == 1 ? 0 : (int)((uint)Interlocked.Increment(ref _producer.RoundRobin) % (uint)count);
+        var lanes = _lanes;
+        var count = lanes.Length;
+        var start = 0;
+        if (count > 1)
+        {
+            // A plain write, not an interlocked increment: producers racing on it only pick the same first lane, and
+            // the loop below moves on from a full one. Every value written is below the lane count: no division.
+            start = _producer.RoundRobin + 1;
+            if ((uint)start >= (uint)count)
+            {
+                start = 0;
+            }
+            _producer.RoundRobin = start;
+        }
         target = start;
         if (_dropMode)
         {
             // A drop-mode write always succeeds by discarding; prefer a lane with room so nothing is dropped needlessly.
-            for (var k = 0; k < count; k++)
+            for (int k = 0, i = start; k < count; k++, i = i + 1 == count ? 0 : i + 1)
             {
-                var i = (start + k) % count;
-                if (_lanes[i].Count < _laneCapacity)
+                if (lanes[i].Count < _laneCapacity)
                 {
                     target = i;
                     break;
                 }
             }
-            return _lanes[target].TryWrite(envelope);
+            return lanes[target].TryWrite(envelope);
         }
-        for (var k = 0; k < count; k++)
+        for (int k = 0, i = start; k < count; k++, i = i + 1 == count ? 0 : i + 1)
         {
-            var i = (start + k) % count;
-            if (_lanes[i].TryWrite(envelope))
+            if (lanes[i].TryWrite(envelope))
             {
                 target = i;
                 return true;
@@ -578,24 +588,30 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
         private readonly object? _extra;
 
         public Envelope(object @event, EventRoute route, string? eventId, Subscription[]? subscribers, ActivityContext parent)
+            : this(@event, route, ExtraOf(eventId, subscribers, parent))
         {
-            Event = @event;
-            Route = route;
-            _extra = parent == default && (eventId is null || subscribers is null)
-                ? (object?)eventId ?? subscribers
-                : new Details(eventId, subscribers, parent);
         }
 
-        private Envelope(object @event, EventRoute route, Details details)
+        /// <summary>
+        /// Three plain stores, no branch: the enqueue builds the envelope with this one, so that the JIT keeps its
+        /// fields in registers up to the queue's slot rather than assembling it on the stack and copying it there.
+        /// </summary>
+        public Envelope(object @event, EventRoute route, object? extra)
         {
             Event = @event;
             Route = route;
-            _extra = details;
+            _extra = extra;
         }
+
+        /// <summary>The shared slot for the rare extras: null, the id, the subscriptions, or a <see cref="Details"/> for more.</summary>
+        public static object? ExtraOf(string? eventId, Subscription[]? subscribers, ActivityContext parent) =>
+            parent == default && (eventId is null || subscribers is null)
+                ? (object?)eventId ?? subscribers
+                : new Details(eventId, subscribers, parent);
 
         /// <summary>This envelope with its journal position, and the listeners that completed it or wait for a retry of it before a restart.</summary>
         public Envelope WithJournal(long position, HashSet<string>? completed, Dictionary<string, JournaledRetry>? retries = null) =>
-            new(Event, Route, new Details(EventId, Subscribers, Parent, position, completed, retries));
+            new(Event, Route, (object)new Details(EventId, Subscribers, Parent, position, completed, retries));
 
         /// <summary>The event's position in the loop's journal; 0 when the loop has none.</summary>
         public long Position => _extra is Details details ? details.Position : 0;

@@ -24,7 +24,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
     private const int Stopping = 2;
     private const int Stopped = 3;
 
-    // Lock-free: a send and the loop share no lock, only the queue's slot count (see BoundedQueue).
+    // Lock-free: a send and the loop share no lock, only the queue's ring (see BoundedQueue).
     private readonly BoundedQueue<ModuleMessage> _queue;
     private readonly CancellationTokenSource _stopSource = new();
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -69,7 +69,7 @@ public abstract partial class ModuleServer : IHostedService, IAsyncDisposable
         _inline = Options.RunInlineWhenIdle;
         // Shutdown reads too: an immediate stop fails the queued messages itself instead of waiting for the loop,
         // which may be stuck in a handler that ignores its token.
-        _queue = new BoundedQueue<ModuleMessage>(Options.Capacity);
+        _queue = new BoundedQueue<ModuleMessage>(Options.Capacity, singleReader: false); // an immediate stop drains it beside the loop
         _queueDepthGauge = Telemetry.ModuleQueueDepth.Add(this, Name, static server => server._queue.Count);
     }
 
