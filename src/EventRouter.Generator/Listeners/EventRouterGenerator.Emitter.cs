@@ -15,6 +15,9 @@ public sealed partial class EventRouterGenerator
         /// <summary>Above this many events, type lookups use a frozen dictionary instead of a chain of comparisons.</summary>
         internal const int ChainLimit = 16;
 
+        /// <summary>The dispatcher's generated base class (see <see cref="EmitListenersClass"/>).</summary>
+        internal const string ListenersClass = "EventDispatcherListeners";
+
         private const string Services = "global::System.IServiceProvider";
         private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
 
@@ -44,7 +47,7 @@ public sealed partial class EventRouterGenerator
             // IEventPublisher<T> per event type: its one method is the typed PublishAsync below, so a publish through the
             // injected typed interface is one interface call, with no generic virtual call or type test.
             w.NonUserCodeAttributes();
-            w.Line("internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
+            w.Line($"internal sealed partial class EventDispatcher : {ListenersClass}, IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
             w.Indent();
             for (var r = 0; r < table.Routes.Count; r++)
             {
@@ -54,18 +57,6 @@ public sealed partial class EventRouterGenerator
             w.Line("{");
             w.Indent();
 
-            for (var i = 0; i < table.Listeners.Count; i++)
-            {
-                var l = table.Listeners[i];
-                if (l.Lifetime == ListenerLifetime.Singleton)
-                {
-                    w.Line($"private {t(l.FullName)}? {names.ListenerField(i)};");
-                }
-            }
-            for (var f = 0; f < table.Filters.Count; f++)
-            {
-                w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
-            }
             w.Line("private readonly EventRoute[] _routes;");
             for (var r = 0; r < table.Routes.Count; r++)
             {
@@ -110,11 +101,14 @@ public sealed partial class EventRouterGenerator
             w.Line("public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;");
             w.Line();
 
-            EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
             {
                 EmitTypedPublish(w, names, r);
-                EmitInvoke(w, names, r);
+                if (HasFilters(table.Routes[r]))
+                {
+                    // Its filter chains are nested classes of the dispatcher: the invoke method stays beside them.
+                    EmitInvoke(w, names, r, "private");
+                }
             }
             EmitGenericPublish(w, names, useDictionary);
             EmitObjectPublish(w, names, useDictionary);
@@ -126,7 +120,53 @@ public sealed partial class EventRouterGenerator
             }
 
             w.Close();
+            w.Line();
+            EmitListenersClass(w, names);
             return FileWithAliases(table.Namespace, names.Aliases, w.ToString(), "using global::EventRouter.CompilerServices;");
+        }
+
+        /// <summary>
+        /// The dispatcher's base class: the listener instances, their accessors and the routes' invoke-by-index methods.
+        /// </summary>
+        /// <remarks>
+        /// On a class of their own because the class that implements <c>IEventPublisher&lt;T&gt;</c> of every event type
+        /// is expensive to analyse per member: the SDK's preview-feature analyzer (CA2252, which also runs over generated
+        /// code) compares each method and property of a type with every member of every interface the type implements.
+        /// Here, with a few interfaces, a listener accessor costs it nothing; the dispatcher keeps only the typed publish
+        /// methods (the interface implementations) and the entries.
+        /// </remarks>
+        private static void EmitListenersClass(SourceWriter w, Names names)
+        {
+            var table = names.Table;
+            var t = names.Type;
+            w.Line("/// <summary>The listeners of <see cref=\"EventDispatcher\"/> and the invoke-by-index methods of its routes.</summary>");
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
+            w.Open($"internal abstract class {ListenersClass} : EventDispatcherBase");
+            for (var i = 0; i < table.Listeners.Count; i++)
+            {
+                var l = table.Listeners[i];
+                if (l.Lifetime == ListenerLifetime.Singleton)
+                {
+                    w.Line($"private {t(l.FullName)}? {names.ListenerField(i)};");
+                }
+            }
+            for (var f = 0; f < table.Filters.Count; f++)
+            {
+                w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
+            }
+            w.Line();
+            w.Line($"private protected {ListenersClass}(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) {{ }}");
+            w.Line();
+            EmitListenerAccessors(w, names);
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                if (!HasFilters(table.Routes[r]))
+                {
+                    EmitInvoke(w, names, r, "private protected");
+                }
+            }
+            w.Close();
         }
 
         /// <summary>
@@ -200,11 +240,11 @@ public sealed partial class EventRouterGenerator
                 var constructor = l.SatisfiesNewConstraint ? "" : l.HasParameterlessConstructor ? $", static () => new {type}()" : ", null";
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
+                    w.Line($"private protected {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
                 }
                 else
                 {
-                    w.Line($"private {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
+                    w.Line($"private protected {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
@@ -212,7 +252,7 @@ public sealed partial class EventRouterGenerator
                 var filter = table.Filters[f];
                 var type = t(filter.FullName);
                 var constructor = filter.HasParameterlessConstructor ? $"static () => new {type}()" : "null";
-                w.Line($"private {type} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
+                w.Line($"private protected {type} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
             }
             if (table.Listeners.Count > 0)
             {
@@ -298,14 +338,16 @@ public sealed partial class EventRouterGenerator
         /// The route's invoke-by-index (the slow paths, the dispatch loop): the route checks the index first, so the last
         /// listener is the switch's default.
         /// </summary>
-        private static void EmitInvoke(SourceWriter w, Names names, int r)
+        private static bool HasFilters(RouteModel route) => route.Entries.Any(static x => x.Filters.Count > 0);
+
+        private static void EmitInvoke(SourceWriter w, Names names, int r, string access)
         {
             var route = names.Table.Routes[r];
             if (route.Entries.Count == 0)
             {
                 return;
             }
-            var signature = $"private ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>";
+            var signature = $"{access} ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>";
             if (route.Entries.Count == 1)
             {
                 w.Line(signature);

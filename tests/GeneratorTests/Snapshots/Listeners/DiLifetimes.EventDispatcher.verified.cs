@@ -19,10 +19,9 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.UserRegistered>
 {
-    private App.Welcome? _welcomeListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.UserRegistered> _userRegisteredRoute;
 
@@ -47,24 +46,12 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
-    private App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
-    private App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
-
     /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.UserRegistered @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
         return PublishThroughRouteAsync(_userRegisteredRoute, @event, cancellationToken);
     }
-
-    private ValueTask UserRegistered_Invoke(App.UserRegistered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        index switch
-    {
-        0 => Audit_CreateListener(services).HandleAsync(@event, cancellationToken),
-        1 => SendMail_CreateListener(services).HandleAsync(@event, cancellationToken),
-        _ => Welcome_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -103,5 +90,29 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Welcome? _welcomeListener;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
+    private protected App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
+    private protected App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
+
+    private protected ValueTask UserRegistered_Invoke(App.UserRegistered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        index switch
+    {
+        0 => Audit_CreateListener(services).HandleAsync(@event, cancellationToken),
+        1 => SendMail_CreateListener(services).HandleAsync(@event, cancellationToken),
+        _ => Welcome_Listener.HandleAsync(@event, cancellationToken),
+    };
 
 }

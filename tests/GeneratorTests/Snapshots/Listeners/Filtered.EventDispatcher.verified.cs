@@ -19,14 +19,10 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Paid>,
     IEventPublisher<App.Pinged>
 {
-    private App.Ledger? _ledgerListener;
-    private App.Pong? _pongListener;
-    private App.Logging? _loggingFilter;
-    private App.Audit? _auditFilter;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Paid> _paidRoute;
     private readonly Route<App.Pinged> _pingedRoute;
@@ -57,11 +53,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
-
-    private App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
-    private App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
-    private App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
-    private App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
 
     /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Paid @event, CancellationToken cancellationToken = default)
@@ -193,5 +184,25 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         private ValueTask InvokeListener(App.Pinged @event, IServiceProvider? services, CancellationToken cancellationToken) =>
             _dispatcher.Pong_Listener.HandleAsync(@event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Ledger? _ledgerListener;
+    private App.Pong? _pongListener;
+    private App.Logging? _loggingFilter;
+    private App.Audit? _auditFilter;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
+    private protected App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
+    private protected App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
+    private protected App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
 
 }

@@ -20,11 +20,9 @@ using App_Outer = global::App.Outer;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Good>
 {
-    private App_Outer.ListensToSecret? _listensToSecretListener;
-    private App.Valid? _validListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Good> _goodRoute;
 
@@ -48,9 +46,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
-    private App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
-
     /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Good @event, CancellationToken cancellationToken = default)
     {
@@ -68,12 +63,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask Good_Invoke(App.Good @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => ListensToSecret_Listener.HandleAsync(@event, cancellationToken),
-        _ => Valid_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -112,5 +101,27 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App_Outer.ListensToSecret? _listensToSecretListener;
+    private App.Valid? _validListener;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
+    private protected App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
+
+    private protected ValueTask Good_Invoke(App.Good @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => ListensToSecret_Listener.HandleAsync(@event, cancellationToken),
+        _ => Valid_Listener.HandleAsync(@event, cancellationToken),
+    };
 
 }

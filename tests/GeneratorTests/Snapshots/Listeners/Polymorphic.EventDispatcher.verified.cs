@@ -19,14 +19,11 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Delivered>,
     IEventPublisher<App.Heartbeat>,
     IEventPublisher<App.Shipped>
 {
-    private App.DomainLog? _domainLogListener;
-    private App.Everything? _everythingListener;
-    private App.ShipmentLog? _shipmentLogListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Delivered> _deliveredRoute;
     private readonly Route<App.Heartbeat> _heartbeatRoute;
@@ -64,10 +61,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
-    private App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
-    private App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
-
     /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Delivered @event, CancellationToken cancellationToken = default)
     {
@@ -90,13 +83,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
     }
 
-    private ValueTask Delivered_Invoke(App.Delivered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
-    };
-
     /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Heartbeat @event, CancellationToken cancellationToken = default)
     {
@@ -113,12 +99,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask Heartbeat_Invoke(App.Heartbeat @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        _ => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-    };
 
     /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Shipped @event, CancellationToken cancellationToken = default)
@@ -140,13 +120,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask Shipped_Invoke(App.Shipped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -234,5 +207,45 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
             _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.DomainLog? _domainLogListener;
+    private App.Everything? _everythingListener;
+    private App.ShipmentLog? _shipmentLogListener;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
+    private protected App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
+    private protected App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
+
+    private protected ValueTask Delivered_Invoke(App.Delivered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+    };
+
+    private protected ValueTask Heartbeat_Invoke(App.Heartbeat @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        _ => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+    };
+
+    private protected ValueTask Shipped_Invoke(App.Shipped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
+        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+    };
 
 }

@@ -20,11 +20,9 @@ using Orders = global::Orders;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<Orders.OrderPlaced>
 {
-    private App.AppListener? _appListener;
-    private Orders.LibraryListener? _libraryListener;
     private readonly EventRoute[] _routes;
     private readonly Route<Orders.OrderPlaced> _orderPlacedRoute;
 
@@ -48,9 +46,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
-    private Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
-
     /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
     public ValueTask PublishAsync(Orders.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
@@ -68,12 +63,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask OrderPlaced_Invoke(Orders.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken),
-        _ => Library_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -149,5 +138,28 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
             _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.AppListener? _appListener;
+    private Orders.LibraryListener? _libraryListener;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
+    private protected Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
+
+    private protected ValueTask OrderPlaced_Invoke(Orders.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        index switch
+    {
+        0 => App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken),
+        _ => Library_Listener.HandleAsync(@event, cancellationToken),
+    };
 
 }

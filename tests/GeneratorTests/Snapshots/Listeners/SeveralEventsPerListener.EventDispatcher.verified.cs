@@ -19,12 +19,11 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Started>,
     IEventPublisher<App.Stopped>,
     IEventPublisher<App.Tick>
 {
-    private App.Lifecycle? _lifecycleListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Started> _startedRoute;
     private readonly Route<App.Stopped> _stoppedRoute;
@@ -57,8 +56,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
-
     /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Started @event, CancellationToken cancellationToken = default)
     {
@@ -72,9 +69,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
     }
-
-    private ValueTask Started_Invoke(App.Started @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
 
     /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Stopped @event, CancellationToken cancellationToken = default)
@@ -90,9 +84,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Stopped_Invoke(App.Stopped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-
     /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
     public ValueTask PublishAsync(App.Tick @event, CancellationToken cancellationToken = default)
     {
@@ -105,9 +96,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
     }
-
-    private ValueTask Tick_Invoke(App.Tick @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken);
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -152,5 +140,28 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Lifecycle? _lifecycleListener;
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
+
+    private protected ValueTask Started_Invoke(App.Started @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
+
+    private protected ValueTask Stopped_Invoke(App.Stopped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
+
+    private protected ValueTask Tick_Invoke(App.Tick @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
+        ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken);
 
 }
