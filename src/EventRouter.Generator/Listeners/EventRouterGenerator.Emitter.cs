@@ -18,6 +18,9 @@ public sealed partial class EventRouterGenerator
         /// <summary>The dispatcher's generated base class (see <see cref="EmitListenersClass"/>).</summary>
         internal const string ListenersClass = "EventDispatcherListeners";
 
+        /// <summary>The base class's method that picks a route's listeners out of its table.</summary>
+        private const string ListenersMethod = "Listeners";
+
         private const string Services = "global::System.IServiceProvider";
         private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
 
@@ -156,7 +159,20 @@ public sealed partial class EventRouterGenerator
                 w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
             }
             w.Line();
+            w.Line("/// <summary>Every listener once; a route lists its own by index.</summary>");
+            w.Line("private static readonly ListenerInfo[] s_listeners =");
+            w.Line("{");
+            w.Indent();
+            foreach (var l in table.Listeners)
+            {
+                w.Line(ListenerInfo(names, l) + ",");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line();
             w.Line($"private protected {ListenersClass}(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) {{ }}");
+            w.Line();
+            w.Line($"private protected static ListenerInfo[] {ListenersMethod}(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);");
             w.Line();
             EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
@@ -195,7 +211,8 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>
-        /// One route: the shared <c>Route&lt;TEvent&gt;</c> with the event's name, its listeners, and the dispatcher's
+        /// One route: the shared <c>Route&lt;TEvent&gt;</c> with the event's name, its listeners (indexes into the one
+        /// table of every listener, so a listener of several events is written once), and the dispatcher's
         /// methods for it (the typed <c>PublishAsync</c>, through <c>this</c>, and the invoke-by-index method).
         /// </summary>
         private static void EmitRouteConstruction(SourceWriter w, Names names, int r)
@@ -217,15 +234,8 @@ public sealed partial class EventRouterGenerator
                 w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, global::System.Array.Empty<ListenerInfo>(), null{keys});");
                 return;
             }
-            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, new ListenerInfo[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var entry in route.Entries)
-            {
-                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
-            }
-            w.Unindent();
-            w.Line($"}}, {names.InvokeMethod(r)}{keys});");
+            var listeners = string.Join(", ", route.Entries.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, {ListenersMethod}({listeners}), {names.InvokeMethod(r)}{keys});");
         }
 
         private static void EmitListenerAccessors(SourceWriter w, Names names)
@@ -281,7 +291,7 @@ public sealed partial class EventRouterGenerator
             var field = names.RouteField(r);
             var e = route.Event;
             var type = names.Type(e.FullName);
-            w.Line($"/// <summary>Publishes {TypeNames.SeeType(type)} to its {route.Entries.Count} listener(s), in order.</summary>");
+            w.Line("/// <inheritdoc />");
             w.Open($"public ValueTask PublishAsync({type} @event, CancellationToken cancellationToken = default)");
             if (!e.IsValueType)
             {
@@ -347,20 +357,21 @@ public sealed partial class EventRouterGenerator
             {
                 return;
             }
-            var signature = $"{access} ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>";
+            // Short parameter names: the method is private, and written once per event type.
+            var signature = $"{access} ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} e, int i, IServiceProvider? s, CancellationToken ct) =>";
             if (route.Entries.Count == 1)
             {
                 w.Line(signature);
-                w.Indent().Line(EntryCall(names, r, 0, "services") + ";").Unindent();
+                w.Indent().Line(EntryCall(names, r, 0, "s", "e", "ct") + ";").Unindent();
                 w.Line();
                 return;
             }
-            w.Line(signature + " index switch");
+            w.Line(signature + " i switch");
             w.Line("{");
             w.Indent();
             for (var k = 0; k < route.Entries.Count; k++)
             {
-                w.Line($"{(k < route.Entries.Count - 1 ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "_")} => {EntryCall(names, r, k, "services")},");
+                w.Line($"{(k < route.Entries.Count - 1 ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "_")} => {EntryCall(names, r, k, "s", "e", "ct")},");
             }
             w.Unindent();
             w.Line("};");
@@ -368,12 +379,12 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>The call of route entry <paramref name="k"/>: its filter chain, or the listener.</summary>
-        private static string EntryCall(Names names, int r, int k, string services)
+        private static string EntryCall(Names names, int r, int k, string services, string @event = "@event", string token = "cancellationToken")
         {
             var route = names.Table.Routes[r];
             return route.Entries[k].Filters.Count > 0
-                ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, {services}, cancellationToken)"
-                : Call(names, route.Entries[k], route.Event.FullName, "@event", services, prefix: "");
+                ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}({@event}, {services}, {token})"
+                : Call(names, route.Entries[k], route.Event.FullName, @event, services, prefix: "", token);
         }
 
         private static void EmitGenericPublish(SourceWriter w, Names names, bool useDictionary)
@@ -501,15 +512,8 @@ public sealed partial class EventRouterGenerator
             w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
             w.NonUserCodeAttributes();
             w.Open("private sealed class FallbackRoute : EventRoute<object>");
-            w.Line("private static readonly ListenerInfo[] s_open = new ListenerInfo[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var entry in open)
-            {
-                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
-            }
-            w.Unindent();
-            w.Line("};");
+            var listeners = string.Join(", ", open.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            w.Line($"private static readonly ListenerInfo[] s_open = {ListenersMethod}({listeners});");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line("private readonly int[] _entries;");
             w.Line();
@@ -659,14 +663,28 @@ public sealed partial class EventRouterGenerator
             new SourceWriter().Line("// <auto-generated/>").Line("#nullable enable").Line(TypeNames.ObsoletePragma).Line();
 
         /// <summary>The call of one route entry from code where the event is typed as the route's event.</summary>
-        private static string Call(Names names, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
+        private static string Call(
+            Names names,
+            RouteEntryModel entry,
+            string eventType,
+            string eventExpression,
+            string services,
+            string prefix,
+            string token = "cancellationToken")
         {
             var h = entry.Handled;
             var argument = h.Event.FullName == eventType ? eventExpression : $"({names.Type(h.Event.FullName)}){eventExpression}";
-            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix);
+            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix, token);
         }
 
-        private static string Invoke(Names names, int index, HandledEventModel handled, string argument, string services, string prefix)
+        private static string Invoke(
+            Names names,
+            int index,
+            HandledEventModel handled,
+            string argument,
+            string services,
+            string prefix,
+            string token = "cancellationToken")
         {
             var instance = names.Table.Listeners[index].Lifetime == ListenerLifetime.Singleton
                 ? $"{prefix}{names.ListenerProperty(index)}"
@@ -678,8 +696,8 @@ public sealed partial class EventRouterGenerator
                 argument = argument.IndexOf('(') < 0 ? argument + "!" : $"({argument})!";
             }
             return handled.DirectCall
-                ? $"{instance}.HandleAsync({argument}, cancellationToken)"
-                : $"((global::EventRouter.IEventListener<{names.Type(handled.AnnotatedName ?? handled.Event.FullName)}>){instance}).HandleAsync({argument}, cancellationToken)";
+                ? $"{instance}.HandleAsync({argument}, {token})"
+                : $"((global::EventRouter.IEventListener<{names.Type(handled.AnnotatedName ?? handled.Event.FullName)}>){instance}).HandleAsync({argument}, {token})";
         }
 
         private static string ListenerInfo(Names names, ListenerModel l) =>

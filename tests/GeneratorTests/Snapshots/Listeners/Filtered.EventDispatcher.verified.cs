@@ -38,14 +38,8 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _paidRoute = new(this, "App.Paid", new ListenerInfo[]
-        {
-            new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
-        }, Paid_Invoke);
-        _pingedRoute = new(this, "App.Pinged", new ListenerInfo[]
-        {
-            new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
-        }, Pinged_Invoke);
+        _paidRoute = new(this, "App.Paid", Listeners(0), Paid_Invoke);
+        _pingedRoute = new(this, "App.Pinged", Listeners(1), Pinged_Invoke);
         _routes = new EventRoute[] { _paidRoute, _pingedRoute };
         _paid_LedgerChain = new Paid_Ledger_Chain(this);
         _pinged_PongChain = new Pinged_Pong_Chain(this);
@@ -54,7 +48,7 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Paid @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -68,10 +62,10 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
         return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Paid_Invoke(App.Paid @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        _paid_LedgerChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+    private ValueTask Paid_Invoke(App.Paid e, int i, IServiceProvider? s, CancellationToken ct) =>
+        _paid_LedgerChain.Invoke_Logging_Filter(e, s, ct);
 
-    /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Pinged @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -85,8 +79,8 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
         return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Pinged_Invoke(App.Pinged @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        _pinged_PongChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+    private ValueTask Pinged_Invoke(App.Pinged e, int i, IServiceProvider? s, CancellationToken ct) =>
+        _pinged_PongChain.Invoke_Logging_Filter(e, s, ct);
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -198,7 +192,16 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.Logging? _loggingFilter;
     private App.Audit? _auditFilter;
 
+    /// <summary>Every listener once; a route lists its own by index.</summary>
+    private static readonly ListenerInfo[] s_listeners =
+    {
+        new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
+        new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
+    };
+
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
 
     private protected App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
     private protected App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);

@@ -35,18 +35,14 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _goodRoute = new(this, "App.Good", new ListenerInfo[]
-        {
-            new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
-            new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
-        }, Good_Invoke);
+        _goodRoute = new(this, "App.Good", Listeners(0, 1), Good_Invoke);
         _routes = new EventRoute[] { _goodRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Good @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -113,15 +109,24 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App_Outer.ListensToSecret? _listensToSecretListener;
     private App.Valid? _validListener;
 
+    /// <summary>Every listener once; a route lists its own by index.</summary>
+    private static readonly ListenerInfo[] s_listeners =
+    {
+        new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
+        new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
+    };
+
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
 
     private protected App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
     private protected App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
 
-    private protected ValueTask Good_Invoke(App.Good @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    private protected ValueTask Good_Invoke(App.Good e, int i, IServiceProvider? s, CancellationToken ct) => i switch
     {
-        0 => ListensToSecret_Listener.HandleAsync(@event, cancellationToken),
-        _ => Valid_Listener.HandleAsync(@event, cancellationToken),
+        0 => ListensToSecret_Listener.HandleAsync(e, ct),
+        _ => Valid_Listener.HandleAsync(e, ct),
     };
 
 }

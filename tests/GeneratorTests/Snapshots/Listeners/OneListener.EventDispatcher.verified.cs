@@ -34,17 +34,14 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _testEventRoute = new(this, "App.TestEvent", new ListenerInfo[]
-        {
-            new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
-        }, TestEvent_Invoke);
+        _testEventRoute = new(this, "App.TestEvent", Listeners(0), TestEvent_Invoke);
         _routes = new EventRoute[] { _testEventRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.TestEvent @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -106,11 +103,19 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 {
     private App.TestListener? _testListener;
 
+    /// <summary>Every listener once; a route lists its own by index.</summary>
+    private static readonly ListenerInfo[] s_listeners =
+    {
+        new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
+    };
+
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
 
     private protected App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
 
-    private protected ValueTask TestEvent_Invoke(App.TestEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Test_Listener.HandleAsync(@event, cancellationToken);
+    private protected ValueTask TestEvent_Invoke(App.TestEvent e, int i, IServiceProvider? s, CancellationToken ct) =>
+        Test_Listener.HandleAsync(e, ct);
 
 }

@@ -38,30 +38,16 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _deliveredRoute = new(this, "App.Delivered", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        }, Delivered_Invoke);
-        _heartbeatRoute = new(this, "App.Heartbeat", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-        }, Heartbeat_Invoke);
-        _shippedRoute = new(this, "App.Shipped", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        }, Shipped_Invoke);
+        _deliveredRoute = new(this, "App.Delivered", Listeners(0, 1, 2), Delivered_Invoke);
+        _heartbeatRoute = new(this, "App.Heartbeat", Listeners(0, 1), Heartbeat_Invoke);
+        _shippedRoute = new(this, "App.Shipped", Listeners(0, 1, 2), Shipped_Invoke);
         _routes = new EventRoute[] { _deliveredRoute, _heartbeatRoute, _shippedRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Delivered @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -83,7 +69,7 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
         return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
     }
 
-    /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Heartbeat @event, CancellationToken cancellationToken = default)
     {
         if (TakesRoutePath(_heartbeatRoute, cancellationToken)) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
@@ -100,7 +86,7 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
         return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
     }
 
-    /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Shipped @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -174,12 +160,7 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     private sealed class FallbackRoute : EventRoute<object>
     {
-        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        };
+        private static readonly ListenerInfo[] s_open = Listeners(0, 1, 2);
         private readonly EventDispatcher _dispatcher;
         private readonly int[] _entries;
 
@@ -220,32 +201,40 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.Everything? _everythingListener;
     private App.ShipmentLog? _shipmentLogListener;
 
+    /// <summary>Every listener once; a route lists its own by index.</summary>
+    private static readonly ListenerInfo[] s_listeners =
+    {
+        new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+        new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+        new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
+    };
+
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
 
     private protected App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
     private protected App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
     private protected App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
 
-    private protected ValueTask Delivered_Invoke(App.Delivered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        index switch
+    private protected ValueTask Delivered_Invoke(App.Delivered e, int i, IServiceProvider? s, CancellationToken ct) => i switch
     {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        1 => Everything_Listener.HandleAsync((object)e, ct),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)e, ct),
     };
 
-    private protected ValueTask Heartbeat_Invoke(App.Heartbeat @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        index switch
+    private protected ValueTask Heartbeat_Invoke(App.Heartbeat e, int i, IServiceProvider? s, CancellationToken ct) => i switch
     {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        _ => Everything_Listener.HandleAsync((object)@event, cancellationToken),
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        _ => Everything_Listener.HandleAsync((object)e, ct),
     };
 
-    private protected ValueTask Shipped_Invoke(App.Shipped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
+    private protected ValueTask Shipped_Invoke(App.Shipped e, int i, IServiceProvider? s, CancellationToken ct) => i switch
     {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        1 => Everything_Listener.HandleAsync((object)e, ct),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)e, ct),
     };
 
 }

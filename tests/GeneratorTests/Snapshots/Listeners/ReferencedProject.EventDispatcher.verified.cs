@@ -35,18 +35,14 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _orderPlacedRoute = new(this, "Orders.OrderPlaced", new ListenerInfo[]
-        {
-            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
-            new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
-        }, OrderPlaced_Invoke);
+        _orderPlacedRoute = new(this, "Orders.OrderPlaced", Listeners(0, 1), OrderPlaced_Invoke);
         _routes = new EventRoute[] { _orderPlacedRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(Orders.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -109,10 +105,7 @@ internal sealed partial class EventDispatcher : EventDispatcherListeners, IEvent
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     private sealed class FallbackRoute : EventRoute<object>
     {
-        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
-        {
-            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
-        };
+        private static readonly ListenerInfo[] s_open = Listeners(0);
         private readonly EventDispatcher _dispatcher;
         private readonly int[] _entries;
 
@@ -150,16 +143,24 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.AppListener? _appListener;
     private Orders.LibraryListener? _libraryListener;
 
+    /// <summary>Every listener once; a route lists its own by index.</summary>
+    private static readonly ListenerInfo[] s_listeners =
+    {
+        new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
+        new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
+    };
+
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
 
     private protected App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
     private protected Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
 
-    private protected ValueTask OrderPlaced_Invoke(Orders.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        index switch
+    private protected ValueTask OrderPlaced_Invoke(Orders.OrderPlaced e, int i, IServiceProvider? s, CancellationToken ct) => i switch
     {
-        0 => App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken),
-        _ => Library_Listener.HandleAsync(@event, cancellationToken),
+        0 => App_Listener.HandleAsync((Orders.IOrderEvent)e, ct),
+        _ => Library_Listener.HandleAsync(e, ct),
     };
 
 }
