@@ -18,6 +18,9 @@ public sealed partial class EventRouterGenerator
         /// <summary>The dispatcher's generated base class (see <see cref="EmitListenersClass"/>).</summary>
         internal const string ListenersClass = "EventDispatcherListeners";
 
+        /// <summary>The base class's table of every listener (<c>ListenerInfo[]</c>).</summary>
+        internal const string ListenerTable = "ListenerTable";
+
         /// <summary>The base class's method that picks a route's listeners out of its table.</summary>
         private const string ListenersMethod = "Listeners";
 
@@ -159,8 +162,8 @@ public sealed partial class EventRouterGenerator
                 w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
             }
             w.Line();
-            w.Line("/// <summary>Every listener once; a route lists its own by index.</summary>");
-            w.Line("private static readonly ListenerInfo[] s_listeners =");
+            w.Line("/// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>");
+            w.Line($"internal static readonly ListenerInfo[] {ListenerTable} =");
             w.Line("{");
             w.Indent();
             foreach (var l in table.Listeners)
@@ -172,7 +175,7 @@ public sealed partial class EventRouterGenerator
             w.Line();
             w.Line($"private protected {ListenersClass}(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) {{ }}");
             w.Line();
-            w.Line($"private protected static ListenerInfo[] {ListenersMethod}(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);");
+            w.Line($"private protected static ListenerInfo[] {ListenersMethod}(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => {ListenerTable}[i]);");
             w.Line();
             EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)

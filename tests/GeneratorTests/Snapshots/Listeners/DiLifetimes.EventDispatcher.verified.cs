@@ -102,8 +102,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 {
     private App.Welcome? _welcomeListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.Audit", typeof(App.Audit), ListenerLifetime.Transient),
         new("App.SendMail", typeof(App.SendMail), ListenerLifetime.Scoped),
@@ -112,7 +112,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
     private protected App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);

@@ -192,8 +192,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.Logging? _loggingFilter;
     private App.Audit? _auditFilter;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
         new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
@@ -201,7 +201,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
     private protected App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);

@@ -109,8 +109,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App_Outer.ListensToSecret? _listensToSecretListener;
     private App.Valid? _validListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
         new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
@@ -118,7 +118,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
     private protected App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);

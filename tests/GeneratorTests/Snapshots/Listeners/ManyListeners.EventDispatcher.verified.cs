@@ -112,8 +112,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.B? _bListener;
     private App.C? _cListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.A", typeof(App.A), ListenerLifetime.Singleton),
         new("App.B", typeof(App.B), ListenerLifetime.Singleton),
@@ -122,7 +122,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener);
     private protected App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener);

@@ -103,15 +103,15 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 {
     private App.TestListener? _testListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
     };
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
 

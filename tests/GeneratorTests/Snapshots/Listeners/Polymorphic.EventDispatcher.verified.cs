@@ -201,8 +201,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.Everything? _everythingListener;
     private App.ShipmentLog? _shipmentLogListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
         new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
@@ -211,7 +211,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
     private protected App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);

@@ -143,8 +143,8 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
     private App.AppListener? _appListener;
     private Orders.LibraryListener? _libraryListener;
 
-    /// <summary>Every listener once; a route lists its own by index.</summary>
-    private static readonly ListenerInfo[] s_listeners =
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
     {
         new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
         new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
@@ -152,7 +152,7 @@ internal abstract class EventDispatcherListeners : EventDispatcherBase
 
     private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
 
-    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => s_listeners[i]);
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
 
     private protected App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
     private protected Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
