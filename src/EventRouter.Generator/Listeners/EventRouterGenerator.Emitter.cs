@@ -15,6 +15,15 @@ public sealed partial class EventRouterGenerator
         /// <summary>Above this many events, type lookups use a frozen dictionary instead of a chain of comparisons.</summary>
         internal const int ChainLimit = 16;
 
+        /// <summary>The dispatcher's generated base class (see <see cref="EmitListenersClass"/>).</summary>
+        internal const string ListenersClass = "EventDispatcherListeners";
+
+        /// <summary>The base class's table of every listener (<c>ListenerInfo[]</c>).</summary>
+        internal const string ListenerTable = "ListenerTable";
+
+        /// <summary>The base class's method that picks a route's listeners out of its table.</summary>
+        private const string ListenersMethod = "Listeners";
+
         private const string Services = "global::System.IServiceProvider";
         private const string MethodImpl = "global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions";
 
@@ -44,7 +53,7 @@ public sealed partial class EventRouterGenerator
             // IEventPublisher<T> per event type: its one method is the typed PublishAsync below, so a publish through the
             // injected typed interface is one interface call, with no generic virtual call or type test.
             w.NonUserCodeAttributes();
-            w.Line("internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
+            w.Line($"internal sealed partial class EventDispatcher : {ListenersClass}, IEventPublisher" + (table.Routes.Count > 0 ? "," : ""));
             w.Indent();
             for (var r = 0; r < table.Routes.Count; r++)
             {
@@ -54,18 +63,6 @@ public sealed partial class EventRouterGenerator
             w.Line("{");
             w.Indent();
 
-            for (var i = 0; i < table.Listeners.Count; i++)
-            {
-                var l = table.Listeners[i];
-                if (l.Lifetime == ListenerLifetime.Singleton)
-                {
-                    w.Line($"private {t(l.FullName)}? {names.ListenerField(i)};");
-                }
-            }
-            for (var f = 0; f < table.Filters.Count; f++)
-            {
-                w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
-            }
             w.Line("private readonly EventRoute[] _routes;");
             for (var r = 0; r < table.Routes.Count; r++)
             {
@@ -110,11 +107,14 @@ public sealed partial class EventRouterGenerator
             w.Line("public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;");
             w.Line();
 
-            EmitListenerAccessors(w, names);
             for (var r = 0; r < table.Routes.Count; r++)
             {
                 EmitTypedPublish(w, names, r);
-                EmitInvoke(w, names, r);
+                if (HasFilters(table.Routes[r]))
+                {
+                    // Its filter chains are nested classes of the dispatcher: the invoke method stays beside them.
+                    EmitInvoke(w, names, r, "private");
+                }
             }
             EmitGenericPublish(w, names, useDictionary);
             EmitObjectPublish(w, names, useDictionary);
@@ -126,7 +126,66 @@ public sealed partial class EventRouterGenerator
             }
 
             w.Close();
+            w.Line();
+            EmitListenersClass(w, names);
             return FileWithAliases(table.Namespace, names.Aliases, w.ToString(), "using global::EventRouter.CompilerServices;");
+        }
+
+        /// <summary>
+        /// The dispatcher's base class: the listener instances, their accessors and the routes' invoke-by-index methods.
+        /// </summary>
+        /// <remarks>
+        /// On a class of their own because the class that implements <c>IEventPublisher&lt;T&gt;</c> of every event type
+        /// is expensive to analyse per member: the SDK's preview-feature analyzer (CA2252, which also runs over generated
+        /// code) compares each method and property of a type with every member of every interface the type implements.
+        /// Here, with a few interfaces, a listener accessor costs it nothing; the dispatcher keeps only the typed publish
+        /// methods (the interface implementations) and the entries.
+        /// </remarks>
+        private static void EmitListenersClass(SourceWriter w, Names names)
+        {
+            var table = names.Table;
+            var t = names.Type;
+            w.Line("/// <summary>The listeners of <see cref=\"EventDispatcher\"/> and the invoke-by-index methods of its routes.</summary>");
+            w.Line(GeneratedCode.Attribute);
+            w.NonUserCodeAttributes();
+            w.Open($"internal abstract class {ListenersClass} : EventDispatcherBase");
+            for (var i = 0; i < table.Listeners.Count; i++)
+            {
+                var l = table.Listeners[i];
+                if (l.Lifetime == ListenerLifetime.Singleton)
+                {
+                    w.Line($"private {t(l.FullName)}? {names.ListenerField(i)};");
+                }
+            }
+            for (var f = 0; f < table.Filters.Count; f++)
+            {
+                w.Line($"private {t(table.Filters[f].FullName)}? {names.FilterField(f)};");
+            }
+            w.Line();
+            w.Line("/// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>");
+            w.Line($"internal static readonly ListenerInfo[] {ListenerTable} =");
+            w.Line("{");
+            w.Indent();
+            foreach (var l in table.Listeners)
+            {
+                w.Line(ListenerInfo(names, l) + ",");
+            }
+            w.Unindent();
+            w.Line("};");
+            w.Line();
+            w.Line($"private protected {ListenersClass}(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) {{ }}");
+            w.Line();
+            w.Line($"private protected static ListenerInfo[] {ListenersMethod}(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => {ListenerTable}[i]);");
+            w.Line();
+            EmitListenerAccessors(w, names);
+            for (var r = 0; r < table.Routes.Count; r++)
+            {
+                if (!HasFilters(table.Routes[r]))
+                {
+                    EmitInvoke(w, names, r, "private protected");
+                }
+            }
+            w.Close();
         }
 
         /// <summary>
@@ -155,7 +214,8 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>
-        /// One route: the shared <c>Route&lt;TEvent&gt;</c> with the event's name, its listeners, and the dispatcher's
+        /// One route: the shared <c>Route&lt;TEvent&gt;</c> with the event's name, its listeners (indexes into the one
+        /// table of every listener, so a listener of several events is written once), and the dispatcher's
         /// methods for it (the typed <c>PublishAsync</c>, through <c>this</c>, and the invoke-by-index method).
         /// </summary>
         private static void EmitRouteConstruction(SourceWriter w, Names names, int r)
@@ -177,15 +237,8 @@ public sealed partial class EventRouterGenerator
                 w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, global::System.Array.Empty<ListenerInfo>(), null{keys});");
                 return;
             }
-            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, new ListenerInfo[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var entry in route.Entries)
-            {
-                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
-            }
-            w.Unindent();
-            w.Line($"}}, {names.InvokeMethod(r)}{keys});");
+            var listeners = string.Join(", ", route.Entries.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, {ListenersMethod}({listeners}), {names.InvokeMethod(r)}{keys});");
         }
 
         private static void EmitListenerAccessors(SourceWriter w, Names names)
@@ -200,11 +253,11 @@ public sealed partial class EventRouterGenerator
                 var constructor = l.SatisfiesNewConstraint ? "" : l.HasParameterlessConstructor ? $", static () => new {type}()" : ", null";
                 if (l.Lifetime == ListenerLifetime.Singleton)
                 {
-                    w.Line($"private {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
+                    w.Line($"private protected {type} {names.ListenerProperty(i)} => {names.ListenerField(i)} ?? InitializeSingleton(ref {names.ListenerField(i)}{constructor});");
                 }
                 else
                 {
-                    w.Line($"private {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
+                    w.Line($"private protected {type} {names.ListenerFactory(i)}(IServiceProvider? services) => CreateListener<{type}>(services{constructor});");
                 }
             }
             for (var f = 0; f < table.Filters.Count; f++)
@@ -212,7 +265,7 @@ public sealed partial class EventRouterGenerator
                 var filter = table.Filters[f];
                 var type = t(filter.FullName);
                 var constructor = filter.HasParameterlessConstructor ? $"static () => new {type}()" : "null";
-                w.Line($"private {type} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
+                w.Line($"private protected {type} {names.FilterProperty(f)} => {names.FilterField(f)} ?? InitializeSingleton(ref {names.FilterField(f)}, {constructor});");
             }
             if (table.Listeners.Count > 0)
             {
@@ -241,7 +294,7 @@ public sealed partial class EventRouterGenerator
             var field = names.RouteField(r);
             var e = route.Event;
             var type = names.Type(e.FullName);
-            w.Line($"/// <summary>Publishes {TypeNames.SeeType(type)} to its {route.Entries.Count} listener(s), in order.</summary>");
+            w.Line("/// <inheritdoc />");
             w.Open($"public ValueTask PublishAsync({type} @event, CancellationToken cancellationToken = default)");
             if (!e.IsValueType)
             {
@@ -298,27 +351,30 @@ public sealed partial class EventRouterGenerator
         /// The route's invoke-by-index (the slow paths, the dispatch loop): the route checks the index first, so the last
         /// listener is the switch's default.
         /// </summary>
-        private static void EmitInvoke(SourceWriter w, Names names, int r)
+        private static bool HasFilters(RouteModel route) => route.Entries.Any(static x => x.Filters.Count > 0);
+
+        private static void EmitInvoke(SourceWriter w, Names names, int r, string access)
         {
             var route = names.Table.Routes[r];
             if (route.Entries.Count == 0)
             {
                 return;
             }
-            var signature = $"private ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>";
+            // Short parameter names: the method is private, and written once per event type.
+            var signature = $"{access} ValueTask {names.InvokeMethod(r)}({names.Type(route.Event.FullName)} e, int i, IServiceProvider? s, CancellationToken ct) =>";
             if (route.Entries.Count == 1)
             {
                 w.Line(signature);
-                w.Indent().Line(EntryCall(names, r, 0, "services") + ";").Unindent();
+                w.Indent().Line(EntryCall(names, r, 0, "s", "e", "ct") + ";").Unindent();
                 w.Line();
                 return;
             }
-            w.Line(signature + " index switch");
+            w.Line(signature + " i switch");
             w.Line("{");
             w.Indent();
             for (var k = 0; k < route.Entries.Count; k++)
             {
-                w.Line($"{(k < route.Entries.Count - 1 ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "_")} => {EntryCall(names, r, k, "services")},");
+                w.Line($"{(k < route.Entries.Count - 1 ? k.ToString(System.Globalization.CultureInfo.InvariantCulture) : "_")} => {EntryCall(names, r, k, "s", "e", "ct")},");
             }
             w.Unindent();
             w.Line("};");
@@ -326,12 +382,12 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>The call of route entry <paramref name="k"/>: its filter chain, or the listener.</summary>
-        private static string EntryCall(Names names, int r, int k, string services)
+        private static string EntryCall(Names names, int r, int k, string services, string @event = "@event", string token = "cancellationToken")
         {
             var route = names.Table.Routes[r];
             return route.Entries[k].Filters.Count > 0
-                ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}(@event, {services}, cancellationToken)"
-                : Call(names, route.Entries[k], route.Event.FullName, "@event", services, prefix: "");
+                ? $"{names.ChainField(r, k)}.{names.ChainEntry(r, k)}({@event}, {services}, {token})"
+                : Call(names, route.Entries[k], route.Event.FullName, @event, services, prefix: "", token);
         }
 
         private static void EmitGenericPublish(SourceWriter w, Names names, bool useDictionary)
@@ -459,15 +515,8 @@ public sealed partial class EventRouterGenerator
             w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
             w.NonUserCodeAttributes();
             w.Open("private sealed class FallbackRoute : EventRoute<object>");
-            w.Line("private static readonly ListenerInfo[] s_open = new ListenerInfo[]");
-            w.Line("{");
-            w.Indent();
-            foreach (var entry in open)
-            {
-                w.Line(ListenerInfo(names, table.Listeners[entry.ListenerIndex]) + ",");
-            }
-            w.Unindent();
-            w.Line("};");
+            var listeners = string.Join(", ", open.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            w.Line($"private static readonly ListenerInfo[] s_open = {ListenersMethod}({listeners});");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line("private readonly int[] _entries;");
             w.Line();
@@ -617,14 +666,28 @@ public sealed partial class EventRouterGenerator
             new SourceWriter().Line("// <auto-generated/>").Line("#nullable enable").Line(TypeNames.ObsoletePragma).Line();
 
         /// <summary>The call of one route entry from code where the event is typed as the route's event.</summary>
-        private static string Call(Names names, RouteEntryModel entry, string eventType, string eventExpression, string services, string prefix)
+        private static string Call(
+            Names names,
+            RouteEntryModel entry,
+            string eventType,
+            string eventExpression,
+            string services,
+            string prefix,
+            string token = "cancellationToken")
         {
             var h = entry.Handled;
             var argument = h.Event.FullName == eventType ? eventExpression : $"({names.Type(h.Event.FullName)}){eventExpression}";
-            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix);
+            return Invoke(names, entry.ListenerIndex, h, argument, services, prefix, token);
         }
 
-        private static string Invoke(Names names, int index, HandledEventModel handled, string argument, string services, string prefix)
+        private static string Invoke(
+            Names names,
+            int index,
+            HandledEventModel handled,
+            string argument,
+            string services,
+            string prefix,
+            string token = "cancellationToken")
         {
             var instance = names.Table.Listeners[index].Lifetime == ListenerLifetime.Singleton
                 ? $"{prefix}{names.ListenerProperty(index)}"
@@ -636,8 +699,8 @@ public sealed partial class EventRouterGenerator
                 argument = argument.IndexOf('(') < 0 ? argument + "!" : $"({argument})!";
             }
             return handled.DirectCall
-                ? $"{instance}.HandleAsync({argument}, cancellationToken)"
-                : $"((global::EventRouter.IEventListener<{names.Type(handled.AnnotatedName ?? handled.Event.FullName)}>){instance}).HandleAsync({argument}, cancellationToken)";
+                ? $"{instance}.HandleAsync({argument}, {token})"
+                : $"((global::EventRouter.IEventListener<{names.Type(handled.AnnotatedName ?? handled.Event.FullName)}>){instance}).HandleAsync({argument}, {token})";
         }
 
         private static string ListenerInfo(Names names, ListenerModel l) =>

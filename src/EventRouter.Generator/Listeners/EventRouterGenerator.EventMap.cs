@@ -1,4 +1,5 @@
-using System.Text;
+using System.Globalization;
+using System.Linq;
 using EventRouter.Generator.Listeners.Models;
 using EventRouter.Generator.Shared;
 
@@ -29,34 +30,42 @@ public sealed partial class EventRouterGenerator
             w.NonUserCodeAttributes();
             w.Open("internal static partial class EventMap");
 
-            w.Line("/// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted edge is a listener of a base class or interface, labelled with that type.</summary>");
-            // One verbatim literal, a line of it per line of the chart: no quotes, escapes or concatenation per line.
-            // Line ends the first line; the rest goes as it is, so no indentation gets into the text.
-            const string First = "flowchart LR";
-            w.Line("public const string Mermaid = @\"" + First);
-            w.Raw(Mermaid(table).Substring(First.Length + 1).Replace("\"", "\"\"") + "\";\n");
-            w.Line();
-
-            w.Line("/// <summary>Every concrete event type known at compile time and the listeners it reaches, in dispatch order; ordered by type name.</summary>");
-            w.Open($"public static {ReadOnlyList}<Route> Routes {{ get; }} = new Route[]");
+            // Each route once, as data the two members below are built from: the listeners are indexes into the dispatcher's
+            // table of every listener (their names and lifetimes), so neither the chart nor the records are written out.
+            w.Line("/// <summary>");
+            w.Line("/// Every route: the event's name, its type's name when that differs, its listeners as indexes into the dispatcher's");
+            w.Line("/// listener table, and for a listener of a base class or interface the type it listens to.");
+            w.Line("/// </summary>");
+            w.Line("private static readonly Row[] s_rows =");
+            w.Line("{").Indent();
             foreach (var route in table.Routes)
             {
                 var e = route.Event;
-                if (route.Entries.Count == 0)
+                var type = e.EventName == e.DisplayName ? "null" : Literal(e.DisplayName);
+                var indexes = string.Join(", ", route.Entries.Select(static x => x.ListenerIndex.ToString(CultureInfo.InvariantCulture)));
+                if (route.Entries.All(x => x.Handled.Event.FullName == e.FullName))
                 {
-                    w.Line($"new({Literal(e.EventName)}, {Literal(e.DisplayName)}, global::System.Array.Empty<Listener>()),");
+                    w.Line($"new({Literal(e.EventName)}, {type}{(indexes.Length > 0 ? ", " + indexes : "")}),");
                     continue;
                 }
-                w.Line($"new({Literal(e.EventName)}, {Literal(e.DisplayName)}, new Listener[]");
-                w.Line("{").Indent();
-                foreach (var entry in route.Entries)
-                {
-                    var l = table.Listeners[entry.ListenerIndex];
-                    w.Line($"new({Literal(l.DisplayName)}, {Literal(entry.Handled.Event.DisplayName)}, ListenerLifetime.{l.Lifetime}),");
-                }
-                w.Unindent().Line("}),");
+                var listened = string.Join(", ", route.Entries.Select(x => x.Handled.Event.FullName == e.FullName ? "null" : Literal(x.Handled.Event.DisplayName)));
+                w.Line($"new({Literal(e.EventName)}, {type}, new[] {{ {indexes} }}, new[] {{ {listened} }}),");
             }
-            w.Close(";");
+            w.Unindent().Line("};");
+            w.Line();
+
+            w.Line("/// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted edge is a listener of a base class or interface, labelled with that type. Written on first use.</summary>");
+            w.Line("public static string Mermaid => s_mermaid ??= WriteMermaid();");
+            w.Line();
+            w.Line("/// <summary>Every concrete event type known at compile time and the listeners it reaches, in dispatch order; ordered by type name.</summary>");
+            w.Line($"public static {ReadOnlyList}<Route> Routes {{ get; }} = CreateRoutes();");
+            w.Line();
+            w.Line("private static string? s_mermaid;");
+            w.Line();
+            foreach (var line in Helpers)
+            {
+                w.Line(line);
+            }
             w.Line();
 
             w.Line("/// <summary>One event type and its listeners.</summary>");
@@ -72,46 +81,87 @@ public sealed partial class EventRouterGenerator
             w.Line("/// <param name=\"Lifetime\">How the listener instance is created and shared.</param>");
             w.NonUserCodeAttributes();
             w.Line("internal sealed record Listener(string ListenerType, string ListenedType, ListenerLifetime Lifetime);");
+            w.Line();
+            w.Line("/// <summary>One route as <see cref=\"s_rows\"/> holds it.</summary>");
+            w.NonUserCodeAttributes();
+            w.Open("private sealed class Row");
+            w.Line("public Row(string eventName, string? eventType, params int[] listeners) : this(eventName, eventType, listeners, null) { }");
+            w.Line();
+            w.Open("public Row(string eventName, string? eventType, int[] listeners, string?[]? listened)");
+            w.Line("EventName = eventName;");
+            w.Line("EventType = eventType ?? eventName;");
+            w.Line("Listeners = listeners;");
+            w.Line("Listened = listened;");
+            w.Close();
+            w.Line();
+            w.Line("public string EventName { get; }");
+            w.Line("public string EventType { get; }");
+            w.Line("public int[] Listeners { get; }");
+            w.Line("/// <summary>Per listener: null when it listens to the event type itself, else the base class or interface.</summary>");
+            w.Line("public string?[]? Listened { get; }");
+            w.Close();
 
             w.Close();
             return Emitter.FileWithAliases(table.Namespace, Names.NewAliases(), w.ToString());
         }
 
-        /// <summary>The flowchart; node ids are positional (E0…, L0…), labels are escaped for Mermaid.</summary>
-        public static string Mermaid(TableModel table)
+        /// <summary>
+        /// The map's members that build <c>Routes</c> and <c>Mermaid</c> from the rows: the same text in every project.
+        /// The chart's node ids are positional (E0… per route, L0… per listener), labels escaped as
+        /// <see cref="Literals.MermaidLabel"/> escapes them.
+        /// </summary>
+        private static readonly string[] Helpers =
         {
-            var text = new StringBuilder("flowchart LR\n"); // Emit writes the first line on its own
-            for (var r = 0; r < table.Routes.Count; r++)
-            {
-                var e = table.Routes[r].Event;
-                var label = e.EventName == e.DisplayName ? Escape(e.DisplayName) : Escape(e.EventName) + "<br/><small>" + Escape(e.DisplayName) + "</small>";
-                text.Append("    E").Append(r).Append("[\"").Append(label).Append("\"]\n");
-            }
-            for (var i = 0; i < table.Listeners.Count; i++)
-            {
-                text.Append("    L").Append(i).Append("([\"").Append(Escape(table.Listeners[i].DisplayName)).Append("\"])\n");
-            }
-            for (var r = 0; r < table.Routes.Count; r++)
-            {
-                var route = table.Routes[r];
-                foreach (var entry in route.Entries)
-                {
-                    text.Append("    E").Append(r);
-                    if (entry.Handled.Event.FullName == route.Event.FullName)
-                    {
-                        text.Append(" --> ");
-                    }
-                    else
-                    {
-                        text.Append(" -.->|\"").Append(Escape(entry.Handled.Event.DisplayName)).Append("\"| ");
-                    }
-                    text.Append('L').Append(entry.ListenerIndex).Append('\n');
-                }
-            }
-            return text.ToString();
-        }
-
-        private static string Escape(string value) => Literals.MermaidLabel(value);
+            "private static Route[] CreateRoutes()",
+            "{",
+            $"    var listeners = {Emitter.ListenersClass}.{Emitter.ListenerTable};",
+            "    var routes = new Route[s_rows.Length];",
+            "    for (var r = 0; r < routes.Length; r++)",
+            "    {",
+            "        var row = s_rows[r];",
+            "        var entries = new Listener[row.Listeners.Length];",
+            "        for (var k = 0; k < entries.Length; k++)",
+            "        {",
+            "            var listener = listeners[row.Listeners[k]];",
+            "            entries[k] = new(listener.Name, row.Listened?[k] ?? row.EventType, listener.Lifetime);",
+            "        }",
+            "        routes[r] = new(row.EventName, row.EventType, entries);",
+            "    }",
+            "    return routes;",
+            "}",
+            "",
+            "private static string WriteMermaid()",
+            "{",
+            "    var text = new global::System.Text.StringBuilder(\"flowchart LR\\n\");",
+            "    for (var r = 0; r < s_rows.Length; r++)",
+            "    {",
+            "        var row = s_rows[r];",
+            "        text.Append(\"    E\").Append(r).Append(\"[\\\"\").Append(Label(row.EventName));",
+            "        if (row.EventType != row.EventName) text.Append(\"<br/><small>\").Append(Label(row.EventType)).Append(\"</small>\");",
+            "        text.Append(\"\\\"]\\n\");",
+            "    }",
+            $"    var listeners = {Emitter.ListenersClass}.{Emitter.ListenerTable};",
+            "    for (var i = 0; i < listeners.Length; i++)",
+            "    {",
+            "        text.Append(\"    L\").Append(i).Append(\"([\\\"\").Append(Label(listeners[i].Name)).Append(\"\\\"])\\n\");",
+            "    }",
+            "    for (var r = 0; r < s_rows.Length; r++)",
+            "    {",
+            "        var row = s_rows[r];",
+            "        for (var k = 0; k < row.Listeners.Length; k++)",
+            "        {",
+            "            text.Append(\"    E\").Append(r);",
+            "            if (row.Listened?[k] is { } listened) text.Append(\" -.->|\\\"\").Append(Label(listened)).Append(\"\\\"| \");",
+            "            else text.Append(\" --> \");",
+            "            text.Append('L').Append(row.Listeners[k]).Append('\\n');",
+            "        }",
+            "    }",
+            "    return text.ToString();",
+            "}",
+            "",
+            "private static string Label(string value) =>",
+            "    value.Replace(\"\\\"\", \"#quot;\").Replace(\"<\", \"#lt;\").Replace(\">\", \"#gt;\").Replace(\"|\", \"#124;\");",
+        };
 
         private static string Literal(string value) => Literals.CSharp(value);
     }

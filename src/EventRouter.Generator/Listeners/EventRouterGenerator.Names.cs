@@ -22,7 +22,7 @@ public sealed partial class EventRouterGenerator
         /// <summary>Names the generated files use unqualified, which no alias of a project namespace may take.</summary>
         public static readonly string[] Reserved =
         {
-            "EventDispatcher", "EventMap", "FallbackRoute", "RouteSlot", "Route", "Listener", "EventDispatcherBase", "EventRoute",
+            "EventDispatcher", "EventDispatcherListeners", "EventMap", "FallbackRoute", "RouteSlot", "Route", "Listener", "EventDispatcherBase", "EventRoute",
             "IEventPublisher", "IEventSubscriber", "IEventListener", "IEventFilter", "FilterChain", "EventRouterOptions",
             "EventRouterServiceCollectionExtensions", "EventRouter", "System", "Microsoft",
         };

@@ -28,7 +28,7 @@ public sealed class EventMapTests
     {
         var (_, output) = Generate(Sources.Polymorphic);
         var map = GeneratorHarness.Load(output).GetType("EventRouter.Generated.EventMap")!;
-        var mermaid = (string)map.GetField("Mermaid")!.GetRawConstantValue()!;
+        var mermaid = Mermaid(map);
 
         var lines = mermaid.Split('\n');
         Assert.Equal("flowchart LR", lines[0]);
@@ -49,13 +49,75 @@ public sealed class EventMapTests
     [Fact]
     public void Mermaid_EscapesGenericNames()
     {
-        var (source, _) = Generate(Sources.Usings + """
+        var (_, output) = Generate(Sources.Usings + """
             namespace App;
             public sealed record Envelope<T>(T Body);
             [EventListener] public sealed class Opener : IEventListener<Envelope<int>> { public ValueTask HandleAsync(Envelope<int> e, CancellationToken ct) => default; }
             """);
-        Assert.Contains("E0[\"\"App.Envelope#lt;int#gt;\"\"]", source); // in the verbatim literal, a quote is written twice
+        var map = GeneratorHarness.Load(output).GetType("EventRouter.Generated.EventMap")!;
+        Assert.Contains("E0[\"App.Envelope#lt;int#gt;\"]", Mermaid(map));
     }
+
+    // The chart is written at run time from the routes: the same text the generator wrote as a constant before it.
+    [Fact]
+    public void Mermaid_AtRunTime_IsTheChartOfTheRoutes()
+    {
+        var map = GeneratorHarness.Load(Generate(Sources.Polymorphic).Output).GetType("EventRouter.Generated.EventMap")!;
+        Assert.Equal(
+            """
+            flowchart LR
+                E0["App.Delivered"]
+                E1["App.Heartbeat"]
+                E2["App.Shipped"]
+                L0(["App.DomainLog"])
+                L1(["App.Everything"])
+                L2(["App.ShipmentLog"])
+                E0 -.->|"App.IDomainEvent"| L0
+                E0 -.->|"object"| L1
+                E0 -.->|"App.Shipment"| L2
+                E1 -.->|"App.IDomainEvent"| L0
+                E1 -.->|"object"| L1
+                E2 -.->|"App.IDomainEvent"| L0
+                E2 -.->|"object"| L1
+                E2 -.->|"App.Shipment"| L2
+
+            """.ReplaceLineEndings("\n"),
+            Mermaid(map));
+    }
+
+    [Fact]
+    public void NamedEvent_AtRunTime_ChartShowsNameAndType_RoutesListEveryListenerOfTheEvent()
+    {
+        var map = GeneratorHarness.Load(Generate(Sources.ManyListeners).Output).GetType("EventRouter.Generated.EventMap")!;
+        Assert.Equal(
+            """
+            flowchart LR
+                E0["orders.placed<br/><small>App.OrderPlaced</small>"]
+                L0(["App.A"])
+                L1(["App.B"])
+                L2(["App.C"])
+                E0 --> L0
+                E0 --> L1
+                E0 --> L2
+
+            """.ReplaceLineEndings("\n"),
+            Mermaid(map));
+        var route = Assert.Single(((IEnumerable)map.GetProperty("Routes", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!).Cast<object>());
+        Assert.Equal(
+            "Route { EventName = orders.placed, EventType = App.OrderPlaced, Listeners = EventRouter.Generated.EventMap+Listener[] }",
+            route.ToString());
+        var listeners = ((IEnumerable)route.GetType().GetProperty("Listeners")!.GetValue(route)!).Cast<object>().Select(l => l.ToString());
+        Assert.Equal(
+            new[]
+            {
+                "Listener { ListenerType = App.A, ListenedType = App.OrderPlaced, Lifetime = Singleton }",
+                "Listener { ListenerType = App.B, ListenedType = App.OrderPlaced, Lifetime = Singleton }",
+                "Listener { ListenerType = App.C, ListenedType = App.OrderPlaced, Lifetime = Singleton }",
+            },
+            listeners);
+    }
+
+    private static string Mermaid(System.Type map) => (string)map.GetProperty("Mermaid", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!;
 
     [Fact]
     public void Modules_MatchSnapshot() =>

@@ -19,10 +19,9 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.UserRegistered>
 {
-    private App.Welcome? _welcomeListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.UserRegistered> _userRegisteredRoute;
 
@@ -35,36 +34,25 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _userRegisteredRoute = new(this, "App.UserRegistered", new ListenerInfo[]
-        {
-            new("App.Audit", typeof(App.Audit), ListenerLifetime.Transient),
-            new("App.SendMail", typeof(App.SendMail), ListenerLifetime.Scoped),
-            new("App.Welcome", typeof(App.Welcome), ListenerLifetime.Singleton),
-        }, UserRegistered_Invoke, eventId: static @event => @event.Id.ToString(), partitionKey: static @event => @event.Email);
+        _userRegisteredRoute = new(
+            this,
+            "App.UserRegistered",
+            Listeners(0, 1, 2),
+            UserRegistered_Invoke,
+            eventId: static @event => @event.Id.ToString(),
+            partitionKey: static @event => @event.Email);
         _routes = new EventRoute[] { _userRegisteredRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
-    private App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
-    private App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
-
-    /// <summary>Publishes <see cref="App.UserRegistered"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.UserRegistered @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
         return PublishThroughRouteAsync(_userRegisteredRoute, @event, cancellationToken);
     }
-
-    private ValueTask UserRegistered_Invoke(App.UserRegistered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        index switch
-    {
-        0 => Audit_CreateListener(services).HandleAsync(@event, cancellationToken),
-        1 => SendMail_CreateListener(services).HandleAsync(@event, cancellationToken),
-        _ => Welcome_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -103,5 +91,38 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Welcome? _welcomeListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.Audit", typeof(App.Audit), ListenerLifetime.Transient),
+        new("App.SendMail", typeof(App.SendMail), ListenerLifetime.Scoped),
+        new("App.Welcome", typeof(App.Welcome), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.Audit Audit_CreateListener(IServiceProvider? services) => CreateListener<App.Audit>(services);
+    private protected App.SendMail SendMail_CreateListener(IServiceProvider? services) => CreateListener<App.SendMail>(services, null);
+    private protected App.Welcome Welcome_Listener => _welcomeListener ?? InitializeSingleton(ref _welcomeListener);
+
+    private protected ValueTask UserRegistered_Invoke(App.UserRegistered e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => Audit_CreateListener(s).HandleAsync(e, ct),
+        1 => SendMail_CreateListener(s).HandleAsync(e, ct),
+        _ => Welcome_Listener.HandleAsync(e, ct),
+    };
 
 }

@@ -19,14 +19,10 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Paid>,
     IEventPublisher<App.Pinged>
 {
-    private App.Ledger? _ledgerListener;
-    private App.Pong? _pongListener;
-    private App.Logging? _loggingFilter;
-    private App.Audit? _auditFilter;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Paid> _paidRoute;
     private readonly Route<App.Pinged> _pingedRoute;
@@ -42,14 +38,8 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _paidRoute = new(this, "App.Paid", new ListenerInfo[]
-        {
-            new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
-        }, Paid_Invoke);
-        _pingedRoute = new(this, "App.Pinged", new ListenerInfo[]
-        {
-            new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
-        }, Pinged_Invoke);
+        _paidRoute = new(this, "App.Paid", Listeners(0), Paid_Invoke);
+        _pingedRoute = new(this, "App.Pinged", Listeners(1), Pinged_Invoke);
         _routes = new EventRoute[] { _paidRoute, _pingedRoute };
         _paid_LedgerChain = new Paid_Ledger_Chain(this);
         _pinged_PongChain = new Pinged_Pong_Chain(this);
@@ -58,12 +48,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
-    private App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
-    private App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
-    private App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
-
-    /// <summary>Publishes <see cref="App.Paid"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Paid @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -77,10 +62,10 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_paidRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Paid_Invoke(App.Paid @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        _paid_LedgerChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+    private ValueTask Paid_Invoke(App.Paid e, int i, IServiceProvider? s, CancellationToken ct) =>
+        _paid_LedgerChain.Invoke_Logging_Filter(e, s, ct);
 
-    /// <summary>Publishes <see cref="App.Pinged"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Pinged @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -94,8 +79,8 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_pingedRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Pinged_Invoke(App.Pinged @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        _pinged_PongChain.Invoke_Logging_Filter(@event, services, cancellationToken);
+    private ValueTask Pinged_Invoke(App.Pinged e, int i, IServiceProvider? s, CancellationToken ct) =>
+        _pinged_PongChain.Invoke_Logging_Filter(e, s, ct);
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -193,5 +178,34 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         private ValueTask InvokeListener(App.Pinged @event, IServiceProvider? services, CancellationToken cancellationToken) =>
             _dispatcher.Pong_Listener.HandleAsync(@event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Ledger? _ledgerListener;
+    private App.Pong? _pongListener;
+    private App.Logging? _loggingFilter;
+    private App.Audit? _auditFilter;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.Ledger", typeof(App.Ledger), ListenerLifetime.Singleton),
+        new("App.Pong", typeof(App.Pong), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.Ledger Ledger_Listener => _ledgerListener ?? InitializeSingleton(ref _ledgerListener);
+    private protected App.Pong Pong_Listener => _pongListener ?? InitializeSingleton(ref _pongListener);
+    private protected App.Logging Logging_Filter => _loggingFilter ?? InitializeSingleton(ref _loggingFilter, static () => new App.Logging());
+    private protected App.Audit Audit_Filter => _auditFilter ?? InitializeSingleton(ref _auditFilter, static () => new App.Audit());
 
 }

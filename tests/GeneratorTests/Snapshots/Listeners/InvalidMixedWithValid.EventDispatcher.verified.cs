@@ -20,11 +20,9 @@ using App_Outer = global::App.Outer;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Good>
 {
-    private App_Outer.ListensToSecret? _listensToSecretListener;
-    private App.Valid? _validListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Good> _goodRoute;
 
@@ -37,21 +35,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _goodRoute = new(this, "App.Good", new ListenerInfo[]
-        {
-            new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
-            new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
-        }, Good_Invoke);
+        _goodRoute = new(this, "App.Good", Listeners(0, 1), Good_Invoke);
         _routes = new EventRoute[] { _goodRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
-    private App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
-
-    /// <summary>Publishes <see cref="App.Good"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Good @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -68,12 +59,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_goodRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask Good_Invoke(App.Good @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => ListensToSecret_Listener.HandleAsync(@event, cancellationToken),
-        _ => Valid_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -112,5 +97,36 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App_Outer.ListensToSecret? _listensToSecretListener;
+    private App.Valid? _validListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.Outer.ListensToSecret", typeof(App_Outer.ListensToSecret), ListenerLifetime.Singleton),
+        new("App.Valid", typeof(App.Valid), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App_Outer.ListensToSecret ListensToSecret_Listener => _listensToSecretListener ?? InitializeSingleton(ref _listensToSecretListener);
+    private protected App.Valid Valid_Listener => _validListener ?? InitializeSingleton(ref _validListener);
+
+    private protected ValueTask Good_Invoke(App.Good e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => ListensToSecret_Listener.HandleAsync(e, ct),
+        _ => Valid_Listener.HandleAsync(e, ct),
+    };
 
 }

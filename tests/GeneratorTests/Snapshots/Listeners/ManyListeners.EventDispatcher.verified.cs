@@ -19,12 +19,9 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.OrderPlaced>
 {
-    private App.A? _aListener;
-    private App.B? _bListener;
-    private App.C? _cListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.OrderPlaced> _orderPlacedRoute;
 
@@ -37,23 +34,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _orderPlacedRoute = new(this, "orders.placed", new ListenerInfo[]
-        {
-            new("App.A", typeof(App.A), ListenerLifetime.Singleton),
-            new("App.B", typeof(App.B), ListenerLifetime.Singleton),
-            new("App.C", typeof(App.C), ListenerLifetime.Singleton),
-        }, OrderPlaced_Invoke);
+        _orderPlacedRoute = new(this, "orders.placed", Listeners(0, 1, 2), OrderPlaced_Invoke);
         _routes = new EventRoute[] { _orderPlacedRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener);
-    private App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener);
-    private App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener);
-
-    /// <summary>Publishes <see cref="App.OrderPlaced"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -73,13 +61,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask OrderPlaced_Invoke(App.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => A_Listener.HandleAsync(@event, cancellationToken),
-        1 => B_Listener.HandleAsync(@event, cancellationToken),
-        _ => C_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -118,5 +99,40 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.A? _aListener;
+    private App.B? _bListener;
+    private App.C? _cListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.A", typeof(App.A), ListenerLifetime.Singleton),
+        new("App.B", typeof(App.B), ListenerLifetime.Singleton),
+        new("App.C", typeof(App.C), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.A A_Listener => _aListener ?? InitializeSingleton(ref _aListener);
+    private protected App.B B_Listener => _bListener ?? InitializeSingleton(ref _bListener);
+    private protected App.C C_Listener => _cListener ?? InitializeSingleton(ref _cListener);
+
+    private protected ValueTask OrderPlaced_Invoke(App.OrderPlaced e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => A_Listener.HandleAsync(e, ct),
+        1 => B_Listener.HandleAsync(e, ct),
+        _ => C_Listener.HandleAsync(e, ct),
+    };
 
 }

@@ -19,28 +19,73 @@ using ValueTask = global::System.Threading.Tasks.ValueTask;
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
 internal static partial class EventMap
 {
-    /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right;
-    /// a dotted edge is a listener of a base class or interface, labelled with that type.</summary>
-    public const string Mermaid = @"flowchart LR
-    E0[""orders.placed<br/><small>App.OrderPlaced</small>""]
-    L0([""App.A""])
-    L1([""App.B""])
-    L2([""App.C""])
-    E0 --> L0
-    E0 --> L1
-    E0 --> L2
-";
+    /// <summary>
+    /// Every route: the event's name, its type's name when that differs, its listeners as indexes into the dispatcher's
+    /// listener table, and for a listener of a base class or interface the type it listens to.
+    /// </summary>
+    private static readonly Row[] s_rows =
+    {
+        new("orders.placed", "App.OrderPlaced", 0, 1, 2),
+    };
+
+    /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted
+    /// edge is a listener of a base class or interface, labelled with that type. Written on first use.</summary>
+    public static string Mermaid => s_mermaid ??= WriteMermaid();
 
     /// <summary>Every concrete event type known at compile time and the listeners it reaches, in dispatch order; ordered by type name.</summary>
-    public static global::System.Collections.Generic.IReadOnlyList<Route> Routes { get; } = new Route[]
+    public static global::System.Collections.Generic.IReadOnlyList<Route> Routes { get; } = CreateRoutes();
+
+    private static string? s_mermaid;
+
+    private static Route[] CreateRoutes()
     {
-        new("orders.placed", "App.OrderPlaced", new Listener[]
+        var listeners = EventDispatcherListeners.ListenerTable;
+        var routes = new Route[s_rows.Length];
+        for (var r = 0; r < routes.Length; r++)
         {
-            new("App.A", "App.OrderPlaced", ListenerLifetime.Singleton),
-            new("App.B", "App.OrderPlaced", ListenerLifetime.Singleton),
-            new("App.C", "App.OrderPlaced", ListenerLifetime.Singleton),
-        }),
-    };
+            var row = s_rows[r];
+            var entries = new Listener[row.Listeners.Length];
+            for (var k = 0; k < entries.Length; k++)
+            {
+                var listener = listeners[row.Listeners[k]];
+                entries[k] = new(listener.Name, row.Listened?[k] ?? row.EventType, listener.Lifetime);
+            }
+            routes[r] = new(row.EventName, row.EventType, entries);
+        }
+        return routes;
+    }
+
+    private static string WriteMermaid()
+    {
+        var text = new global::System.Text.StringBuilder("flowchart LR\n");
+        for (var r = 0; r < s_rows.Length; r++)
+        {
+            var row = s_rows[r];
+            text.Append("    E").Append(r).Append("[\"").Append(Label(row.EventName));
+            if (row.EventType != row.EventName) text.Append("<br/><small>").Append(Label(row.EventType)).Append("</small>");
+            text.Append("\"]\n");
+        }
+        var listeners = EventDispatcherListeners.ListenerTable;
+        for (var i = 0; i < listeners.Length; i++)
+        {
+            text.Append("    L").Append(i).Append("([\"").Append(Label(listeners[i].Name)).Append("\"])\n");
+        }
+        for (var r = 0; r < s_rows.Length; r++)
+        {
+            var row = s_rows[r];
+            for (var k = 0; k < row.Listeners.Length; k++)
+            {
+                text.Append("    E").Append(r);
+                if (row.Listened?[k] is { } listened) text.Append(" -.->|\"").Append(Label(listened)).Append("\"| ");
+                else text.Append(" --> ");
+                text.Append('L').Append(row.Listeners[k]).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string Label(string value) =>
+        value.Replace("\"", "#quot;").Replace("<", "#lt;").Replace(">", "#gt;").Replace("|", "#124;");
 
     /// <summary>One event type and its listeners.</summary>
     /// <param name="EventName">The [Event] name, or the full type name.</param>
@@ -58,4 +103,26 @@ internal static partial class EventMap
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed record Listener(string ListenerType, string ListenedType, ListenerLifetime Lifetime);
+
+    /// <summary>One route as <see cref="s_rows"/> holds it.</summary>
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    private sealed class Row
+    {
+        public Row(string eventName, string? eventType, params int[] listeners) : this(eventName, eventType, listeners, null) { }
+
+        public Row(string eventName, string? eventType, int[] listeners, string?[]? listened)
+        {
+            EventName = eventName;
+            EventType = eventType ?? eventName;
+            Listeners = listeners;
+            Listened = listened;
+        }
+
+        public string EventName { get; }
+        public string EventType { get; }
+        public int[] Listeners { get; }
+        /// <summary>Per listener: null when it listens to the event type itself, else the base class or interface.</summary>
+        public string?[]? Listened { get; }
+    }
 }

@@ -19,10 +19,9 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.TestEvent>
 {
-    private App.TestListener? _testListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.TestEvent> _testEventRoute;
 
@@ -35,19 +34,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _testEventRoute = new(this, "App.TestEvent", new ListenerInfo[]
-        {
-            new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
-        }, TestEvent_Invoke);
+        _testEventRoute = new(this, "App.TestEvent", Listeners(0), TestEvent_Invoke);
         _routes = new EventRoute[] { _testEventRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
-
-    /// <summary>Publishes <see cref="App.TestEvent"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.TestEvent @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -60,9 +54,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_testEventRoute, @event, null, pending, 0, cancellationToken);
     }
-
-    private ValueTask TestEvent_Invoke(App.TestEvent @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Test_Listener.HandleAsync(@event, cancellationToken);
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -101,5 +92,30 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.TestListener? _testListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.TestListener", typeof(App.TestListener), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.TestListener Test_Listener => _testListener ?? InitializeSingleton(ref _testListener);
+
+    private protected ValueTask TestEvent_Invoke(App.TestEvent e, int i, IServiceProvider? s, CancellationToken ct) =>
+        Test_Listener.HandleAsync(e, ct);
 
 }

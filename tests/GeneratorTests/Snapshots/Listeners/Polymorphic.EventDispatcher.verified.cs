@@ -19,14 +19,11 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Delivered>,
     IEventPublisher<App.Heartbeat>,
     IEventPublisher<App.Shipped>
 {
-    private App.DomainLog? _domainLogListener;
-    private App.Everything? _everythingListener;
-    private App.ShipmentLog? _shipmentLogListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Delivered> _deliveredRoute;
     private readonly Route<App.Heartbeat> _heartbeatRoute;
@@ -41,34 +38,16 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _deliveredRoute = new(this, "App.Delivered", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        }, Delivered_Invoke);
-        _heartbeatRoute = new(this, "App.Heartbeat", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-        }, Heartbeat_Invoke);
-        _shippedRoute = new(this, "App.Shipped", new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        }, Shipped_Invoke);
+        _deliveredRoute = new(this, "App.Delivered", Listeners(0, 1, 2), Delivered_Invoke);
+        _heartbeatRoute = new(this, "App.Heartbeat", Listeners(0, 1), Heartbeat_Invoke);
+        _shippedRoute = new(this, "App.Shipped", Listeners(0, 1, 2), Shipped_Invoke);
         _routes = new EventRoute[] { _deliveredRoute, _heartbeatRoute, _shippedRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
-    private App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
-    private App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
-
-    /// <summary>Publishes <see cref="App.Delivered"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Delivered @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -90,14 +69,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_deliveredRoute, @event, null, pending, index, cancellationToken);
     }
 
-    private ValueTask Delivered_Invoke(App.Delivered @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
-    };
-
-    /// <summary>Publishes <see cref="App.Heartbeat"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Heartbeat @event, CancellationToken cancellationToken = default)
     {
         if (TakesRoutePath(_heartbeatRoute, cancellationToken)) return PublishThroughRouteAsync(_heartbeatRoute, @event, cancellationToken);
@@ -114,13 +86,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_heartbeatRoute, @event, null, pending, index, cancellationToken);
     }
 
-    private ValueTask Heartbeat_Invoke(App.Heartbeat @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        _ => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-    };
-
-    /// <summary>Publishes <see cref="App.Shipped"/> to its 3 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Shipped @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -140,13 +106,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_shippedRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask Shipped_Invoke(App.Shipped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)@event, cancellationToken),
-        1 => Everything_Listener.HandleAsync((object)@event, cancellationToken),
-        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -201,12 +160,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     private sealed class FallbackRoute : EventRoute<object>
     {
-        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
-        {
-            new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
-            new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
-            new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
-        };
+        private static readonly ListenerInfo[] s_open = Listeners(0, 1, 2);
         private readonly EventDispatcher _dispatcher;
         private readonly int[] _entries;
 
@@ -234,5 +188,53 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
             _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.DomainLog? _domainLogListener;
+    private App.Everything? _everythingListener;
+    private App.ShipmentLog? _shipmentLogListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.DomainLog", typeof(App.DomainLog), ListenerLifetime.Singleton),
+        new("App.Everything", typeof(App.Everything), ListenerLifetime.Singleton),
+        new("App.ShipmentLog", typeof(App.ShipmentLog), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.DomainLog DomainLog_Listener => _domainLogListener ?? InitializeSingleton(ref _domainLogListener);
+    private protected App.Everything Everything_Listener => _everythingListener ?? InitializeSingleton(ref _everythingListener);
+    private protected App.ShipmentLog ShipmentLog_Listener => _shipmentLogListener ?? InitializeSingleton(ref _shipmentLogListener);
+
+    private protected ValueTask Delivered_Invoke(App.Delivered e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        1 => Everything_Listener.HandleAsync((object)e, ct),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)e, ct),
+    };
+
+    private protected ValueTask Heartbeat_Invoke(App.Heartbeat e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        _ => Everything_Listener.HandleAsync((object)e, ct),
+    };
+
+    private protected ValueTask Shipped_Invoke(App.Shipped e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => DomainLog_Listener.HandleAsync((App.IDomainEvent)e, ct),
+        1 => Everything_Listener.HandleAsync((object)e, ct),
+        _ => ShipmentLog_Listener.HandleAsync((App.Shipment)e, ct),
+    };
 
 }

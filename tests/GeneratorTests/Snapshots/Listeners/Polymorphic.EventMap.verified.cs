@@ -19,46 +19,75 @@ using ValueTask = global::System.Threading.Tasks.ValueTask;
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
 internal static partial class EventMap
 {
-    /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right;
-    /// a dotted edge is a listener of a base class or interface, labelled with that type.</summary>
-    public const string Mermaid = @"flowchart LR
-    E0[""App.Delivered""]
-    E1[""App.Heartbeat""]
-    E2[""App.Shipped""]
-    L0([""App.DomainLog""])
-    L1([""App.Everything""])
-    L2([""App.ShipmentLog""])
-    E0 -.->|""App.IDomainEvent""| L0
-    E0 -.->|""object""| L1
-    E0 -.->|""App.Shipment""| L2
-    E1 -.->|""App.IDomainEvent""| L0
-    E1 -.->|""object""| L1
-    E2 -.->|""App.IDomainEvent""| L0
-    E2 -.->|""object""| L1
-    E2 -.->|""App.Shipment""| L2
-";
+    /// <summary>
+    /// Every route: the event's name, its type's name when that differs, its listeners as indexes into the dispatcher's
+    /// listener table, and for a listener of a base class or interface the type it listens to.
+    /// </summary>
+    private static readonly Row[] s_rows =
+    {
+        new("App.Delivered", null, new[] { 0, 1, 2 }, new[] { "App.IDomainEvent", "object", "App.Shipment" }),
+        new("App.Heartbeat", null, new[] { 0, 1 }, new[] { "App.IDomainEvent", "object" }),
+        new("App.Shipped", null, new[] { 0, 1, 2 }, new[] { "App.IDomainEvent", "object", "App.Shipment" }),
+    };
+
+    /// <summary>The routes as a Mermaid flowchart: events on the left, listeners on the right; a dotted
+    /// edge is a listener of a base class or interface, labelled with that type. Written on first use.</summary>
+    public static string Mermaid => s_mermaid ??= WriteMermaid();
 
     /// <summary>Every concrete event type known at compile time and the listeners it reaches, in dispatch order; ordered by type name.</summary>
-    public static global::System.Collections.Generic.IReadOnlyList<Route> Routes { get; } = new Route[]
+    public static global::System.Collections.Generic.IReadOnlyList<Route> Routes { get; } = CreateRoutes();
+
+    private static string? s_mermaid;
+
+    private static Route[] CreateRoutes()
     {
-        new("App.Delivered", "App.Delivered", new Listener[]
+        var listeners = EventDispatcherListeners.ListenerTable;
+        var routes = new Route[s_rows.Length];
+        for (var r = 0; r < routes.Length; r++)
         {
-            new("App.DomainLog", "App.IDomainEvent", ListenerLifetime.Singleton),
-            new("App.Everything", "object", ListenerLifetime.Singleton),
-            new("App.ShipmentLog", "App.Shipment", ListenerLifetime.Singleton),
-        }),
-        new("App.Heartbeat", "App.Heartbeat", new Listener[]
+            var row = s_rows[r];
+            var entries = new Listener[row.Listeners.Length];
+            for (var k = 0; k < entries.Length; k++)
+            {
+                var listener = listeners[row.Listeners[k]];
+                entries[k] = new(listener.Name, row.Listened?[k] ?? row.EventType, listener.Lifetime);
+            }
+            routes[r] = new(row.EventName, row.EventType, entries);
+        }
+        return routes;
+    }
+
+    private static string WriteMermaid()
+    {
+        var text = new global::System.Text.StringBuilder("flowchart LR\n");
+        for (var r = 0; r < s_rows.Length; r++)
         {
-            new("App.DomainLog", "App.IDomainEvent", ListenerLifetime.Singleton),
-            new("App.Everything", "object", ListenerLifetime.Singleton),
-        }),
-        new("App.Shipped", "App.Shipped", new Listener[]
+            var row = s_rows[r];
+            text.Append("    E").Append(r).Append("[\"").Append(Label(row.EventName));
+            if (row.EventType != row.EventName) text.Append("<br/><small>").Append(Label(row.EventType)).Append("</small>");
+            text.Append("\"]\n");
+        }
+        var listeners = EventDispatcherListeners.ListenerTable;
+        for (var i = 0; i < listeners.Length; i++)
         {
-            new("App.DomainLog", "App.IDomainEvent", ListenerLifetime.Singleton),
-            new("App.Everything", "object", ListenerLifetime.Singleton),
-            new("App.ShipmentLog", "App.Shipment", ListenerLifetime.Singleton),
-        }),
-    };
+            text.Append("    L").Append(i).Append("([\"").Append(Label(listeners[i].Name)).Append("\"])\n");
+        }
+        for (var r = 0; r < s_rows.Length; r++)
+        {
+            var row = s_rows[r];
+            for (var k = 0; k < row.Listeners.Length; k++)
+            {
+                text.Append("    E").Append(r);
+                if (row.Listened?[k] is { } listened) text.Append(" -.->|\"").Append(Label(listened)).Append("\"| ");
+                else text.Append(" --> ");
+                text.Append('L').Append(row.Listeners[k]).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string Label(string value) =>
+        value.Replace("\"", "#quot;").Replace("<", "#lt;").Replace(">", "#gt;").Replace("|", "#124;");
 
     /// <summary>One event type and its listeners.</summary>
     /// <param name="EventName">The [Event] name, or the full type name.</param>
@@ -76,4 +105,26 @@ internal static partial class EventMap
     [global::System.Diagnostics.DebuggerNonUserCode]
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     internal sealed record Listener(string ListenerType, string ListenedType, ListenerLifetime Lifetime);
+
+    /// <summary>One route as <see cref="s_rows"/> holds it.</summary>
+    [global::System.Diagnostics.DebuggerNonUserCode]
+    [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+    private sealed class Row
+    {
+        public Row(string eventName, string? eventType, params int[] listeners) : this(eventName, eventType, listeners, null) { }
+
+        public Row(string eventName, string? eventType, int[] listeners, string?[]? listened)
+        {
+            EventName = eventName;
+            EventType = eventType ?? eventName;
+            Listeners = listeners;
+            Listened = listened;
+        }
+
+        public string EventName { get; }
+        public string EventType { get; }
+        public int[] Listeners { get; }
+        /// <summary>Per listener: null when it listens to the event type itself, else the base class or interface.</summary>
+        public string?[]? Listened { get; }
+    }
 }

@@ -20,11 +20,9 @@ using Orders = global::Orders;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<Orders.OrderPlaced>
 {
-    private App.AppListener? _appListener;
-    private Orders.LibraryListener? _libraryListener;
     private readonly EventRoute[] _routes;
     private readonly Route<Orders.OrderPlaced> _orderPlacedRoute;
 
@@ -37,21 +35,14 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _orderPlacedRoute = new(this, "Orders.OrderPlaced", new ListenerInfo[]
-        {
-            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
-            new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
-        }, OrderPlaced_Invoke);
+        _orderPlacedRoute = new(this, "Orders.OrderPlaced", Listeners(0, 1), OrderPlaced_Invoke);
         _routes = new EventRoute[] { _orderPlacedRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
-    private Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
-
-    /// <summary>Publishes <see cref="Orders.OrderPlaced"/> to its 2 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(Orders.OrderPlaced @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -68,12 +59,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_orderPlacedRoute, @event, null, pending, index, cancellationToken);
     }
-
-    private ValueTask OrderPlaced_Invoke(Orders.OrderPlaced @event, int index, IServiceProvider? services, CancellationToken cancellationToken) => index switch
-    {
-        0 => App_Listener.HandleAsync((Orders.IOrderEvent)@event, cancellationToken),
-        _ => Library_Listener.HandleAsync(@event, cancellationToken),
-    };
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -120,10 +105,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
     private sealed class FallbackRoute : EventRoute<object>
     {
-        private static readonly ListenerInfo[] s_open = new ListenerInfo[]
-        {
-            new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
-        };
+        private static readonly ListenerInfo[] s_open = Listeners(0);
         private readonly EventDispatcher _dispatcher;
         private readonly int[] _entries;
 
@@ -149,5 +131,36 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         public override ValueTask PublishAsync(object @event, CancellationToken cancellationToken) =>
             _dispatcher.PublishThroughRouteAsync(this, @event, cancellationToken);
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.AppListener? _appListener;
+    private Orders.LibraryListener? _libraryListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.AppListener", typeof(App.AppListener), ListenerLifetime.Singleton),
+        new("Orders.LibraryListener", typeof(Orders.LibraryListener), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.AppListener App_Listener => _appListener ?? InitializeSingleton(ref _appListener);
+    private protected Orders.LibraryListener Library_Listener => _libraryListener ?? InitializeSingleton(ref _libraryListener);
+
+    private protected ValueTask OrderPlaced_Invoke(Orders.OrderPlaced e, int i, IServiceProvider? s, CancellationToken ct) => i switch
+    {
+        0 => App_Listener.HandleAsync((Orders.IOrderEvent)e, ct),
+        _ => Library_Listener.HandleAsync(e, ct),
+    };
 
 }

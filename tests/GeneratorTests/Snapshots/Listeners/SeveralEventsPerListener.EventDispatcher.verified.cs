@@ -19,12 +19,11 @@ using App = global::App;
 [global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
 [global::System.Diagnostics.DebuggerNonUserCode]
 [global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
-internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPublisher,
+internal sealed partial class EventDispatcher : EventDispatcherListeners, IEventPublisher,
     IEventPublisher<App.Started>,
     IEventPublisher<App.Stopped>,
     IEventPublisher<App.Tick>
 {
-    private App.Lifecycle? _lifecycleListener;
     private readonly EventRoute[] _routes;
     private readonly Route<App.Started> _startedRoute;
     private readonly Route<App.Stopped> _stoppedRoute;
@@ -39,27 +38,16 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     /// <summary>Creates a dispatcher that resolves listeners from <paramref name="services"/> when given.</summary>
     public EventDispatcher(IServiceProvider? services, global::EventRouter.EventRouterOptions? options = null) : base(services, options)
     {
-        _startedRoute = new(this, "App.Started", new ListenerInfo[]
-        {
-            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
-        }, Started_Invoke);
-        _stoppedRoute = new(this, "App.Stopped", new ListenerInfo[]
-        {
-            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
-        }, Stopped_Invoke);
-        _tickRoute = new(this, "App.Tick", new ListenerInfo[]
-        {
-            new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
-        }, Tick_Invoke);
+        _startedRoute = new(this, "App.Started", Listeners(0), Started_Invoke);
+        _stoppedRoute = new(this, "App.Stopped", Listeners(0), Stopped_Invoke);
+        _tickRoute = new(this, "App.Tick", Listeners(0), Tick_Invoke);
         _routes = new EventRoute[] { _startedRoute, _stoppedRoute, _tickRoute };
     }
 
     /// <inheritdoc />
     public override global::System.Collections.Generic.IReadOnlyList<EventRoute> Routes => _routes;
 
-    private App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
-
-    /// <summary>Publishes <see cref="App.Started"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Started @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -73,10 +61,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_startedRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Started_Invoke(App.Started @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-
-    /// <summary>Publishes <see cref="App.Stopped"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Stopped @event, CancellationToken cancellationToken = default)
     {
         if (@event is null) throw NullEvent();
@@ -90,10 +75,7 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         return ContinueSequentialAsync(_stoppedRoute, @event, null, pending, 0, cancellationToken);
     }
 
-    private ValueTask Stopped_Invoke(App.Stopped @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        Lifecycle_Listener.HandleAsync(@event, cancellationToken);
-
-    /// <summary>Publishes <see cref="App.Tick"/> to its 1 listener(s), in order.</summary>
+    /// <inheritdoc />
     public ValueTask PublishAsync(App.Tick @event, CancellationToken cancellationToken = default)
     {
         if (TakesRoutePath(_tickRoute, cancellationToken)) return PublishThroughRouteAsync(_tickRoute, @event, cancellationToken);
@@ -105,9 +87,6 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
         Continue:
         return ContinueSequentialAsync(_tickRoute, @event, null, pending, 0, cancellationToken);
     }
-
-    private ValueTask Tick_Invoke(App.Tick @event, int index, IServiceProvider? services, CancellationToken cancellationToken) =>
-        ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(@event, cancellationToken);
 
     /// <summary>Publishes an event through its compile-time route, found from <typeparamref name="TEvent"/>.</summary>
     [global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -152,5 +131,36 @@ internal sealed partial class EventDispatcher : EventDispatcherBase, IEventPubli
     {
         return null;
     }
+
+}
+
+/// <summary>The listeners of <see cref="EventDispatcher"/> and the invoke-by-index methods of its routes.</summary>
+[global::System.CodeDom.Compiler.GeneratedCode("EventRouter.Generator", "{version}")]
+[global::System.Diagnostics.DebuggerNonUserCode]
+[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]
+internal abstract class EventDispatcherListeners : EventDispatcherBase
+{
+    private App.Lifecycle? _lifecycleListener;
+
+    /// <summary>Every listener once: a route lists its own by index, and so does the event map.</summary>
+    internal static readonly ListenerInfo[] ListenerTable =
+    {
+        new("App.Lifecycle", typeof(App.Lifecycle), ListenerLifetime.Singleton),
+    };
+
+    private protected EventDispatcherListeners(IServiceProvider? services, global::EventRouter.EventRouterOptions? options) : base(services, options) { }
+
+    private protected static ListenerInfo[] Listeners(params int[] indexes) => global::System.Array.ConvertAll(indexes, static i => ListenerTable[i]);
+
+    private protected App.Lifecycle Lifecycle_Listener => _lifecycleListener ?? InitializeSingleton(ref _lifecycleListener);
+
+    private protected ValueTask Started_Invoke(App.Started e, int i, IServiceProvider? s, CancellationToken ct) =>
+        Lifecycle_Listener.HandleAsync(e, ct);
+
+    private protected ValueTask Stopped_Invoke(App.Stopped e, int i, IServiceProvider? s, CancellationToken ct) =>
+        Lifecycle_Listener.HandleAsync(e, ct);
+
+    private protected ValueTask Tick_Invoke(App.Tick e, int i, IServiceProvider? s, CancellationToken ct) =>
+        ((global::EventRouter.IEventListener<App.Tick>)Lifecycle_Listener).HandleAsync(e, ct);
 
 }
