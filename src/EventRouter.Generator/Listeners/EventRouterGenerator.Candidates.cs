@@ -35,16 +35,27 @@ public sealed partial class EventRouterGenerator
         /// <summary>A using alias: <c>using Alias = Some.Namespace.Target;</c> as (Alias, Target).</summary>
         internal sealed record Alias(string Name, string Target);
 
-        /// <summary>What one file declares, by simple names only.</summary>
-        internal sealed record FileNames(EquatableArray<Declaration> Declarations, EquatableArray<Alias> Aliases, EquatableArray<string> DeclaredNames);
+        /// <summary>
+        /// What one file declares, by simple names only; <paramref name="AttributeNames"/> are the names of the
+        /// attributes on its type declarations, without an <c>Attribute</c> suffix (see <see cref="Discovery"/>).
+        /// </summary>
+        internal sealed record FileNames(EquatableArray<Declaration> Declarations, EquatableArray<Alias> Aliases, EquatableArray<string> DeclaredNames, EquatableArray<string> AttributeNames);
 
         public static FileNames ReadFile(SyntaxTree tree, CancellationToken cancellationToken)
         {
             var declarations = new List<Declaration>();
             var aliases = new List<Alias>();
             var declared = new List<string>();
+            var attributes = new List<string>();
             foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(static n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
             {
+                if (node is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
+                {
+                    foreach (var list in ((MemberDeclarationSyntax)node).AttributeLists)
+                    {
+                        attributes.AddRange(list.Attributes.Select(a => Discovery.AttributeKey(SimpleName(a.Name))));
+                    }
+                }
                 switch (node)
                 {
                     case UsingDirectiveSyntax { Alias: { } alias, Name: { } target }:
@@ -63,15 +74,19 @@ public sealed partial class EventRouterGenerator
                         break;
                 }
             }
-            return new FileNames(declarations.ToEquatableArray(), aliases.ToEquatableArray(), declared.Distinct().ToEquatableArray());
+            return new FileNames(
+                declarations.ToEquatableArray(),
+                aliases.ToEquatableArray(),
+                declared.Distinct().ToEquatableArray(),
+                attributes.Distinct().ToEquatableArray());
         }
 
         /// <summary>
         /// The simple names of the listened types an event can reach through a base type: those that can have subtypes
         /// (not sealed, not a struct), but not <c>object</c>, whose listeners every event reaches without a candidate.
         /// </summary>
-        public static EquatableArray<string> ListenedBaseNames(ImmutableArray<ListenerModel?> local, ReferencedModel referenced) =>
-            local.Where(l => l is not null).Select(l => l!).Concat(referenced.Listeners)
+        public static EquatableArray<string> ListenedBaseNames(ImmutableArray<ListenerModel> local, ReferencedModel referenced) =>
+            local.Concat(referenced.Listeners)
                 .SelectMany(l => l.Handles)
                 .Where(h => !h.Event.IsSealed && h.Event.FullName != "object")
                 .Select(h => SimpleName(h.Event.FullName))
@@ -80,7 +95,7 @@ public sealed partial class EventRouterGenerator
                 .ToEquatableArray();
 
         /// <summary>The names of declarations to bind: those whose base list names a listened base type, transitively, or a type no source file declares.</summary>
-        public static EquatableArray<string> CandidateNames(ImmutableArray<FileNames> files, EquatableArray<string> listened)
+        public static EquatableArray<string> CandidateNames(IReadOnlyList<FileNames> files, EquatableArray<string> listened)
         {
             if (listened.Count == 0)
             {
@@ -147,7 +162,7 @@ public sealed partial class EventRouterGenerator
         }
 
         /// <summary>The rightmost identifier of a type as written: <c>Outer.IEvent&lt;int&gt;</c> and <c>global::App.IEvent</c> are <c>IEvent</c>.</summary>
-        private static string SimpleName(TypeSyntax type) => type switch
+        internal static string SimpleName(TypeSyntax type) => type switch
         {
             QualifiedNameSyntax q => q.Right.Identifier.ValueText,
             AliasQualifiedNameSyntax a => a.Name.Identifier.ValueText,

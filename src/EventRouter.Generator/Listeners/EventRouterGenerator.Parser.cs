@@ -24,12 +24,6 @@ public sealed partial class EventRouterGenerator
     /// <summary>The only code that touches symbols: turns them into equatable models.</summary>
     internal static class Parser
     {
-        public static ListenerModel? ParseListener(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return context.TargetSymbol is INamedTypeSymbol type ? ParseListener(type, fromSource: true, context.Attributes.FirstOrDefault()) : null;
-        }
-
         /// <summary>A listener model, or null when the class is invalid (the analyzer reports why).</summary>
         public static ListenerModel? ParseListener(INamedTypeSymbol type, bool fromSource, AttributeData? attribute)
         {
@@ -166,13 +160,9 @@ public sealed partial class EventRouterGenerator
             return model.IsConcrete && model.BaseTypes.Count > 0 ? model : null;
         }
 
-        public static EventTypeModel? ParseNamedEvent(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            return context.TargetSymbol is INamedTypeSymbol type && type.TypeParameters.Length == 0 && IsNameable(type, requirePublic: false)
-                ? ParseEventType(type)
-                : null;
-        }
+        /// <summary>A type marked [Event], or null when generated code cannot name it or it is generic.</summary>
+        public static EventTypeModel? ParseNamedEvent(INamedTypeSymbol type) =>
+            type.TypeParameters.Length == 0 && IsNameable(type, requirePublic: false) ? ParseEventType(type) : null;
 
         /// <summary>Listeners and events exported by referenced assemblies that use EventRouter.</summary>
         public static ReferencedModel ParseReferences(Compilation compilation, CancellationToken cancellationToken)

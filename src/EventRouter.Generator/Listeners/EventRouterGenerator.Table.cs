@@ -15,16 +15,16 @@ public sealed partial class EventRouterGenerator
         private const string ObjectType = "object"; // FullyQualifiedFormat uses keywords for special types
 
         public static TableModel Build(
-            ImmutableArray<ListenerModel?> localListeners,
-            ImmutableArray<EventTypeModel?> namedEvents,
+            ImmutableArray<ListenerModel> localListeners,
+            ImmutableArray<EventTypeModel> namedEvents,
             EquatableArray<EventTypeModel> candidates,
             ReferencedModel referenced,
             bool hasDependencyInjection,
-            ImmutableArray<FilterModel?> localFilters)
+            ImmutableArray<FilterModel> localFilters)
         {
             var filters = FilterOrder.OutermostFirst(localFilters);
 
-            var listeners = localListeners.Where(l => l is not null).Select(l => l!)
+            var listeners = localListeners
                 .Concat(referenced.Listeners)
                 .GroupBy(l => l.FullName, StringComparer.Ordinal)
                 .Select(g => g.First())
@@ -119,9 +119,9 @@ public sealed partial class EventRouterGenerator
                 }
             }
 
-            var exportedEvents = namedEvents.Concat(candidates.Select(e => (EventTypeModel?)e))
+            var exportedEvents = namedEvents.Concat(candidates)
                 .Where(e => e is { IsPublic: true, IsConcrete: true } && events.ContainsKey(e.FullName))
-                .Select(e => e!.FullName)
+                .Select(e => e.FullName)
                 .Distinct(StringComparer.Ordinal)
                 .OrderBy(n => n, StringComparer.Ordinal);
 

@@ -40,13 +40,19 @@ internal static class FilterParser
     public static FilterModel? Parse(GeneratorAttributeSyntaxContext context, FilterKinds kind, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        if (context.TargetSymbol is not INamedTypeSymbol type || (KindsOf(type) & kind) == 0 || Validate(type) != FilterProblem.None)
+        return context.TargetSymbol is INamedTypeSymbol type ? Parse(type, context.Attributes.First(), kind) : null;
+    }
+
+    /// <summary>The same for a class and its [EventFilter] attribute found by other means.</summary>
+    public static FilterModel? Parse(INamedTypeSymbol type, AttributeData attribute, FilterKinds kind)
+    {
+        if ((KindsOf(type) & kind) == 0 || Validate(type) != FilterProblem.None)
         {
             return null;
         }
         var order = 0;
         string? appliesTo = null;
-        foreach (var named in context.Attributes.First().NamedArguments)
+        foreach (var named in attribute.NamedArguments)
         {
             if (named.Key == "Order" && named.Value.Value is int value)
             {

@@ -4,9 +4,11 @@ namespace EventRouter.Generator.Shared;
 internal static class TrackingNames
 {
     // The event generator (Listeners/).
+    public const string FileShapes = nameof(FileShapes);
+    public const string DeclarationCompilation = nameof(DeclarationCompilation);
+    public const string Declarations = nameof(Declarations);
     public const string Listeners = nameof(Listeners);
     public const string NamedEvents = nameof(NamedEvents);
-    public const string CandidateFiles = nameof(CandidateFiles);
     public const string CandidateNames = nameof(CandidateNames);
     public const string Candidates = nameof(Candidates);
     public const string References = nameof(References);

@@ -81,7 +81,7 @@ public sealed class CandidateScanTests
         var result = driver.GetRunResult().Results.Single();
         Assert.False(HasTypedPublish(Dispatcher(driver), "App.Leaf"));
         // Only the edited file was read again.
-        var files = result.TrackedSteps[TrackingNames.CandidateFiles].SelectMany(s => s.Outputs).ToList();
+        var files = result.TrackedSteps[TrackingNames.FileShapes].SelectMany(s => s.Outputs).ToList();
         Assert.Equal(1, files.Count(o => o.Reason is IncrementalStepRunReason.Modified or IncrementalStepRunReason.New));
         Assert.Equal(files.Count - 1, files.Count(o => o.Reason == IncrementalStepRunReason.Cached));
     }
