@@ -13,14 +13,16 @@ namespace EventRouter.Benchmarks;
 
 /// <summary>
 /// Run time and allocations of EventRouterGenerator on a synthetic compilation of 2,000 listeners and 1,000 events
-/// spread over 100 files: a cold run (new driver, fresh compilation) and a re-run after an unrelated edit (a driver
-/// that already ran, a compilation in which one file without listeners changed).
+/// spread over 100 files: a cold run (new driver, fresh compilation), a re-run after an unrelated edit (a driver that
+/// already ran, a compilation in which one file without listeners changed) and one after an edit inside one
+/// listener's method body.
 /// </summary>
 [MemoryDiagnoser]
 public class GeneratorRun
 {
     private CSharpCompilation _compilation = null!;
     private CSharpCompilation _edited = null!;
+    private CSharpCompilation _listenerEdited = null!;
     private GeneratorDriver _ranOnce = null!;
     private IIncrementalGenerator _generator = null!;
 
@@ -30,6 +32,7 @@ public class GeneratorRun
         _generator = SyntheticProject.LoadGenerator();
         _compilation = SyntheticProject.Create(listeners: 2000, events: 1000, files: 100);
         _edited = SyntheticProject.WithUnrelatedEdit(_compilation);
+        _listenerEdited = SyntheticProject.WithListenerEdit(_compilation);
         _ranOnce = SyntheticProject.NewDriver(_generator, trackSteps: false).RunGenerators(_compilation);
         SyntheticProject.Describe(_generator, _compilation, _edited, Console.Out);
     }
@@ -39,6 +42,9 @@ public class GeneratorRun
 
     [Benchmark(Description = "unrelated edit: driver that already ran")]
     public GeneratorDriver UnrelatedEdit() => _ranOnce.RunGenerators(_edited.Clone());
+
+    [Benchmark(Description = "edit inside one listener: driver that already ran")]
+    public GeneratorDriver ListenerEdit() => _ranOnce.RunGenerators(_listenerEdited.Clone());
 }
 
 /// <summary>Builds the synthetic compilation and the generator driver.</summary>

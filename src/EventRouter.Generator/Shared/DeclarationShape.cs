@@ -152,11 +152,14 @@ internal static class DeclarationShape
         public void Add(string value)
         {
             Add(value.Length);
-            foreach (var c in value)
+            for (var i = 0; i < value.Length;)
             {
                 Reserve(2);
-                _buffer[_length++] = (byte)c;
-                _buffer[_length++] = (byte)(c >> 8);
+                for (var end = Math.Min(value.Length, i + ((_buffer.Length - _length) / 2)); i < end; i++)
+                {
+                    _buffer[_length++] = (byte)value[i];
+                    _buffer[_length++] = (byte)(value[i] >> 8);
+                }
             }
         }
 
