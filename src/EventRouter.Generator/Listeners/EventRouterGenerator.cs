@@ -60,6 +60,7 @@ public sealed partial class EventRouterGenerator : IIncrementalGenerator
             .Combine(files)
             .Select(static (all, _) => CandidateScan.CandidateNames(all.Right.Select(f => f.Names).ToList(), all.Left))
             .WithTrackingName(TrackingNames.CandidateNames);
+        // The names change only with a declaration, which replaces the gated compilation too: the bind never reads a stale one.
         var candidates = candidateNames
             .Combine(compilation)
             .Select(static (all, ct) => CandidateScan.Bind(all.Right.Compilation, all.Left, ct))
