@@ -80,6 +80,8 @@ public sealed class TwoProcessSampleTests(BrokerFixture broker)
             {
                 Assert.Fail("sample did not exit:\n" + string.Join('\n', Lines));
             }
+            // The exit can be observed before the output events of the last lines have run: this returns once they have.
+            _process.WaitForExit();
             return _process.ExitCode;
         }
 

@@ -32,9 +32,17 @@ public static class CrashChild
         {
             start.Environment[key] = value;
         }
+        return await RunAsync(start, killAfter, context, killAfterReports);
+    }
+
+    /// <summary>The same for any program that speaks the child's protocol (READY, the reports, DONE) on its output.</summary>
+    internal static async Task<List<int>> RunAsync(ProcessStartInfo start, TimeSpan? killAfter, string context, int killAfterReports = 0)
+    {
         using var process = new Process { StartInfo = start };
         var reported = new ConcurrentQueue<int>();
         var errors = new ConcurrentQueue<string>();
+        var output = new ConcurrentQueue<string>(); // every line, for the failure message
+
         var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var reportsIn = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         if (killAfterReports <= 0)
@@ -44,6 +52,10 @@ public static class CrashChild
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>
         {
+            if (e.Data is not null)
+            {
+                output.Enqueue(e.Data);
+            }
             switch (e.Data?.Split(' '))
             {
                 case ["READY"]:
@@ -69,12 +81,16 @@ public static class CrashChild
         var guard = TimeSpan.FromSeconds(180);
         try
         {
-            var first = await Task.WhenAny(ready.Task, exited).WaitAsync(guard);
-            Assert.True(first == ready.Task, $"{context}: the child exited before it was ready: {string.Join("\n", errors)}");
+            if (!await SeenBeforeExitAsync(process, ready.Task, exited, guard))
+            {
+                Assert.Fail($"{context}: the child exited before it was ready ({Describe(process, output, errors)})");
+            }
             if (killAfter is { } delay)
             {
-                var reports = await Task.WhenAny(reportsIn.Task, exited).WaitAsync(guard);
-                Assert.True(reports == reportsIn.Task, $"{context}: the child exited after {reported.Count} of {killAfterReports} reports: {string.Join("\n", errors)}");
+                if (!await SeenBeforeExitAsync(process, reportsIn.Task, exited, guard))
+                {
+                    Assert.Fail($"{context}: the child exited after {reported.Count} of {killAfterReports} reports ({Describe(process, output, errors)})");
+                }
                 await Task.Delay(delay);
                 process.Kill(entireProcessTree: true); // SIGKILL: no finally block, no flush, no graceful anything
                 await exited.WaitAsync(guard);
@@ -83,7 +99,10 @@ public static class CrashChild
             {
                 await done.Task.WaitAsync(guard);
                 await exited.WaitAsync(guard);
-                Assert.True(process.ExitCode == 0, $"{context}: the child failed ({process.ExitCode}): {string.Join("\n", errors)}");
+                if (process.ExitCode != 0)
+                {
+                    Assert.Fail($"{context}: the child failed ({Describe(process, output, errors)})");
+                }
             }
         }
         finally
@@ -96,6 +115,30 @@ public static class CrashChild
         // Lines read before the kill are all in: the output pipe drains once the process is gone.
         process.WaitForExit();
         return reported.ToList();
+    }
+
+    /// <summary>
+    /// Whether the child printed what completes <paramref name="signal"/> before it exited. The exit can be observed
+    /// before the output events of the child's last lines have run (a child that prints READY and DONE and exits at
+    /// once often is), so an exit is judged only after <see cref="Process.WaitForExit()"/>, which returns once every
+    /// output event has been handled.
+    /// </summary>
+    private static async Task<bool> SeenBeforeExitAsync(Process process, Task signal, Task exited, TimeSpan guard)
+    {
+        if (await Task.WhenAny(signal, exited).WaitAsync(guard) == signal)
+        {
+            return true;
+        }
+        process.WaitForExit();
+        return signal.IsCompleted;
+    }
+
+    /// <summary>How a child that has exited ended, for a failure message: its exit code (128 + n for signal n), its last lines out and its errors.</summary>
+    private static string Describe(Process process, ConcurrentQueue<string> output, ConcurrentQueue<string> errors)
+    {
+        process.WaitForExit(); // the streams drained
+        var last = output.TakeLast(10);
+        return $"exit code {process.ExitCode}; last output: [{string.Join(" | ", last)}]; stderr: [{string.Join("\n", errors)}]";
     }
 
     /// <summary>The effects the child's listener wrote (tests/DurabilityCrashChild), in the order they were written.</summary>
