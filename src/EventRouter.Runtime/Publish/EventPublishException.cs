@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Text;
 
 namespace EventRouter;
@@ -10,7 +9,7 @@ public sealed class EventPublishException : AggregateException
 {
     /// <summary>Creates the exception.</summary>
     public EventPublishException(string eventName, IReadOnlyList<ListenerFailure> failures)
-        : base(BuildMessage(eventName, failures), failures.Select(static f => f.Exception))
+        : base(BuildMessage(eventName, failures), Exceptions(failures))
     {
         EventName = eventName;
         Failures = failures;
@@ -21,6 +20,15 @@ public sealed class EventPublishException : AggregateException
 
     /// <summary>Each failed listener with its exception, in the order the listeners ran.</summary>
     public IReadOnlyList<ListenerFailure> Failures { get; }
+
+    // A loop rather than LINQ's Select: Select's iterators are generic virtual methods, which make a Native AOT app
+    // carry the runtime type loader.
+    private static Exception[] Exceptions(IReadOnlyList<ListenerFailure> failures)
+    {
+        var exceptions = new Exception[failures.Count];
+        for (var i = 0; i < exceptions.Length; i++) exceptions[i] = failures[i].Exception;
+        return exceptions;
+    }
 
     private static string BuildMessage(string eventName, IReadOnlyList<ListenerFailure> failures)
     {
