@@ -133,6 +133,7 @@ public static class DurabilityServiceCollectionExtensions
         this IServiceCollection services, Func<IServiceProvider, Func<object, CancellationToken, ValueTask>> deliver, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(deliver);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<OutboxRelayOptions>().Bind(configuration);
         return services.AddOutboxRelay(deliver);

@@ -27,8 +27,6 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
 
     private readonly DurableStore _store;
     private readonly Func<object, CancellationToken, ValueTask> _deliver;
-    private readonly TimeSpan _pollInterval;
-    private readonly int _batchSize;
     private readonly object _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -47,13 +45,15 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
         options.Validate();
         _store = store;
         _deliver = deliver;
-        _pollInterval = options.PollInterval;
-        _batchSize = options.BatchSize;
+        PollInterval = options.PollInterval;
+        BatchSize = options.BatchSize;
     }
 
-    internal TimeSpan PollInterval => _pollInterval;
+    /// <summary>The <see cref="OutboxRelayOptions.PollInterval"/> it was created with.</summary>
+    internal TimeSpan PollInterval { get; }
 
-    internal int BatchSize => _batchSize;
+    /// <summary>The <see cref="OutboxRelayOptions.BatchSize"/> it was created with.</summary>
+    internal int BatchSize { get; }
 
     /// <summary>The number of events this relay delivered and marked sent.</summary>
     public long Sent => Interlocked.Read(ref _sent);
@@ -153,15 +153,15 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
             }
             catch (Exception ex)
             {
-                DurabilityLog.RelayFailed(_store.Logger, ex, _store.ToString(), _pollInterval);
+                DurabilityLog.RelayFailed(_store.Logger, ex, _store.ToString(), PollInterval);
             }
-            if (claimed >= _batchSize)
+            if (claimed >= BatchSize)
             {
                 continue; // more may be waiting
             }
             try
             {
-                await _wake.WaitAsync(_pollInterval, stop).ConfigureAwait(false);
+                await _wake.WaitAsync(PollInterval, stop).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
@@ -243,7 +243,7 @@ public sealed class OutboxRelay : IHostedService, IAsyncDisposable, IDisposable
     private async Task<List<OutboxRow>> ClaimAsync(DbConnection connection, DbTransaction? transaction, CancellationToken cancellationToken)
     {
         await using var command = Db.Command(connection, transaction, _store.Backend.Sql.OutboxClaim);
-        Db.Set(command, "@limit", (long)_batchSize);
+        Db.Set(command, "@limit", (long)BatchSize);
         var rows = new List<OutboxRow>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

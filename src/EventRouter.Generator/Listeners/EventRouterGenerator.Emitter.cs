@@ -237,8 +237,7 @@ public sealed partial class EventRouterGenerator
                 w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, global::System.Array.Empty<ListenerInfo>(), null{keys});");
                 return;
             }
-            var listeners = string.Join(", ", route.Entries.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, {ListenersMethod}({listeners}), {names.InvokeMethod(r)}{keys});");
+            w.Line($"{names.RouteField(r)} = new(this, {Literal(e.EventName)}, {ListenersMethod}({ListenerIndexes(route.Entries)}), {names.InvokeMethod(r)}{keys});");
         }
 
         private static void EmitListenerAccessors(SourceWriter w, Names names)
@@ -347,12 +346,16 @@ public sealed partial class EventRouterGenerator
             w.Line();
         }
 
+        private static bool HasFilters(RouteModel route) => route.Entries.Any(static x => x.Filters.Count > 0);
+
+        /// <summary>The entries' listeners as indexes into the table of every listener: <c>0, 3, 4</c>.</summary>
+        internal static string ListenerIndexes(IEnumerable<RouteEntryModel> entries) =>
+            string.Join(", ", entries.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
         /// <summary>
         /// The route's invoke-by-index (the slow paths, the dispatch loop): the route checks the index first, so the last
         /// listener is the switch's default.
         /// </summary>
-        private static bool HasFilters(RouteModel route) => route.Entries.Any(static x => x.Filters.Count > 0);
-
         private static void EmitInvoke(SourceWriter w, Names names, int r, string access)
         {
             var route = names.Table.Routes[r];
@@ -515,8 +518,7 @@ public sealed partial class EventRouterGenerator
             w.Line("/// <summary>The route of an event type unknown at compile time: the listeners of its base types.</summary>");
             w.NonUserCodeAttributes();
             w.Open("private sealed class FallbackRoute : EventRoute<object>");
-            var listeners = string.Join(", ", open.Select(static x => x.ListenerIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            w.Line($"private static readonly ListenerInfo[] s_open = {ListenersMethod}({listeners});");
+            w.Line($"private static readonly ListenerInfo[] s_open = {ListenersMethod}({ListenerIndexes(open)});");
             w.Line("private readonly EventDispatcher _dispatcher;");
             w.Line("private readonly int[] _entries;");
             w.Line();

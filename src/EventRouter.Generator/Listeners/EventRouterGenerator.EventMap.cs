@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Linq;
 using EventRouter.Generator.Listeners.Models;
 using EventRouter.Generator.Shared;
@@ -42,7 +41,7 @@ public sealed partial class EventRouterGenerator
             {
                 var e = route.Event;
                 var type = e.EventName == e.DisplayName ? "null" : Literal(e.DisplayName);
-                var indexes = string.Join(", ", route.Entries.Select(static x => x.ListenerIndex.ToString(CultureInfo.InvariantCulture)));
+                var indexes = Emitter.ListenerIndexes(route.Entries);
                 if (route.Entries.All(x => x.Handled.Event.FullName == e.FullName))
                 {
                     w.Line($"new({Literal(e.EventName)}, {type}{(indexes.Length > 0 ? ", " + indexes : "")}),");

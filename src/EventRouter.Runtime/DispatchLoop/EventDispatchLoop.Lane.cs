@@ -13,8 +13,8 @@ public sealed partial class EventDispatchLoop
     /// <summary>One worker lane: its queue, its bound, and the counters only its worker writes.</summary>
     /// <remarks>
     /// In the <see cref="QueueFullMode.Wait"/> and <see cref="QueueFullMode.Reject"/> modes the lane's queue is a
-    /// <see cref="BoundedQueue{T}"/>, which takes no lock per event and one locked instruction per write (a bounded <see cref="Channel{T}"/> takes one for
-    /// every write and every read). The drop modes must take queued events out again (the oldest or the newest),
+    /// <see cref="BoundedQueue{T}"/>, which takes no lock per event and one locked instruction per write (a bounded
+    /// <see cref="Channel{T}"/> takes a lock for every write and every read). The drop modes must take queued events out again (the oldest or the newest),
     /// which only the bounded channel does; their lanes keep it, and its <c>itemDropped</c> callback reports the drops.
     /// </remarks>
     private sealed class Lane

@@ -611,7 +611,7 @@ public sealed partial class EventDispatchLoop : IHostedService, IAsyncDisposable
 
         /// <summary>This envelope with its journal position, and the listeners that completed it or wait for a retry of it before a restart.</summary>
         public Envelope WithJournal(long position, HashSet<string>? completed, Dictionary<string, JournaledRetry>? retries = null) =>
-            new(Event, Route, (object)new Details(EventId, Subscribers, Parent, position, completed, retries));
+            new(Event, Route, new Details(EventId, Subscribers, Parent, position, completed, retries));
 
         /// <summary>The event's position in the loop's journal; 0 when the loop has none.</summary>
         public long Position => _extra is Details details ? details.Position : 0;
