@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Linq;
 
@@ -29,8 +30,8 @@ public static class GeneratorOnce
         Console.WriteLine($"floor generator, first run in process: {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F0} ms");
 
         // The two generators take turns, so a change of load touches both alike.
-        var cold = new System.Collections.Generic.List<(double Wall, double Cpu)>();
-        var floorCold = new System.Collections.Generic.List<(double Wall, double Cpu)>();
+        var cold = new List<(double Wall, double Cpu)>();
+        var floorCold = new List<(double Wall, double Cpu)>();
         for (var run = 0; run < 5; run++)
         {
             cold.Add(Measure(() => SyntheticProject.NewDriver(generator, trackSteps: false).RunGenerators(compilation.Clone())));
@@ -62,7 +63,7 @@ public static class GeneratorOnce
         return (Stopwatch.GetElapsedTime(start).TotalMilliseconds, ThreadCpuMilliseconds() - cpu);
     }
 
-    private static string Format(System.Collections.Generic.IEnumerable<(double Wall, double Cpu)> runs) =>
+    private static string Format(IEnumerable<(double Wall, double Cpu)> runs) =>
         string.Join(", ", runs.Select(r => double.IsNaN(r.Cpu) ? $"{r.Wall:F1} ms" : $"{r.Wall:F1} ms (thread CPU {r.Cpu:F1} ms)"));
 
     private static double ThreadCpuMilliseconds()
